@@ -1,0 +1,25 @@
+# Two entry points on a fresh machine with Python 3.11 and make: `make demo`, `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/casewatch: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+demo: $(BIN)/casewatch
+	$(BIN)/casewatch demo
+
+test: $(BIN)/casewatch
+	$(BIN)/ruff check monitor feeds alerts tests bench
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/casewatch
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,201 @@
+"""Domain values of the world out: the Alert (Contract 3), the Channel seam, delivery errors.
+
+An Alert is built by the pipeline, stored in the outbox as its payload (Contract 3
+JSON) and rebuilt from that payload by the delivery loop, so a channel sees exactly
+what was persisted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, TextIO
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+
+AlertKind = Literal["development", "update", "docket_entry", "digest", "source_health", "test"]
+PAYLOAD_VERSION = 1
+
+
+class DeliveryError(Exception):
+    """A send failed. `retryable` errors are tried again later; others make the row dead."""
+
+    def __init__(
+        self, message: str, *, retryable: bool, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class DocketRef:
+    court: str
+    docket_number: str
+    entry_number: int | None
+    short_description: str
+    document_url: str
+    description: str = ""
+    filed_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertItem:
+    title: str
+    url: str
+    source: str
+    published: str | None
+    snippet: str = ""
+    terms: tuple[str, ...] = ()
+    docket: DocketRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlsoCovered:
+    title: str
+    url: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One thing to tell people. `id` is stable across retries and restarts."""
+
+    id: str
+    kind: AlertKind
+    case_id: str
+    case_caption: str
+    item: AlertItem | None
+    development_id: str | None = None
+    development_new: bool = True
+    event: str | None = None
+    articles: int = 1
+    also: tuple[AlsoCovered, ...] = ()
+    possibly_related_to: str | None = None
+    entries: tuple[Alert, ...] = field(default=())  # the alerts a digest gathers
+
+    def payload(self) -> dict[str, Any]:
+        """Contract 3, version 1."""
+        body: dict[str, Any] = {
+            "version": PAYLOAD_VERSION,
+            "id": self.id,
+            "kind": self.kind,
+            "case": {"id": self.case_id, "caption": self.case_caption},
+            "development": (
+                {
+                    "id": self.development_id,
+                    "new": self.development_new,
+                    "event": self.event,
+                    "articles": self.articles,
+                }
+                if self.development_id
+                else None
+            ),
+            "item": _item_payload(self.item) if self.item else None,
+            "also": [{"title": a.title, "url": a.url, "source": a.source} for a in self.also],
+        }
+        if self.possibly_related_to:
+            body["development"]["possibly_related_to"] = self.possibly_related_to
+        if self.entries:
+            body["entries"] = [entry.payload() for entry in self.entries]
+        return body
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> Alert:
+        dev = data.get("development") or {}
+        item = data.get("item")
+        return cls(
+            id=data["id"],
+            kind=data["kind"],
+            case_id=data["case"]["id"],
+            case_caption=data["case"]["caption"],
+            item=_item_from_payload(item) if item else None,
+            development_id=dev.get("id"),
+            development_new=dev.get("new", True),
+            event=dev.get("event"),
+            articles=dev.get("articles", 1),
+            possibly_related_to=dev.get("possibly_related_to"),
+            also=tuple(AlsoCovered(**a) for a in data.get("also", [])),
+            entries=tuple(cls.from_payload(e) for e in data.get("entries", [])),
+        )
+
+
+def _item_payload(item: AlertItem) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "title": item.title,
+        "url": item.url,
+        "source": item.source,
+        "published": item.published,
+        "snippet": item.snippet,
+        "terms": list(item.terms),
+    }
+    if item.docket is not None:
+        d = item.docket
+        out["docket"] = {
+            "court": d.court,
+            "docket_number": d.docket_number,
+            "entry_number": d.entry_number,
+            "short_description": d.short_description,
+            "document_url": d.document_url,
+            "description": d.description,
+            "filed_at": d.filed_at,
+        }
+    return out
+
+
+def _item_from_payload(data: dict[str, Any]) -> AlertItem:
+    docket = data.get("docket")
+    return AlertItem(
+        title=data["title"],
+        url=data["url"],
+        source=data["source"],
+        published=data.get("published"),
+        snippet=data.get("snippet", ""),
+        terms=tuple(data.get("terms", ())),
+        docket=DocketRef(**docket) if docket else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """What the receiving server answered, for logs and `send-test`."""
+
+    detail: str
+
+
+class ChannelConfigBase(BaseModel):
+    """Options every channel kind shares; each kind adds its own fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1)
+    updates: Literal["none", "digest", "send"] = "none"
+    digest: str | None = None  # cron expression: gather alerts and send one message then
+    timezone: str = "UTC"
+    cases: list[str] = Field(default_factory=list)  # empty: every case
+    events: list[str] = Field(default_factory=list)  # empty: every kind of event
+    ops: bool = False  # receives source_health alerts
+    max_attempts: int = Field(default=30, ge=1)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelContext:
+    """What the daemon lends every channel: one HTTP client, the console stream."""
+
+    http: httpx.AsyncClient
+    stream: TextIO | None = None
+
+
+class Channel(Protocol):
+    """A configured channel kind. `send` raises DeliveryError on failure."""
+
+    id: str
+
+    def describe(self) -> str:
+        """A log-safe description: never a secret or a token-bearing URL."""
+        ...
+
+    async def send(self, alert: Alert) -> Delivered: ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,134 @@
+"""The composition root: wires the store, fetcher, sources, channels and clock together."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TextIO
+
+import httpx
+
+from alerts.base import Channel, ChannelContext
+from alerts.registry import build_channel
+from feeds.extract import Extracted, extract_article
+from feeds.fetch import Fetcher
+from feeds.registry import build_source
+from monitor.config import Settings
+from monitor.delivery import Deliverer, DeliveryReport
+from monitor.grouping import Grouper
+from monitor.matching import Matcher
+from monitor.pipeline import Pipeline, PollReport
+from monitor.store import Store
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class App:
+    settings: Settings
+    store: Store
+    fetcher: Fetcher
+    pipeline: Pipeline
+    deliverer: Deliverer
+    channels: dict[str, Channel]
+    http: httpx.AsyncClient
+    clock: Clock
+    executor: Executor | None = None
+    polls: dict[str, PollReport] = field(default_factory=dict)
+
+    async def poll(self, source_id: str) -> PollReport:
+        report = await self.pipeline.poll(source_id)
+        self.polls[source_id] = report
+        return report
+
+    async def poll_and_deliver(self, source_id: str) -> PollReport:
+        report = await self.poll(source_id)
+        if report.alerts:
+            await self.deliverer.deliver_due()
+        return report
+
+    async def run_once(
+        self, on_poll: Callable[[PollReport], None] | None = None
+    ) -> tuple[list[PollReport], DeliveryReport]:
+        """Poll every source once (side by side), then deliver what is due."""
+
+        async def one(source_id: str) -> PollReport:
+            report = await self.poll(source_id)
+            if on_poll:
+                on_poll(report)
+            return report
+
+        reports = await asyncio.gather(*(one(s.id) for s in self.settings.sources))
+        delivered = await self.deliverer.deliver_due()
+        return list(reports), delivered
+
+    async def aclose(self) -> None:
+        for channel in self.channels.values():
+            await channel.aclose()
+        await self.fetcher.aclose()
+        await self.http.aclose()
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+        self.store.close()
+
+
+def build_app(
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    stream: TextIO | None = None,
+    extract_workers: int | None = None,
+    rng: random.Random | None = None,
+) -> App:
+    """Everything the daemon needs, built from validated settings. Opens the database."""
+    service = settings.service
+    store = Store.open(service.database)
+    store.ensure_sources(s.id for s in settings.sources)
+    fetcher = Fetcher(
+        user_agent=service.user_agent,
+        max_bytes=service.max_response_bytes,
+        per_host=service.per_host_concurrency,
+        allow_private=service.allow_private_addresses,
+    )
+    http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=10.0))
+    workers = extract_workers if extract_workers is not None else 2
+    executor = ProcessPoolExecutor(max_workers=workers) if workers > 0 else None
+
+    async def extract(body: bytes, url: str) -> Extracted | None:
+        if executor is None:
+            return await asyncio.to_thread(extract_article, body, url)
+        return await asyncio.get_running_loop().run_in_executor(
+            executor, extract_article, body, url
+        )
+
+    context = ChannelContext(http=http, stream=stream)
+    channels = {c.id: build_channel(c, context) for c in settings.channels}
+    pipeline = Pipeline(
+        settings=settings,
+        store=store,
+        fetch=fetcher,
+        sources={s.id: build_source(s) for s in settings.sources},
+        matcher=Matcher(settings.cases),
+        grouper=Grouper(store),
+        extractor=extract,
+        clock=clock,
+        rng=rng,
+    )
+    deliverer = Deliverer(
+        store=store,
+        channels=channels,
+        configs={c.id: c for c in settings.channels},
+        clock=clock,
+        rng=rng,
+    )
+    return App(settings=settings, store=store, fetcher=fetcher, pipeline=pipeline,
+               deliverer=deliverer, channels=channels, http=http, clock=clock,
+               executor=executor)

@@ -1,0 +1,248 @@
+"""The `casewatch` command line (Contract 2). Thin: each command calls into the library."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from feeds.base import FeedError, SourceState, parse_duration
+from feeds.fetch import Fetcher
+from feeds.registry import build_source
+from monitor.app import build_app, utc_now
+from monitor.config import ConfigError, Settings, config_path, load_settings
+from monitor.matching import Matcher
+from monitor.store import Store, StoreError
+
+CONFIG_OPTION = click.option(
+    "-c", "--config", "config_file", metavar="FILE",
+    help="Config file (default: $CASEWATCH_CONFIG, then ./casewatch.toml).",
+)
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"casewatch: {message}", err=True)
+    sys.exit(2)
+
+
+def settings_from(config_file: str | None) -> Settings:
+    path = config_path(config_file)
+    try:
+        return load_settings(path)
+    except ConfigError as exc:
+        click.echo(f"{path}: {len(exc.errors)} error(s)", err=True)
+        for line in exc.errors:
+            click.echo(f"  {line}", err=True)
+        sys.exit(2)
+
+
+def open_store(settings: Settings) -> Store:
+    try:
+        return Store.open(settings.service.database)
+    except StoreError as exc:
+        fail(str(exc))
+
+
+def setup_logging(level: int = logging.INFO) -> None:
+    logging.basicConfig(
+        level=level, stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """casewatch: follows legal cases in the news and on court dockets."""
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--once", is_flag=True, help="Poll every source once, deliver, and exit.")
+def run(config_file: str | None, once: bool) -> None:
+    """Run the daemon until SIGTERM or SIGINT (or once with --once)."""
+    from monitor.scheduler import Daemon
+
+    setup_logging()
+    settings = settings_from(config_file)
+
+    async def main() -> None:
+        try:
+            app = build_app(settings)
+        except StoreError as exc:
+            fail(str(exc))
+        try:
+            if once:
+                reports, delivered = await app.run_once()
+                failed = [r for r in reports if not r.ok]
+                click.echo(
+                    f"polled {len(reports)} sources ({len(failed)} failed), "
+                    f"{sum(r.new for r in reports)} new items, "
+                    f"{delivered.sent} alerts sent, {delivered.retried} to retry, "
+                    f"{delivered.dead} dead",
+                    err=True,
+                )
+            else:
+                await Daemon(app).run()
+        finally:
+            await app.aclose()
+
+    asyncio.run(main())
+
+
+@cli.command()
+@CONFIG_OPTION
+def check(config_file: str | None) -> None:
+    """Validate the config; exit 2 with the TOML path of every error."""
+    settings = settings_from(config_file)
+    click.echo(
+        f"{config_path(config_file)}: OK: {len(settings.sources)} sources, "
+        f"{len(settings.cases)} cases, {len(settings.channels)} channels"
+    )
+    for source in settings.sources:
+        interval = source.interval or settings.service.default_interval
+        click.echo(f"  source {source.id} ({source.kind}) every {_human(interval)}")
+    for case in settings.cases:
+        click.echo(f"  case {case.id}: {case.title}")
+        click.echo(f"    notify: {', '.join(case.notify) or '(nobody)'}")
+    for channel in settings.channels:
+        click.echo(f"  channel {channel.id} ({channel.kind})")
+
+
+def _human(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+@cli.command()
+@click.option("--keep", type=click.Path(path_type=Path), default=None,
+              help="Keep the demo database at this path (default: a temporary file).")
+def demo(keep: Path | None) -> None:
+    """Serve the seed articles on 127.0.0.1 and run the pipeline once to the console."""
+    from monitor.demo import run_demo
+
+    setup_logging(logging.WARNING)
+    sys.exit(run_demo(database=keep))
+
+
+@cli.command()
+@click.argument("source_id")
+@CONFIG_OPTION
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def preview(source_id: str, config_file: str | None, as_json: bool) -> None:
+    """Fetch and parse one source; print each item and the cases it would match. Stores nothing."""
+    settings = settings_from(config_file)
+    try:
+        config = settings.source(source_id)
+    except KeyError:
+        fail(f'unknown source "{source_id}" (known: '
+             f'{", ".join(s.id for s in settings.sources) or "none"})')
+    source = build_source(config)
+    matcher = Matcher(settings.cases)
+
+    async def fetch_items() -> list[Any]:
+        fetcher = Fetcher(user_agent=settings.service.user_agent,
+                          max_bytes=settings.service.max_response_bytes,
+                          allow_private=settings.service.allow_private_addresses)
+        try:
+            return (await source.poll(fetcher, SourceState())).items
+        finally:
+            await fetcher.aclose()
+
+    try:
+        items = asyncio.run(fetch_items())
+    except FeedError as exc:
+        fail(f"{source_id}: {exc.message} ({exc.kind})")
+    for item in items:
+        matches = matcher.match(item)
+        if as_json:
+            click.echo(json.dumps(item.as_json(), ensure_ascii=False))
+            continue
+        click.echo(f"- {item.title or '(untitled)'}")
+        click.echo(f"  {item.url}" + (f"  ({item.published:%Y-%m-%d %H:%M})"
+                                      if item.published else ""))
+        for match in matches:
+            click.echo(f"  → {match.case_id} (score {match.score:.2f}; "
+                       f"{', '.join(match.terms)}): {match.snippet}")
+    if not as_json:
+        click.echo(f"{len(items)} items")
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--case", "case_id", help="Only this case.")
+@click.option("--since", default=None, help="Only matches this recent, e.g. 7d, 12h.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def matches(config_file: str | None, case_id: str | None, since: str | None,
+            as_json: bool) -> None:
+    """Every matched item: case, development, score, terms, source, url, published."""
+    settings = settings_from(config_file)
+    store = open_store(settings)
+    try:
+        after = utc_now() - parse_duration(since) if since else None
+    except ValueError as exc:
+        fail(f"--since: {exc}")
+    for row in store.matches(case_id=case_id, since=after):
+        record = {
+            "case": row["case_id"], "development": row["development_id"], "role": row["role"],
+            "score": row["score"], "terms": json.loads(row["terms"]), "title": row["title"],
+            "source": row["source_id"], "url": row["url"], "published": row["published"],
+            "snippet": row["snippet"],
+        }
+        if as_json:
+            click.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            click.echo(f"{row['case_id']}  {row['development_id']}  {row['role']:<12} "
+                       f"{row['score']:.2f}  {row['source_id']}  {row['title']}")
+            click.echo(f"    {row['url']}  terms: {', '.join(record['terms'])}")
+    store.close()
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def status(config_file: str | None, as_json: bool) -> None:
+    """Sources (last poll, errors, next poll), outbox (pending, dead), last alerts."""
+    settings = settings_from(config_file)
+    store = open_store(settings)
+    store.ensure_sources(s.id for s in settings.sources)
+    emit: Callable[[str, dict[str, Any]], None]
+    if as_json:
+        def emit(kind: str, data: dict[str, Any]) -> None:
+            click.echo(json.dumps({"type": kind, **data}, default=str))
+    else:
+        def emit(kind: str, data: dict[str, Any]) -> None:
+            click.echo(f"{kind:<8} " + "  ".join(f"{k}={v}" for k, v in data.items()
+                                                  if v not in (None, "")))
+    configured = {s.id for s in settings.sources}
+    for row in store.sources():
+        if row.id not in configured:
+            continue
+        emit("source", {"id": row.id, "last_poll": row.last_poll, "next_poll": row.next_poll,
+                        "errors": row.consecutive_errors, "last_error": row.last_error})
+    counts = store.outbox_counts()
+    emit("outbox", {"pending": counts.get("pending", 0), "digest": counts.get("digest", 0),
+                    "sent": counts.get("sent", 0), "dead": counts.get("dead", 0)})
+    for out in store.outbox_rows(statuses=("pending", "dead")):
+        emit(out.status, {"alert": out.alert_id, "channel": out.channel_id, "case": out.case_id,
+                          "attempts": out.attempts, "next_attempt": out.next_attempt,
+                          "reason": out.last_error})
+    for out in store.recent_sent():
+        emit("sent", {"alert": out.alert_id, "channel": out.channel_id, "case": out.case_id,
+                      "kind": out.kind, "title": (out.payload.get("item") or {}).get("title")})
+    store.close()
+
+
+def main() -> None:
+    cli(prog_name="casewatch")

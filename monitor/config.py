@@ -1,0 +1,215 @@
+"""casewatch.toml → validated Settings. Every error names its TOML path.
+
+`${NAME}` (or `${NAME:-default}`) in any string is replaced from the environment
+before validation; a missing variable is an error at the path that used it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from alerts.registry import CHANNEL_KINDS, ChannelConfig
+from feeds.base import Duration
+from feeds.registry import SOURCE_KINDS, SourceConfig
+
+DEFAULT_CONFIG = "casewatch.toml"
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used. `errors` holds one 'path: message' line each."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServiceConfig(_Strict):
+    database: str = "casewatch.db"
+    http: str = "127.0.0.1:8080"
+    user_agent: str = "casewatch/0.1 (+https://github.com/casewatch/casewatch)"
+    default_interval: Duration = timedelta(minutes=15)
+    allow_private_addresses: bool = False
+    alert_on_first_poll: bool = False
+    max_response_bytes: int = Field(default=10_000_000, ge=1024)
+    per_host_concurrency: int = Field(default=2, ge=1, le=32)
+    max_backoff: Duration = timedelta(hours=6)
+    delivery_interval: Duration = timedelta(seconds=10)
+
+    @model_validator(mode="after")
+    def _http_address(self) -> ServiceConfig:
+        if self.http and not re.fullmatch(r"[^:\s]*:\d{1,5}", self.http):
+            raise ValueError(f'http: expected "host:port" or "", got "{self.http}"')
+        return self
+
+
+class CaseConfig(_Strict):
+    id: str = Field(min_length=1, pattern=_ID)
+    caption: str = ""
+    aliases: list[str] = Field(default_factory=list)
+    parties: list[str] = Field(default_factory=list)
+    court: str | None = None
+    docket_number: str | None = None
+    query: str | None = None
+    exclude: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)  # empty: every source
+    notify: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _something_to_match(self) -> CaseConfig:
+        if not (self.query or self.aliases or self.parties or self.docket_number):
+            raise ValueError("a case needs at least one of query, aliases, parties, docket_number")
+        return self
+
+    @property
+    def title(self) -> str:
+        return self.caption or (self.aliases[0] if self.aliases else self.id)
+
+
+class Settings(_Strict):
+    service: ServiceConfig = Field(default_factory=ServiceConfig)
+    sources: list[SourceConfig] = Field(default_factory=list)
+    cases: list[CaseConfig] = Field(default_factory=list)
+    channels: list[ChannelConfig] = Field(default_factory=list)
+
+    def source(self, source_id: str) -> SourceConfig:
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        raise KeyError(source_id)
+
+    def channel(self, channel_id: str) -> ChannelConfig:
+        for channel in self.channels:
+            if channel.id == channel_id:
+                return channel
+        raise KeyError(channel_id)
+
+
+def toml_path(loc: tuple[int | str, ...]) -> str:
+    """('cases', 2, 'notify', 0) → 'cases[2].notify[0]'; union tags are dropped."""
+    out = ""
+    previous: int | str | None = None
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif isinstance(previous, int) and part in (*SOURCE_KINDS, *CHANNEL_KINDS):
+            pass  # pydantic's discriminator tag, not a TOML key
+        elif "[" in part or "," in part or part.startswith("function-"):
+            pass  # pydantic's internal location names
+        else:
+            out += f".{part}" if out else part
+        previous = part
+    return out or "(top level)"
+
+
+def interpolate(data: Any, environ: Mapping[str, str], path: str = "") -> tuple[Any, list[str]]:
+    """Replace ${NAME} in every string; return the new data and the errors."""
+    errors: list[str] = []
+    if isinstance(data, dict):
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            out[key], errs = interpolate(value, environ, f"{path}.{key}" if path else key)
+            errors += errs
+        return out, errors
+    if isinstance(data, list):
+        items = []
+        for index, value in enumerate(data):
+            item, errs = interpolate(value, environ, f"{path}[{index}]")
+            items.append(item)
+            errors += errs
+        return items, errors
+    if isinstance(data, str):
+
+        def replace(found: re.Match[str]) -> str:
+            name, default = found.group(1), found.group(2)
+            if name in environ:
+                return environ[name]
+            if default is not None:
+                return default
+            errors.append(f"{path}: environment variable {name} is not set")
+            return ""
+
+        return _ENV_REF.sub(replace, data), errors
+    return data, errors
+
+
+def _cross_check(settings: Settings) -> list[str]:
+    errors: list[str] = []
+    for section in ("sources", "cases", "channels"):
+        seen: set[str] = set()
+        for index, entry in enumerate(getattr(settings, section)):
+            if entry.id in seen:
+                errors.append(f'{section}[{index}].id: duplicate id "{entry.id}"')
+            seen.add(entry.id)
+    sources = {s.id for s in settings.sources}
+    channels = {c.id for c in settings.channels}
+    cases = {c.id for c in settings.cases}
+    for index, case in enumerate(settings.cases):
+        for n, name in enumerate(case.notify):
+            if name not in channels:
+                errors.append(f'cases[{index}].notify[{n}]: unknown channel "{name}"')
+        for n, name in enumerate(case.sources):
+            if name not in sources:
+                errors.append(f'cases[{index}].sources[{n}]: unknown source "{name}"')
+    for index, channel in enumerate(settings.channels):
+        for n, name in enumerate(channel.cases):
+            if name not in cases:
+                errors.append(f'channels[{index}].cases[{n}]: unknown case "{name}"')
+    return errors
+
+
+def parse_settings(text: str, environ: Mapping[str, str] | None = None) -> Settings:
+    """TOML text → Settings, or ConfigError listing every problem with its path."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"(toml) {exc}"]) from exc
+    data, errors = interpolate(raw, os.environ if environ is None else environ)
+    if errors:
+        raise ConfigError(errors)
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError([_describe(err) for err in exc.errors()]) from None
+    errors = _cross_check(settings)
+    if errors:
+        raise ConfigError(errors)
+    return settings
+
+
+def _describe(err: Any) -> str:
+    message = str(err["msg"])
+    if err["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif err["type"] in ("union_tag_invalid", "literal_error") and err["loc"][-1:] == ("kind",):
+        message = f'unknown kind "{err.get("input")}" ({message})'
+    message = message.removeprefix("Value error, ")
+    return f"{toml_path(tuple(err['loc']))}: {message}"
+
+
+def config_path(given: str | None, environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    return Path(given or env.get("CASEWATCH_CONFIG") or DEFAULT_CONFIG)
+
+
+def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Settings:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read the config file ({exc.strerror})"]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}: the config file is not UTF-8"]) from None
+    return parse_settings(text, environ)

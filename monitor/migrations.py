@@ -1,0 +1,101 @@
+"""The database schema, as an ordered list of migrations (never edit one that shipped)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("casewatch")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE sources (
+            id TEXT PRIMARY KEY,
+            etag TEXT,
+            last_modified TEXT,
+            state TEXT NOT NULL DEFAULT '{}',
+            first_poll_done INTEGER NOT NULL DEFAULT 0,
+            last_poll TEXT,
+            last_success TEXT,
+            last_new_item TEXT,
+            next_poll TEXT,
+            consecutive_errors INTEGER NOT NULL DEFAULT 0,
+            failing_since TEXT,
+            last_error TEXT,
+            last_error_kind TEXT,
+            polls INTEGER NOT NULL DEFAULT 0,
+            errors INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE items (
+            id INTEGER PRIMARY KEY,
+            source_id TEXT NOT NULL,
+            guid TEXT NOT NULL,
+            url TEXT NOT NULL DEFAULT '',
+            canonical_url TEXT,
+            title TEXT NOT NULL DEFAULT '',
+            summary TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL DEFAULT '',
+            text_hash TEXT,
+            site_name TEXT NOT NULL DEFAULT '',
+            published TEXT,
+            fetched_at TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'news',
+            docket TEXT,
+            extracted INTEGER NOT NULL DEFAULT 0,
+            extract_failed INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'new',
+            duplicate_of INTEGER REFERENCES items(id),
+            UNIQUE (source_id, guid)
+        );
+        CREATE INDEX items_canonical_url ON items(canonical_url);
+        CREATE INDEX items_text_hash ON items(text_hash);
+        CREATE INDEX items_fetched_at ON items(fetched_at);
+        CREATE TABLE developments (
+            id TEXT PRIMARY KEY,
+            case_id TEXT NOT NULL,
+            event TEXT,
+            headline TEXT NOT NULL DEFAULT '',
+            first_item_id INTEGER REFERENCES items(id),
+            articles INTEGER NOT NULL DEFAULT 1,
+            possibly_related_to TEXT,
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL
+        );
+        CREATE INDEX developments_case ON developments(case_id, last_seen_at);
+        CREATE TABLE matches (
+            item_id INTEGER NOT NULL REFERENCES items(id),
+            case_id TEXT NOT NULL,
+            score REAL NOT NULL,
+            terms TEXT NOT NULL DEFAULT '[]',
+            snippet TEXT NOT NULL DEFAULT '',
+            development_id TEXT REFERENCES developments(id),
+            role TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (item_id, case_id)
+        );
+        CREATE INDEX matches_case ON matches(case_id, created_at);
+        CREATE TABLE outbox (
+            alert_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            case_id TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            last_error TEXT,
+            response TEXT,
+            PRIMARY KEY (alert_id, channel_id)
+        );
+        CREATE INDEX outbox_due ON outbox(status, next_attempt);
+        """
+    )
+
+
+def apply(db: Database) -> None:
+    migrations.apply(db)

@@ -1,0 +1,317 @@
+"""One poll of one source: fetch → remember → extract → match → group → enqueue.
+
+Each new item is stored together with its matches, developments and outbox rows in
+one transaction, so a crash leaves it either wholly recorded or still unseen (and
+picked up again by the next poll), never half-written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from alerts.base import Alert, AlertItem, AlsoCovered, ChannelConfigBase, DocketRef
+from feeds.base import FeedError, Fetch, Item, PollResult, Source
+from feeds.extract import Extracted
+from monitor.config import CaseConfig, Settings
+from monitor.grouping import Decision, Grouper, canonical_url, stable_id
+from monitor.matching import Match, Matcher
+from monitor.store import MatchRecord, OutboxEntry, Store, iso
+
+log = logging.getLogger("casewatch.pipeline")
+
+Clock = Callable[[], datetime]
+Extractor = Callable[[bytes, str], Awaitable[Extracted | None]]
+EXTRACT_CONCURRENCY = 4
+
+
+@dataclass(frozen=True, slots=True)
+class PollReport:
+    source_id: str
+    ok: bool
+    items: int = 0  # items in the response
+    new: int = 0  # items never seen before
+    alerts: int = 0  # outbox rows written
+    not_modified: bool = False
+    backlog: bool = False  # first poll, recorded silently
+    error: str | None = None
+    error_kind: str | None = None
+
+
+def backoff_delay(
+    interval: timedelta,
+    errors: int,
+    *,
+    cap: timedelta,
+    retry_after: float | None,
+    rng: random.Random,
+) -> timedelta:
+    """Capped exponential backoff with ±20% jitter, never shorter than Retry-After."""
+    base = min(cap.total_seconds(), interval.total_seconds() * 2 ** max(0, errors - 1))
+    delay = base * rng.uniform(0.8, 1.2)
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return timedelta(seconds=min(delay, cap.total_seconds() * 1.2))
+
+
+def channel_status(channel: ChannelConfigBase, alert: Alert) -> str | None:
+    """How an alert goes to a channel: 'pending', 'digest' (held), or None (not at all)."""
+    if channel.cases and alert.case_id not in channel.cases:
+        return None
+    if channel.events and alert.kind not in channel.events and alert.event not in channel.events:
+        return None
+    if alert.kind == "update":
+        if channel.updates == "none":
+            return None
+        if channel.updates == "digest":
+            return "digest"
+    return "digest" if channel.digest else "pending"
+
+
+class Pipeline:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: Store,
+        fetch: Fetch,
+        sources: Mapping[str, Source],
+        matcher: Matcher,
+        grouper: Grouper,
+        extractor: Extractor,
+        clock: Clock,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.fetch = fetch
+        self.sources = sources
+        self.matcher = matcher
+        self.grouper = grouper
+        self.extractor = extractor
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.cases = {case.id: case for case in settings.cases}
+        self.channels = {channel.id: channel for channel in settings.channels}
+
+    def interval(self, source_id: str) -> timedelta:
+        return self.settings.source(source_id).interval or self.settings.service.default_interval
+
+    async def poll(self, source_id: str) -> PollReport:
+        """Poll one source. Never raises for a source's own failure: it is recorded."""
+        source = self.sources[source_id]
+        config = self.settings.source(source_id)
+        row = self.store.source(source_id)
+        interval = self.interval(source_id)
+        try:
+            result = await source.poll(self.fetch, row.state)
+        except FeedError as exc:
+            return self._failed(source_id, exc.message, exc.kind, exc.retry_after,
+                                row.consecutive_errors + 1, interval)
+        except Exception as exc:  # a parser bug must not stop the daemon
+            log.exception("source %s: unexpected error", source_id)
+            return self._failed(source_id, f"{type(exc).__name__}: {exc}", "parse", None,
+                                row.consecutive_errors + 1, interval)
+        done = self.clock()
+        next_poll = done + interval
+        if result.not_modified:
+            self.store.record_poll_success(
+                source_id, now=done, next_poll=next_poll, etag=result.etag,
+                last_modified=result.last_modified, state=result.state or dict(row.state.state),
+                got_new=False,
+            )
+            return PollReport(source_id, ok=True, not_modified=True)
+        fresh = self._unseen(source_id, result.items)
+        silent = not row.first_poll_done and not (
+            config.alert_on_first_poll
+            if config.alert_on_first_poll is not None
+            else self.settings.service.alert_on_first_poll
+        )
+        if silent:
+            with self.store.atomic():
+                for item in fresh:
+                    self.store.insert_item(item, now=done, canonical_url=canonical_url(item.url),
+                                           status="backlog")
+                self._record_success(source_id, result, done, next_poll, got_new=bool(fresh))
+            return PollReport(source_id, ok=True, items=len(result.items), new=len(fresh),
+                              backlog=True)
+        if source.extract and fresh:
+            fresh = await self._extract_all(fresh)
+        alerts = 0
+        for item in fresh:
+            alerts += self._remember(item, self.clock())
+        self._record_success(source_id, result, self.clock(), next_poll, got_new=bool(fresh))
+        return PollReport(source_id, ok=True, items=len(result.items), new=len(fresh),
+                          alerts=alerts)
+
+    # steps ----------------------------------------------------------------------------
+
+    def _failed(self, source_id: str, message: str, kind: str, retry_after: float | None,
+                errors: int, interval: timedelta) -> PollReport:
+        now = self.clock()
+        delay = backoff_delay(interval, errors, cap=self.settings.service.max_backoff,
+                              retry_after=retry_after, rng=self.rng)
+        self.store.record_poll_failure(source_id, now=now, next_poll=now + delay,
+                                       error=message, kind=kind)
+        log.warning("source %s failed (%s, %d in a row): %s; next try in %ds",
+                    source_id, kind, errors, message, delay.total_seconds())
+        return PollReport(source_id, ok=False, error=message, error_kind=kind)
+
+    def _record_success(self, source_id: str, result: PollResult, now: datetime,
+                        next_poll: datetime, *, got_new: bool) -> None:
+        self.store.record_poll_success(
+            source_id, now=now, next_poll=next_poll, etag=result.etag,
+            last_modified=result.last_modified, state=result.state, got_new=got_new,
+        )
+
+    def _unseen(self, source_id: str, items: list[Item]) -> list[Item]:
+        known = self.store.known_guids(source_id, (i.guid for i in items))
+        fresh: list[Item] = []
+        seen: set[str] = set()
+        for item in items:
+            if item.guid in known or item.guid in seen:
+                continue
+            seen.add(item.guid)
+            fresh.append(item)
+        # oldest first, so developments form in the order events happened
+        return sorted(fresh, key=lambda i: (i.published is None, i.published or datetime.min))
+
+    async def _extract_all(self, items: list[Item]) -> list[Item]:
+        gate = asyncio.Semaphore(EXTRACT_CONCURRENCY)
+
+        async def one(item: Item) -> Item:
+            async with gate:
+                return await self._extract(item)
+
+        return list(await asyncio.gather(*(one(item) for item in items)))
+
+    async def _extract(self, item: Item) -> Item:
+        if item.docket is not None or not item.url:
+            return item
+        try:
+            page = await self.fetch(item.url, guard=True)
+            extracted = await self.extractor(page.body, page.url) if page else None
+        except FeedError as exc:
+            log.info("article %s not fetched (%s): using the feed's summary", item.url, exc)
+            extracted = None
+        if extracted is None:
+            return replace(item, extract_failed=True)
+        return replace(
+            item,
+            text=extracted.text,
+            title=item.title or extracted.title,
+            site_name=extracted.site_name,
+            published=item.published or extracted.date,
+            extracted=True,
+        )
+
+    def _remember(self, item: Item, now: datetime) -> int:
+        """Store one unseen item with its matches and alerts; returns outbox rows written."""
+        written = 0
+        with self.store.atomic():
+            canon = canonical_url(item.url)
+            original = self.store.item_by_canonical_url(canon) if canon else None
+            item_id = self.store.insert_item(
+                item, now=now, canonical_url=canon or None,
+                status="duplicate" if original else "new", duplicate_of=original,
+            )
+            if item_id is None or original is not None:
+                return 0
+            for match in self.matcher.match(item):
+                case = self.cases[match.case_id]
+                decision = self.grouper.assign(case, item, item_id, match, now)
+                written += self._record_match(case, item, item_id, match, decision, now)
+        return written
+
+    def _record_match(self, case: CaseConfig, item: Item, item_id: int, match: Match,
+                      decision: Decision, now: datetime) -> int:
+        if decision.new_development is not None:
+            self.store.insert_development(decision.new_development, item_id=item_id, now=now)
+            articles = 1
+        else:
+            articles = self.store.touch_development(decision.development_id, now=now)
+        role = "docket_entry" if item.docket is not None and decision.role == "development" \
+            else decision.role
+        self.store.insert_match(
+            item_id,
+            MatchRecord(case_id=case.id, score=match.score, terms=match.terms,
+                        snippet=match.snippet, development_id=decision.development_id,
+                        role=role),
+            now=now,
+        )
+        if decision.role == "duplicate":
+            return 0
+        kind = "docket_entry" if item.docket is not None else decision.role
+        alert = build_alert(
+            kind=kind, case=case, item=item, match=match, decision=decision, articles=articles,
+            also=self._also(decision.development_id, item_id),
+        )
+        written = 0
+        for channel_id in case.notify:
+            status = channel_status(self.channels[channel_id], alert)
+            if status and self.store.enqueue(
+                OutboxEntry(alert_id=alert.id, channel_id=channel_id, kind=alert.kind,
+                            case_id=case.id, payload=alert.payload(), status=status),
+                now=now,
+            ):
+                written += 1
+        return written
+
+    def _also(self, development_id: str, item_id: int) -> tuple[AlsoCovered, ...]:
+        return tuple(
+            AlsoCovered(title=row["title"], url=row["url"], source=row["source_id"])
+            for row in self.store.development_items(development_id)
+            if row["id"] != item_id
+        )
+
+
+def build_alert(
+    *,
+    kind: str,
+    case: CaseConfig,
+    item: Item,
+    match: Match,
+    decision: Decision,
+    articles: int,
+    also: tuple[AlsoCovered, ...] = (),
+) -> Alert:
+    """The alert for one matched item; its id is stable for the same development and item."""
+    if kind == "development":
+        alert_id = "a-" + stable_id("development", case.id, decision.development_id)
+    else:
+        alert_id = "a-" + stable_id(kind, case.id, decision.development_id, item.source_id,
+                                    item.guid)
+    docket = None
+    if item.docket is not None:
+        d = item.docket
+        docket = DocketRef(
+            court=d.court, docket_number=d.docket_number, entry_number=d.entry_number,
+            short_description=d.short_description, document_url=d.document_url,
+            description=d.description, filed_at=iso(d.filed_at),
+        )
+    new = decision.new_development
+    return Alert(
+        id=alert_id,
+        kind=kind,  # type: ignore[arg-type]
+        case_id=case.id,
+        case_caption=case.title,
+        item=AlertItem(
+            title=item.title,
+            url=item.url,
+            source=item.site_name or item.source_id,
+            published=iso(item.published),
+            snippet=match.snippet,
+            terms=match.terms,
+            docket=docket,
+        ),
+        development_id=decision.development_id,
+        development_new=new is not None,
+        event=new.event if new else None,
+        articles=articles,
+        also=also,
+        possibly_related_to=decision.possibly_related_to,
+    )

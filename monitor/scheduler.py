@@ -1,0 +1,101 @@
+"""The daemon loop: one APScheduler job per source plus the delivery job, until stopped.
+
+A restart does not stampede: each source's next run comes from its stored next poll,
+and sources never polled before are spread over their interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import signal
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor.app import App
+
+log = logging.getLogger("casewatch.scheduler")
+STOP_GRACE_SECONDS = 10.0
+
+
+def first_run(next_poll: datetime | None, now: datetime, interval: timedelta,
+              rng: random.Random) -> datetime:
+    """When a source first runs after start: its stored next poll, else spread over the interval."""
+    if next_poll is not None:
+        return max(next_poll, now)
+    return now + timedelta(seconds=rng.uniform(0, min(interval.total_seconds(), 60.0)))
+
+
+class Daemon:
+    def __init__(self, app: App, *, rng: random.Random | None = None) -> None:
+        self.app = app
+        self.rng = rng or random.Random()
+        self.stop_event = asyncio.Event()
+        self._running: set[asyncio.Task[object]] = set()
+        self.scheduler = AsyncIOScheduler(
+            timezone="UTC",
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+        )
+
+    def _tracked(self, make: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+        async def job() -> None:
+            if self.stop_event.is_set():
+                return
+            task = asyncio.current_task()
+            if task is not None:
+                self._running.add(task)
+            try:
+                await make()
+            except Exception:
+                log.exception("job failed")
+            finally:
+                if task is not None:
+                    self._running.discard(task)
+
+        return job
+
+    def schedule(self) -> None:
+        app = self.app
+        now = app.clock()
+        for source in app.settings.sources:
+            interval = app.pipeline.interval(source.id)
+            row = app.store.source(source.id)
+            self.scheduler.add_job(
+                self._tracked(lambda sid=source.id: app.poll_and_deliver(sid)),
+                IntervalTrigger(seconds=interval.total_seconds(),
+                                jitter=min(interval.total_seconds() * 0.1, 60)),
+                id=f"poll:{source.id}",
+                next_run_time=first_run(row.next_poll, now, interval, self.rng),
+            )
+        every = app.settings.service.delivery_interval.total_seconds()
+        self.scheduler.add_job(self._tracked(app.deliverer.deliver_due),
+                               IntervalTrigger(seconds=every), id="deliver",
+                               next_run_time=now)
+
+    def request_stop(self) -> None:
+        self.stop_event.set()
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                loop.add_signal_handler(sig, self.request_stop)
+            except (NotImplementedError, RuntimeError):
+                pass
+        self.schedule()
+        self.scheduler.start()
+        log.info("casewatch running: %d sources, %d cases, %d channels",
+                 len(self.app.settings.sources), len(self.app.settings.cases),
+                 len(self.app.settings.channels))
+        await self.stop_event.wait()
+        log.info("stopping")
+        self.scheduler.shutdown(wait=False)
+        if self._running:
+            _, pending = await asyncio.wait(self._running, timeout=STOP_GRACE_SECONDS)
+            for task in pending:  # every write is one transaction: cancelling is safe
+                task.cancel()
+        log.info("stopped")

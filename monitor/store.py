@@ -1,0 +1,449 @@
+"""Every SQL statement casewatch runs. One SQLite file, WAL, short transactions.
+
+Identity and "at most once" are database constraints: an item is unique per
+(source, guid), a match per (item, case), an outbox row per (alert, channel).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from feeds.base import DocketEntry, Item, SourceState
+from monitor import migrations
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class StoreError(Exception):
+    """The database cannot be opened or written."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    id: str
+    state: SourceState
+    first_poll_done: bool
+    last_poll: datetime | None
+    last_success: datetime | None
+    next_poll: datetime | None
+    consecutive_errors: int
+    failing_since: datetime | None
+    last_error: str | None
+    last_error_kind: str | None
+    last_new_item: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    alert_id: str
+    channel_id: str
+    kind: str
+    case_id: str
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+    next_attempt: datetime
+    created_at: datetime
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRecord:
+    """One matched item for one case, ready to be stored with its outbox rows."""
+
+    case_id: str
+    score: float
+    terms: tuple[str, ...]
+    snippet: str
+    development_id: str | None
+    role: str  # "development" | "update" | "duplicate" | "docket_entry"
+
+
+@dataclass(frozen=True, slots=True)
+class NewDevelopment:
+    id: str
+    case_id: str
+    event: str | None
+    headline: str
+    possibly_related_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    alert_id: str
+    channel_id: str
+    kind: str
+    case_id: str
+    payload: dict[str, Any]
+    status: str = "pending"  # or "digest": held for the channel's next digest
+
+
+class Store:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        """Open (creating if needed) the database file and bring its schema up to date."""
+        target = Path(path)
+        try:
+            if str(path) != ":memory:":
+                target.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(target), timeout=30, isolation_level=None)
+            conn.execute("PRAGMA busy_timeout = 30000")
+            db = Database(conn)
+            if str(path) != ":memory:":
+                db.enable_wal()
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            migrations.apply(db)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open database {path}: {exc}") from None
+        return cls(db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        with self.db.atomic():
+            yield
+
+    def writable(self) -> bool:
+        """A cheap write probe for /healthz."""
+        try:
+            with self.db.atomic():
+                self.db.execute("CREATE TEMP TABLE IF NOT EXISTS _probe (x)")
+                self.db.execute("INSERT INTO _probe VALUES (1)")
+                self.db.execute("DELETE FROM _probe")
+            return True
+        except sqlite3.Error:
+            return False
+
+    # sources --------------------------------------------------------------------------
+
+    def ensure_sources(self, ids: Iterable[str]) -> None:
+        with self.db.atomic():
+            for source_id in ids:
+                self.db.execute("INSERT OR IGNORE INTO sources (id) VALUES (?)", [source_id])
+
+    def source(self, source_id: str) -> SourceRow:
+        rows = list(self.db.query("SELECT * FROM sources WHERE id = ?", [source_id]))
+        if not rows:
+            self.ensure_sources([source_id])
+            rows = list(self.db.query("SELECT * FROM sources WHERE id = ?", [source_id]))
+        return _source_row(rows[0])
+
+    def sources(self) -> list[SourceRow]:
+        return [_source_row(r) for r in self.db.query("SELECT * FROM sources ORDER BY id")]
+
+    def record_poll_success(
+        self,
+        source_id: str,
+        *,
+        now: datetime,
+        next_poll: datetime,
+        etag: str | None,
+        last_modified: str | None,
+        state: dict[str, Any],
+        got_new: bool,
+    ) -> None:
+        self.db.execute(
+            """UPDATE sources SET etag = ?, last_modified = ?, state = ?, first_poll_done = 1,
+                   last_poll = ?, last_success = ?, next_poll = ?, consecutive_errors = 0,
+                   failing_since = NULL, last_error = NULL, last_error_kind = NULL,
+                   polls = polls + 1,
+                   last_new_item = CASE WHEN ? THEN ? ELSE last_new_item END
+               WHERE id = ?""",
+            [etag, last_modified, json.dumps(state), iso(now), iso(now), iso(next_poll),
+             got_new, iso(now), source_id],
+        )
+
+    def record_poll_failure(
+        self, source_id: str, *, now: datetime, next_poll: datetime, error: str, kind: str
+    ) -> int:
+        """Count a failed poll; returns the number of consecutive errors."""
+        self.db.execute(
+            """UPDATE sources SET last_poll = ?, next_poll = ?,
+                   consecutive_errors = consecutive_errors + 1,
+                   failing_since = COALESCE(failing_since, ?),
+                   last_error = ?, last_error_kind = ?, polls = polls + 1, errors = errors + 1
+               WHERE id = ?""",
+            [iso(now), iso(next_poll), iso(now), error, kind, source_id],
+        )
+        row = self.db.execute(
+            "SELECT consecutive_errors FROM sources WHERE id = ?", [source_id]
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    # items ----------------------------------------------------------------------------
+
+    def known_guids(self, source_id: str, guids: Iterable[str]) -> set[str]:
+        wanted = list(guids)
+        known: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            known.update(
+                row[0]
+                for row in self.db.execute(
+                    f"SELECT guid FROM items WHERE source_id = ? AND guid IN ({marks})",
+                    [source_id, *chunk],
+                )
+            )
+        return known
+
+    def item_by_canonical_url(self, canonical_url: str) -> int | None:
+        row = self.db.execute(
+            "SELECT id FROM items WHERE canonical_url = ? AND duplicate_of IS NULL "
+            "ORDER BY id LIMIT 1",
+            [canonical_url],
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def item_by_text_hash(self, text_hash: str) -> int | None:
+        row = self.db.execute(
+            "SELECT id FROM items WHERE text_hash = ? AND duplicate_of IS NULL "
+            "ORDER BY id LIMIT 1",
+            [text_hash],
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def insert_item(
+        self,
+        item: Item,
+        *,
+        now: datetime,
+        canonical_url: str | None,
+        text_hash: str | None = None,
+        status: str = "new",
+        duplicate_of: int | None = None,
+    ) -> int | None:
+        """Store an item; None when (source, guid) was already stored."""
+        cursor = self.db.execute(
+            """INSERT OR IGNORE INTO items (source_id, guid, url, canonical_url, title, summary,
+                   text, text_hash, site_name, published, fetched_at, kind, docket, extracted,
+                   extract_failed, status, duplicate_of)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [item.source_id, item.guid, item.url, canonical_url, item.title, item.summary,
+             item.text, text_hash, item.site_name, iso(item.published), iso(now), item.kind,
+             json.dumps(item.docket.as_json()) if item.docket else None, int(item.extracted),
+             int(item.extract_failed), status, duplicate_of],
+        )
+        return cursor.lastrowid if cursor.rowcount == 1 else None
+
+    def item(self, item_id: int) -> dict[str, Any]:
+        return dict(next(self.db.query("SELECT * FROM items WHERE id = ?", [item_id])))
+
+    def items_since(self, since: datetime) -> list[dict[str, Any]]:
+        return list(
+            self.db.query("SELECT * FROM items WHERE fetched_at >= ? ORDER BY id", [iso(since)])
+        )
+
+    # matches, developments, outbox ----------------------------------------------------
+
+    def insert_development(self, dev: NewDevelopment, *, item_id: int, now: datetime) -> None:
+        self.db.execute(
+            """INSERT INTO developments (id, case_id, event, headline, first_item_id,
+                   articles, possibly_related_to, created_at, last_seen_at)
+               VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)""",
+            [dev.id, dev.case_id, dev.event, dev.headline, item_id, dev.possibly_related_to,
+             iso(now), iso(now)],
+        )
+
+    def touch_development(self, development_id: str, *, now: datetime) -> int:
+        """Count one more article for a development; returns the new count."""
+        self.db.execute(
+            "UPDATE developments SET articles = articles + 1, last_seen_at = ? WHERE id = ?",
+            [iso(now), development_id],
+        )
+        row = self.db.execute(
+            "SELECT articles FROM developments WHERE id = ?", [development_id]
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def developments(self, case_id: str | None = None) -> list[dict[str, Any]]:
+        if case_id:
+            return list(self.db.query(
+                "SELECT * FROM developments WHERE case_id = ? ORDER BY created_at, id", [case_id]
+            ))
+        return list(self.db.query("SELECT * FROM developments ORDER BY created_at, id"))
+
+    def development_items(self, development_id: str) -> list[dict[str, Any]]:
+        return list(
+            self.db.query(
+                """SELECT items.*, matches.role, matches.score FROM matches
+                   JOIN items ON items.id = matches.item_id
+                   WHERE matches.development_id = ? ORDER BY items.id""",
+                [development_id],
+            )
+        )
+
+    def insert_match(self, item_id: int, match: MatchRecord, *, now: datetime) -> bool:
+        cursor = self.db.execute(
+            """INSERT OR IGNORE INTO matches (item_id, case_id, score, terms, snippet,
+                   development_id, role, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            [item_id, match.case_id, match.score, json.dumps(list(match.terms)), match.snippet,
+             match.development_id, match.role, iso(now)],
+        )
+        return cursor.rowcount == 1
+
+    def enqueue(self, entry: OutboxEntry, *, now: datetime) -> bool:
+        """Record an alert for a channel. False if (alert, channel) was already recorded."""
+        cursor = self.db.execute(
+            """INSERT OR IGNORE INTO outbox (alert_id, channel_id, kind, case_id, payload,
+                   status, attempts, next_attempt, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)""",
+            [entry.alert_id, entry.channel_id, entry.kind, entry.case_id,
+             json.dumps(entry.payload, sort_keys=True), entry.status, iso(now), iso(now)],
+        )
+        return cursor.rowcount == 1
+
+    def due(self, now: datetime, *, channel_id: str | None = None,
+            limit: int = 100) -> list[OutboxRow]:
+        sql = "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt <= ?"
+        args: list[Any] = [iso(now)]
+        if channel_id:
+            sql += " AND channel_id = ?"
+            args.append(channel_id)
+        sql += " ORDER BY next_attempt, rowid LIMIT ?"
+        return [_outbox_row(r) for r in self.db.query(sql, [*args, limit])]
+
+    def next_due(self) -> datetime | None:
+        row = self.db.execute(
+            "SELECT MIN(next_attempt) FROM outbox WHERE status = 'pending'"
+        ).fetchone()
+        return parse_iso(row[0]) if row and row[0] else None
+
+    def mark_attempt(self, alert_id: str, channel_id: str) -> None:
+        """Count a send before it starts, so a crash mid-send is visible as an attempt."""
+        self.db.execute(
+            "UPDATE outbox SET attempts = attempts + 1 WHERE alert_id = ? AND channel_id = ?",
+            [alert_id, channel_id],
+        )
+
+    def mark_sent(self, alert_id: str, channel_id: str, *, now: datetime, response: str) -> None:
+        self.db.execute(
+            """UPDATE outbox SET status = 'sent', sent_at = ?, response = ?, last_error = NULL
+               WHERE alert_id = ? AND channel_id = ?""",
+            [iso(now), response[:500], alert_id, channel_id],
+        )
+
+    def mark_retry(self, alert_id: str, channel_id: str, *, next_attempt: datetime,
+                   error: str) -> None:
+        self.db.execute(
+            """UPDATE outbox SET next_attempt = ?, last_error = ?
+               WHERE alert_id = ? AND channel_id = ?""",
+            [iso(next_attempt), error[:500], alert_id, channel_id],
+        )
+
+    def mark_dead(self, alert_id: str, channel_id: str, *, error: str) -> None:
+        self.db.execute(
+            "UPDATE outbox SET status = 'dead', last_error = ? "
+            "WHERE alert_id = ? AND channel_id = ?",
+            [error[:500], alert_id, channel_id],
+        )
+
+    def outbox_counts(self) -> dict[str, int]:
+        return {
+            row[0]: int(row[1])
+            for row in self.db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+        }
+
+    def outbox_rows(self, *, statuses: Iterable[str], limit: int = 50) -> list[OutboxRow]:
+        wanted = list(statuses)
+        marks = ",".join("?" * len(wanted))
+        return [
+            _outbox_row(r)
+            for r in self.db.query(
+                f"SELECT * FROM outbox WHERE status IN ({marks}) "
+                "ORDER BY created_at DESC, alert_id LIMIT ?",
+                [*wanted, limit],
+            )
+        ]
+
+    def recent_sent(self, limit: int = 10) -> list[OutboxRow]:
+        return [
+            _outbox_row(r)
+            for r in self.db.query(
+                "SELECT * FROM outbox WHERE status = 'sent' ORDER BY sent_at DESC LIMIT ?",
+                [limit],
+            )
+        ]
+
+    def matches(self, *, case_id: str | None = None,
+                since: datetime | None = None) -> list[dict[str, Any]]:
+        sql = """SELECT matches.*, items.title, items.url, items.source_id, items.published,
+                        items.docket, items.kind
+                 FROM matches JOIN items ON items.id = matches.item_id WHERE 1 = 1"""
+        args: list[Any] = []
+        if case_id:
+            sql += " AND matches.case_id = ?"
+            args.append(case_id)
+        if since:
+            sql += " AND matches.created_at >= ?"
+            args.append(iso(since))
+        return list(self.db.query(sql + " ORDER BY matches.created_at, items.id", args))
+
+    def counts(self) -> dict[str, int]:
+        out = {}
+        for table in ("items", "matches", "developments", "outbox"):
+            out[table] = int(self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+        return out
+
+
+def _source_row(row: dict[str, Any]) -> SourceRow:
+    return SourceRow(
+        id=row["id"],
+        state=SourceState(
+            etag=row["etag"], last_modified=row["last_modified"],
+            state=json.loads(row["state"] or "{}"),
+        ),
+        first_poll_done=bool(row["first_poll_done"]),
+        last_poll=parse_iso(row["last_poll"]),
+        last_success=parse_iso(row["last_success"]),
+        next_poll=parse_iso(row["next_poll"]),
+        consecutive_errors=int(row["consecutive_errors"]),
+        failing_since=parse_iso(row["failing_since"]),
+        last_error=row["last_error"],
+        last_error_kind=row["last_error_kind"],
+        last_new_item=parse_iso(row["last_new_item"]),
+    )
+
+
+def _outbox_row(row: dict[str, Any]) -> OutboxRow:
+    return OutboxRow(
+        alert_id=row["alert_id"],
+        channel_id=row["channel_id"],
+        kind=row["kind"],
+        case_id=row["case_id"],
+        payload=json.loads(row["payload"]),
+        status=row["status"],
+        attempts=int(row["attempts"]),
+        next_attempt=datetime.fromisoformat(row["next_attempt"]),
+        created_at=datetime.fromisoformat(row["created_at"]),
+        last_error=row["last_error"],
+    )
+
+
+def docket_from_json(data: str | None) -> DocketEntry | None:
+    if not data:
+        return None
+    raw = json.loads(data)
+    raw["filed_at"] = parse_iso(raw.get("filed_at"))
+    return DocketEntry(**raw)
