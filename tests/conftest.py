@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -45,3 +46,10 @@ def write_config(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture
+def aio() -> Iterator[asyncio.Runner]:
+    """One event loop for the whole test, so an App's HTTP client outlives each call."""
+    with asyncio.Runner() as runner:
+        yield runner

@@ -69,7 +69,7 @@ class LoopbackServer:
                 if self.command != "HEAD":
                     self.wfile.write(data)
 
-            do_GET = do_POST = do_HEAD = do_PUT = _serve  # noqa: N815
+            do_GET = do_POST = do_HEAD = do_PUT = _serve
 
             def log_message(self, format: str, *args: object) -> None:
                 return

@@ -1,0 +1,147 @@
+"""The command line against a real config, database and feed server (Contract 2)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.servers import LoopbackServer, rss
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CONFIG = """
+[service]
+database = "{db}"
+http = ""
+allow_private_addresses = true
+alert_on_first_poll = true
+delivery_interval = "1s"
+
+[[sources]]
+id = "news"
+kind = "feed"
+url = "{feed}"
+interval = "{interval}"
+
+[[cases]]
+id = "doe"
+caption = "John Doe v. Acme Corp."
+aliases = ["Doe v. Acme"]
+notify = ["out"]
+
+[[channels]]
+id = "out"
+kind = "console"
+"""
+
+
+def cli(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("CASEWATCH_CONFIG", None)
+    return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def setup(tmp_path: Path, server: LoopbackServer, interval: str = "15m") -> Path:
+    server.route("/feed", rss([
+        {"title": "Doe v. Acme filed", "link": server.url("/a/1"), "text": "Doe v. Acme."},
+        {"title": "Weather", "link": server.url("/a/2"), "text": "Sunny."},
+    ]))
+    path = tmp_path / "casewatch.toml"
+    path.write_text(CONFIG.format(db=tmp_path / "cw.db", feed=server.url("/feed"),
+                                  interval=interval))
+    return path
+
+
+def test_run_once_then_matches_and_status(tmp_path: Path, server: LoopbackServer) -> None:
+    config = setup(tmp_path, server)
+    first = cli("run", "--once", "-c", str(config), cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.count("=== [development] doe") == 1
+    assert "1 alerts sent" in first.stderr
+    again = cli("run", "--once", "-c", str(config), cwd=tmp_path)
+    assert again.returncode == 0 and "=== [" not in again.stdout
+
+    listed = cli("matches", "-c", str(config), "--json", cwd=tmp_path)
+    (record,) = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert record["case"] == "doe" and record["url"] == server.url("/a/1")
+    assert {"development", "score", "terms", "source", "published"} <= record.keys()
+    assert cli("matches", "-c", str(config), "--case", "other", cwd=tmp_path).stdout == ""
+    assert cli("matches", "-c", str(config), "--since", "7d", cwd=tmp_path).stdout
+    bad = cli("matches", "-c", str(config), "--since", "soon", cwd=tmp_path)
+    assert bad.returncode == 2 and "--since" in bad.stderr
+
+    status = cli("status", "-c", str(config), "--json", cwd=tmp_path)
+    rows = [json.loads(line) for line in status.stdout.splitlines()]
+    source = next(r for r in rows if r["type"] == "source")
+    assert source["id"] == "news" and source["errors"] == 0
+    outbox = next(r for r in rows if r["type"] == "outbox")
+    assert outbox["sent"] == 1 and outbox["pending"] == 0
+
+
+def test_preview_prints_items_and_stores_nothing(tmp_path: Path,
+                                                 server: LoopbackServer) -> None:
+    config = setup(tmp_path, server)
+    shown = cli("preview", "news", "-c", str(config), cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "Doe v. Acme filed" in shown.stdout and "→ doe" in shown.stdout
+    as_json = cli("preview", "news", "-c", str(config), "--json", cwd=tmp_path)
+    items = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert [sorted(i) for i in items] == [["published", "source", "summary", "title", "url"]] * 2
+    assert not (tmp_path / "cw.db").exists()
+    unknown = cli("preview", "nope", "-c", str(config), cwd=tmp_path)
+    assert unknown.returncode == 2 and 'unknown source "nope"' in unknown.stderr
+
+
+def test_unreachable_database_path_is_a_clear_error(tmp_path: Path,
+                                                    server: LoopbackServer) -> None:
+    config = setup(tmp_path, server)
+    (tmp_path / "file").write_text("")
+    config.write_text(config.read_text().replace(str(tmp_path / "cw.db"),
+                                                 str(tmp_path / "file" / "cw.db")))
+    result = cli("status", "-c", str(config), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "cannot open database" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_daemon_alerts_and_stops_cleanly_on_sigterm(tmp_path: Path,
+                                                        server: LoopbackServer) -> None:
+    config = setup(tmp_path, server, interval="1s")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "monitor", "run", "-c", str(config)],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(server.hits("/feed")) < 2:
+            time.sleep(0.1)
+        assert len(server.hits("/feed")) >= 2, "the daemon did not poll twice"
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=15)
+        stopped_in = time.monotonic() - started
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert stopped_in < 10
+    assert out.count("=== [development] doe") == 1
+
+
+def test_python_dash_m_monitor_and_help(tmp_path: Path) -> None:
+    result = cli("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("run", "check", "demo", "preview", "matches", "status"):
+        assert command in result.stdout
+
+
+def test_demo_needs_no_network_and_prints_alerts(tmp_path: Path) -> None:
+    result = cli("demo", cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "=== [development] doe-v-twitter" in result.stdout
+    assert "5 articles →" in result.stdout

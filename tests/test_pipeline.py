@@ -1,0 +1,290 @@
+"""The pipeline end to end against real HTTP servers on 127.0.0.1 and a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+
+import pytest
+
+from monitor.app import App, build_app
+from monitor.config import parse_settings
+from tests.conftest import FakeClock
+from tests.servers import LoopbackServer, Request, Response, rss
+
+CONFIG = """
+[service]
+database = "{db}"
+http = ""
+allow_private_addresses = true
+alert_on_first_poll = {first}
+
+{sources}
+
+[[cases]]
+id = "doe"
+caption = "John Doe v. Acme Corp."
+aliases = ["Doe v. Acme"]
+notify = ["out"]
+
+[[channels]]
+id = "out"
+kind = "console"
+"""
+
+
+def feed_source(source_id: str, url: str, extra: str = "") -> str:
+    return (f'[[sources]]\nid = "{source_id}"\nkind = "feed"\nurl = "{url}"\n'
+            f'interval = "5m"\n{extra}\n')
+
+
+def make_app(tmp_path: Path, clock: FakeClock, sources: str, *, first: bool = True,
+             stream: io.StringIO | None = None) -> App:
+    text = CONFIG.format(db=tmp_path / "cw.db", first=str(first).lower(), sources=sources)
+    return build_app(parse_settings(text, {}), clock=clock, stream=stream or io.StringIO(),
+                     extract_workers=0)
+
+
+@pytest.fixture(autouse=True)
+def _loop(aio: asyncio.Runner) -> None:
+    global RUNNER
+    RUNNER = aio
+
+
+RUNNER: asyncio.Runner
+
+
+def run_once(app: App):
+    return RUNNER.run(app.run_once())
+
+
+def close(app: App) -> None:
+    RUNNER.run(app.aclose())
+
+
+def story(n: int, server: LoopbackServer) -> dict[str, str]:
+    return {"title": f"Doe v. Acme: filing number {n}", "link": server.url(f"/a/{n}"),
+            "text": f"News about Doe v. Acme, part {n}."}
+
+
+def test_a_feed_served_twice_with_one_new_item_gives_exactly_one_new_alert(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
+    server.route("/feed", rss([story(1, server), story(2, server)]))
+    out = io.StringIO()
+    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")), stream=out)
+    reports, delivered = run_once(app)
+    assert reports[0].new == 2 and delivered.sent == 2
+    server.route("/feed", rss([story(1, server), story(2, server), story(3, server)]))
+    clock.advance(minutes=5)
+    reports, delivered = run_once(app)
+    assert (reports[0].new, delivered.sent) == (1, 1)
+    assert out.getvalue().count(server.url("/a/3") + "\n") == 1
+    assert app.store.outbox_counts() == {"sent": 3}
+    close(app)
+
+
+def test_restart_after_a_run_sends_nothing_again(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
+    server.route("/feed", rss([story(1, server), story(2, server)]))
+    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")))
+    assert run_once(app)[1].sent == 2
+    close(app)
+    out = io.StringIO()
+    again = make_app(tmp_path, clock, feed_source("news", server.url("/feed")), stream=out)
+    reports, delivered = run_once(again)
+    assert (reports[0].new, delivered.sent) == (0, 0)
+    assert out.getvalue() == ""
+    close(again)
+
+
+def test_guid_reuse_and_items_that_come_back_do_not_realert(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
+    one, two = story(1, server), story(2, server)
+    server.route("/feed", rss([one, two]))
+    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")))
+    run_once(app)
+    server.route("/feed", rss([two]))  # the feed drops an item...
+    run_once(app)
+    server.route("/feed", rss([one, two]))  # ...and brings it back
+    reports, delivered = run_once(app)
+    assert (reports[0].new, delivered.sent) == (0, 0)
+    close(app)
+
+
+def test_a_304_is_honoured(tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
+    body = rss([story(1, server)])
+
+    def conditional(request: Request) -> Response:
+        if request.headers.get("if-none-match") == '"v1"':
+            return Response(304)
+        return Response(200, body, {"ETag": '"v1"', "Content-Type": "application/rss+xml"})
+
+    server.route("/feed", conditional)
+    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")))
+    run_once(app)
+    reports, delivered = run_once(app)
+    assert reports[0].not_modified and reports[0].ok
+    assert delivered.sent == 0
+    assert server.hits("/feed")[-1].headers["if-none-match"] == '"v1"'
+    assert app.store.source("news").consecutive_errors == 0
+    close(app)
+
+
+def test_a_failing_feed_backs_off_and_the_others_still_alert(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
+    server.route("/broken", Response(500, "oops"))
+    server.route("/good", rss([story(1, server)]))
+    sources = feed_source("broken", server.url("/broken")) + feed_source(
+        "good", server.url("/good"))
+    app = make_app(tmp_path, clock, sources)
+    reports, delivered = run_once(app)
+    by_id = {r.source_id: r for r in reports}
+    assert not by_id["broken"].ok and by_id["broken"].error_kind == "http"
+    assert by_id["good"].ok and delivered.sent == 1
+    delays = []
+    for _ in range(4):
+        row = app.store.source("broken")
+        delays.append((row.next_poll - row.last_poll).total_seconds())
+        run_once(app)
+    row = app.store.source("broken")
+    assert row.consecutive_errors == 5
+    assert row.last_error == "HTTP 500"
+    # interval 5m doubling with ±20% jitter: 5, 10, 20, 40 minutes
+    for n, delay in enumerate(delays):
+        assert 300 * 2**n * 0.8 <= delay <= 300 * 2**n * 1.2
+    server.route("/broken", rss([story(9, server)]))
+    reports, _ = run_once(app)
+    assert app.store.source("broken").consecutive_errors == 0
+    close(app)
+
+
+def test_retry_after_is_honoured_on_a_429(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
+    server.route("/feed", Response(429, "slow down", {"Retry-After": "7200"}))
+    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")))
+    run_once(app)
+    row = app.store.source("news")
+    assert (row.next_poll - row.last_poll).total_seconds() >= 7200
+    close(app)
+
+
+def test_not_a_feed_is_an_error_not_a_crash(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
+    server.route("/feed", "<html><body>Maintenance</body></html>", "text/html")
+    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")))
+    reports, _ = run_once(app)
+    assert reports[0].error_kind == "not_feed"
+    close(app)
+
+
+def test_first_poll_records_the_backlog_silently(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
+    server.route("/feed", rss([story(1, server), story(2, server)]))
+    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")), first=False)
+    reports, delivered = run_once(app)
+    assert reports[0].backlog and delivered.sent == 0
+    server.route("/feed", rss([story(1, server), story(2, server), story(3, server)]))
+    reports, delivered = run_once(app)
+    assert (reports[0].new, delivered.sent) == (1, 1)
+    close(app)
+
+
+def test_the_same_article_from_two_feeds_alerts_once(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
+    base = story(1, server)
+    tracked = dict(base, link=base["link"] + "?utm_source=rss&utm_medium=feed#top",
+                   guid="other-guid")
+    server.route("/one", rss([base]))
+    server.route("/two", rss([tracked]))
+    sources = feed_source("one", server.url("/one")) + feed_source("two", server.url("/two"))
+    app = make_app(tmp_path, clock, sources)
+    reports, delivered = run_once(app)
+    assert sum(r.new for r in reports) == 2
+    assert delivered.sent == 1
+    close(app)
+
+
+def test_items_that_match_no_case_do_not_alert(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
+    server.route("/feed", rss([{"title": "Weather", "link": server.url("/w"),
+                                "text": "Sunny."}]))
+    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")))
+    reports, delivered = run_once(app)
+    assert reports[0].new == 1 and delivered.sent == 0
+    close(app)
+
+
+ARTICLE = """<html><head><title>Doe v. Acme goes to trial</title>
+<meta property="og:site_name" content="Court Times"></head><body><article>
+<h1>Doe v. Acme goes to trial</h1>
+<p>The long-running case of Doe v. Acme went to trial on Monday in federal court.</p>
+<p>Lawyers for both sides gave opening statements before a packed courtroom, and the
+judge warned that the trial could last several weeks.</p>
+<p>The plaintiff says the company ignored repeated warnings about its product.</p>
+</article></body></html>"""
+
+
+def test_articles_are_extracted_and_failures_fall_back_to_the_summary(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
+    server.route("/a/1", ARTICLE, "text/html")
+    server.route("/a/2", Response(500, "down"))
+    items = [
+        {"title": "Trial opens", "link": server.url("/a/1"), "text": "short teaser"},
+        {"title": "Doe v. Acme: another", "link": server.url("/a/2"), "text": "teaser"},
+    ]
+    server.route("/feed", rss(items))
+    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed"), "extract = true"))
+    run_once(app)
+    rows = {r["url"]: r for r in app.store.db.query("SELECT * FROM items")}
+    extracted = rows[server.url("/a/1")]
+    assert extracted["extracted"] == 1 and "opening statements" in extracted["text"]
+    assert extracted["site_name"] == "Court Times"
+    failed = rows[server.url("/a/2")]
+    assert failed["extracted"] == 0 and failed["extract_failed"] == 1
+    assert failed["summary"] == "teaser"
+    # the first matched only through its extracted text; both alerted
+    assert app.store.outbox_counts() == {"sent": 2}
+    close(app)
+
+
+def test_article_links_to_private_addresses_are_refused_unless_allowed(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
+    server.route("/a/1", ARTICLE, "text/html")
+    server.route("/feed", rss([{"title": "Trial opens", "link": server.url("/a/1"),
+                                "text": "Doe v. Acme teaser"}]))
+    text = CONFIG.format(db=tmp_path / "cw.db", first="true",
+                         sources=feed_source("news", server.url("/feed"), "extract = true"))
+    text = text.replace("allow_private_addresses = true", "allow_private_addresses = false")
+    app = build_app(parse_settings(text, {}), clock=clock, stream=io.StringIO(),
+                    extract_workers=0)
+    run_once(app)
+    assert server.hits("/a/1") == []  # never fetched
+    (row,) = app.store.db.query("SELECT extracted, extract_failed FROM items")
+    assert row == {"extracted": 0, "extract_failed": 1}
+    close(app)
+
+
+@pytest.mark.parametrize("size", [2_000_000])
+def test_oversized_responses_are_refused(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer, size: int) -> None:
+    server.route("/feed", Response(200, b"<rss>" + b" " * size))
+    text = CONFIG.format(db=tmp_path / "cw.db", first="true",
+                         sources=feed_source("news", server.url("/feed")))
+    text = text.replace('http = ""', 'http = ""\nmax_response_bytes = 100000')
+    app = build_app(parse_settings(text, {}), clock=clock, stream=io.StringIO(),
+                    extract_workers=0)
+    reports, _ = run_once(app)
+    assert reports[0].error_kind == "too_large"
+    close(app)
+
+
+def test_hostile_titles_reach_the_console_without_control_characters(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
+    server.route("/feed", rss([{"title": "Doe v. Acme \x1b[31mRED&amp;", "link":
+                                server.url("/x")}]))
+    out = io.StringIO()
+    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")), stream=out)
+    run_once(app)
+    assert "\x1b" not in out.getvalue() and "Doe v. Acme" in out.getvalue()
+    close(app)
