@@ -121,7 +121,7 @@ class Pipeline:
         if result.not_modified:
             self.store.record_poll_success(
                 source_id, now=done, next_poll=next_poll, etag=result.etag,
-                last_modified=result.last_modified, state=result.state or dict(row.state.state),
+                last_modified=result.last_modified, state=result.state,
                 got_new=False,
             )
             return PollReport(source_id, ok=True, not_modified=True)

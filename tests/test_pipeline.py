@@ -288,3 +288,16 @@ def test_hostile_titles_reach_the_console_without_control_characters(
     run_once(app)
     assert "\x1b" not in out.getvalue() and "Doe v. Acme" in out.getvalue()
     close(app)
+
+
+def test_an_unchanged_body_without_etag_is_not_parsed_again(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
+    server.route("/feed", rss([story(1, server)]))
+    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")))
+    assert run_once(app)[0][0].items == 1
+    reports, delivered = run_once(app)
+    assert reports[0].not_modified and reports[0].items == 0 and delivered.sent == 0
+    server.route("/feed", rss([story(1, server), story(2, server)]))
+    reports, delivered = run_once(app)
+    assert (reports[0].items, reports[0].new, delivered.sent) == (2, 1, 1)
+    close(app)
