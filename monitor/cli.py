@@ -18,7 +18,8 @@ from feeds.fetch import Fetcher
 from feeds.registry import build_source
 from monitor.app import build_app, utc_now
 from monitor.config import ConfigError, Settings, config_path, load_settings
-from monitor.matching import Matcher
+from monitor.matching import Matcher, case_query, mark_terms
+from monitor.query import format_query
 from monitor.store import Store, StoreError
 
 CONFIG_OPTION = click.option(
@@ -112,6 +113,8 @@ def check(config_file: str | None) -> None:
         click.echo(f"  source {source.id} ({source.kind}) every {_human(interval)}")
     for case in settings.cases:
         click.echo(f"  case {case.id}: {case.title}")
+        label = "query" if case.query else "query (derived)"
+        click.echo(f"    {label}: {format_query(case_query(case))}")
         click.echo(f"    notify: {', '.join(case.notify) or '(nobody)'}")
     for channel in settings.channels:
         click.echo(f"  channel {channel.id} ({channel.kind})")
@@ -174,7 +177,7 @@ def preview(source_id: str, config_file: str | None, as_json: bool) -> None:
                                       if item.published else ""))
         for match in matches:
             click.echo(f"  → {match.case_id} (score {match.score:.2f}; "
-                       f"{', '.join(match.terms)}): {match.snippet}")
+                       f"{', '.join(match.terms)}): {mark_terms(match.snippet, match.terms)}")
     if not as_json:
         click.echo(f"{len(items)} items")
 
@@ -206,6 +209,8 @@ def matches(config_file: str | None, case_id: str | None, since: str | None,
             click.echo(f"{row['case_id']}  {row['development_id']}  {row['role']:<12} "
                        f"{row['score']:.2f}  {row['source_id']}  {row['title']}")
             click.echo(f"    {row['url']}  terms: {', '.join(record['terms'])}")
+            if row["snippet"]:
+                click.echo(f"    {mark_terms(row['snippet'], record['terms'])}")
     store.close()
 
 

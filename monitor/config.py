@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from alerts.registry import CHANNEL_KINDS, ChannelConfig
 from feeds.base import Duration
 from feeds.registry import SOURCE_KINDS, SourceConfig
+from monitor.query import QuerySyntaxError, parse_query
 
 DEFAULT_CONFIG = "casewatch.toml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -164,10 +165,24 @@ def _cross_check(settings: Settings) -> list[str]:
         for n, name in enumerate(case.sources):
             if name not in sources:
                 errors.append(f'cases[{index}].sources[{n}]: unknown source "{name}"')
+    for index, case in enumerate(settings.cases):
+        errors += _query_errors(index, case)
     for index, channel in enumerate(settings.channels):
         for n, name in enumerate(channel.cases):
             if name not in cases:
                 errors.append(f'channels[{index}].cases[{n}]: unknown case "{name}"')
+    return errors
+
+
+def _query_errors(index: int, case: CaseConfig) -> list[str]:
+    errors = []
+    fields = [("query", case.query)] if case.query else []
+    fields += [(f"exclude[{n}]", text) for n, text in enumerate(case.exclude)]
+    for name, text in fields:
+        try:
+            parse_query(text)
+        except QuerySyntaxError as exc:
+            errors.append(f'cases[{index}].{name} (case "{case.id}"): {exc}')
     return errors
 
 

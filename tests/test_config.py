@@ -165,3 +165,25 @@ def test_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
     result = run_cli("check", "-c", str(tmp_path / "nope.toml"), cwd=tmp_path)
     assert result.returncode == 2
     assert "cannot read the config file" in result.stderr
+
+
+def test_check_reports_a_query_syntax_error_with_case_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "casewatch.toml"
+    path.write_text(VALID.replace('notify = ["out"]',
+                                  'notify = ["out"]\nquery = "Twitter AND (lawsuit OR"\n'
+                                  'exclude = ["ok", "\\"open quote"]'))
+    result = run_cli("check", "-c", str(path), cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert any('cases[0].query (case "doe"): at column 24: ' in line
+               and "expected" in line for line in lines), result.stderr
+    assert any('cases[0].exclude[1] (case "doe"): at column 1: an unclosed quote' in line
+               for line in lines), result.stderr
+
+
+def test_check_shows_the_derived_query(tmp_path: Path) -> None:
+    (tmp_path / "casewatch.toml").write_text(VALID)
+    result = run_cli("check", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    derived = [line for line in result.stdout.splitlines() if "query (derived):" in line]
+    assert derived and '"doe v twitter" OR' in derived[0], result.stdout

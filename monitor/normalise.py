@@ -1,0 +1,83 @@
+"""Text normalisation shared by queries and documents, so real-world spellings meet.
+
+Both sides go through the same two steps: `clean` (markup, entities, typography,
+numbering) and `tokens` (word splitting, accents, case, possessives, `v.`/`vs.`/
+`versus`). `Twitter’s`, `TWITTER` and `Twitter, Inc.` meet `twitter`; `#1` and `No. 1`
+meet `1`; `anti-trafficking` is `anti trafficking`; `Doe vs. Twitter` is `doe v twitter`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from functools import lru_cache
+
+_TAG = re.compile(r"<[^<>]{0,2000}>")
+_LINE_BREAK_HYPHEN = re.compile(r"(?<=[^\W\d_])-[ \t]*\n\s*(?=[^\W\d_])")
+# "No. 1", "no 1", "Nos. 1", "number 1": the numbering word is not a word to compare, so
+# "#1" and "No. 1" both leave "1". Masked with spaces so that offsets do not move.
+_NUMBERING = re.compile(r"n(?<=\bn)(?:os?|umbers?)\.?(?=\s*#?\d)")  # "n" first: fast scan
+_NUMBERING_ANY_CASE = re.compile(r"[nN](?<=\b[nN])(?:os?|umbers?)\.?(?=\s*#?\d)", re.IGNORECASE)
+_TYPOGRAPHY = {
+    "\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+    "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u00ad": "", "\u200b": "",
+}
+_TYPOGRAPHY_CHARS = re.compile("[" + "".join(_TYPOGRAPHY) + "]")
+# A word: letters and digits. A possessive 's follows it but is not part of it.
+WORD = re.compile(r"([^\W_]+)(?:'[sS](?![^\W_]))?")
+_SYNONYMS = {"vs": "v", "versus": "v"}
+
+
+def clean(text: str) -> str:
+    """Markup and typography removed: the text snippets quote and word spans point into."""
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    if not text.isascii():
+        text = _TYPOGRAPHY_CHARS.sub(lambda m: _TYPOGRAPHY[m.group()], text)
+    if "-" in text and "\n" in text:
+        text = _LINE_BREAK_HYPHEN.sub("", text)
+    return text
+
+
+@lru_cache(maxsize=100_000)
+def normal_token(word: str) -> str:
+    """One word as both sides compare it: no accents, case-folded."""
+    word = word.casefold()
+    if not word.isascii():
+        word = "".join(
+            c for c in unicodedata.normalize("NFKD", word)
+            if c.isalnum() and not unicodedata.combining(c)
+        ).casefold()
+    return _SYNONYMS.get(word, word)
+
+
+def _prepared(text: str) -> tuple[str, bool]:
+    """`text` lower-cased when that cannot move offsets, numbering words masked."""
+    if text.isascii():
+        return _NUMBERING.sub(lambda m: " " * len(m.group()), text.lower()), True
+    return _NUMBERING_ANY_CASE.sub(lambda m: " " * len(m.group()), text), False
+
+
+def tokens(text: str) -> list[str]:
+    """The normalised words of already `clean`ed text."""
+    prepared, ascii_lower = _prepared(text)
+    words = WORD.findall(prepared)
+    if ascii_lower:
+        synonyms = _SYNONYMS
+        return [synonyms.get(w, w) for w in words]
+    return [normal_token(w) for w in words]
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """The character span in `text` (cleaned) of each word `tokens` returns."""
+    return [m.span(1) for m in WORD.finditer(_prepared(text)[0])]
+
+
+def normalise(text: str) -> str:
+    """Raw text → its normalised words joined by single spaces."""
+    return " ".join(tokens(clean(text)))
