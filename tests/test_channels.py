@@ -1,0 +1,177 @@
+"""Channels against real receivers on 127.0.0.1: a webhook endpoint, a Slack-like
+endpoint and an SMTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import socket
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from alerts.base import (
+    Alert,
+    AlertItem,
+    AlsoCovered,
+    Channel,
+    ChannelContext,
+    Delivered,
+    DeliveryError,
+)
+from alerts.posting import retry_after_seconds
+from alerts.registry import build_channel
+from monitor.config import ConfigError, parse_settings
+from tests.servers import LoopbackServer, Response
+
+HOSTILE = "<!channel> <@U123> <http://evil|click> & co"
+SECRET = "s3cret-value-for-tests"
+
+
+def make_alert(title: str = "Judge denies motion to dismiss", *, new: bool = True,
+               alert_id: str = "a-0001", caption: str = "John Doe v. Acme Corp.") -> Alert:
+    return Alert(
+        id=alert_id,
+        kind="development" if new else "update",
+        case_id="doe",
+        case_caption=caption,
+        item=AlertItem(
+            title=title,
+            url="https://news.example.org/doe?a=1&b=2",
+            source="example-news",
+            published="2026-01-05T12:00:00+00:00",
+            snippet="Acme lost its motion to dismiss the lawsuit on Monday.",
+            terms=("Acme", "lawsuit"),
+        ),
+        development_id="dev-42",
+        development_new=new,
+        event="ruling",
+        articles=3,
+        also=(AlsoCovered("Acme loses bid", "https://other.example.org/x", "other-news"),),
+    )
+
+
+async def _client() -> httpx.AsyncClient:
+    return httpx.AsyncClient()
+
+
+@pytest.fixture
+def http(aio: asyncio.Runner) -> Iterator[httpx.AsyncClient]:
+    client = aio.run(_client())
+    yield client
+    aio.run(client.aclose())
+
+
+def webhook(aio: asyncio.Runner, http: httpx.AsyncClient, url: str,
+            extra: str = "") -> Channel:
+    settings = parse_settings(
+        f'[[channels]]\nid = "hook"\nkind = "webhook"\nurl = "{url}"\n{extra}', {})
+    return build_channel(settings.channels[0], ChannelContext(http=http))
+
+
+# --- webhook -------------------------------------------------------------------------
+
+
+def test_webhook_posts_signed_contract_3_payload(aio: asyncio.Runner, http: httpx.AsyncClient,
+                                                 server: LoopbackServer) -> None:
+    server.route("/hook", Response(202, "queued", {"Content-Type": "text/plain"}))
+    channel = webhook(aio, http, server.url("/hook"), f'secret = "{SECRET}"\ntimeout = 5')
+    delivered = aio.run(channel.send(make_alert(HOSTILE)))
+    assert isinstance(delivered, Delivered)
+    assert "202" in delivered.detail and "queued" in delivered.detail
+
+    (request,) = server.hits("/hook")
+    assert request.method == "POST"
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["idempotency-key"] == "a-0001"
+    expected = hmac.new(SECRET.encode(), request.body, hashlib.sha256).hexdigest()
+    assert request.headers["x-casewatch-signature"] == f"sha256={expected}"
+    payload = json.loads(request.body)
+    assert payload["version"] == 1 and payload["id"] == "a-0001"
+    assert payload["kind"] == "development"
+    assert payload["case"] == {"id": "doe", "caption": "John Doe v. Acme Corp."}
+    assert payload["development"] == {"id": "dev-42", "new": True, "event": "ruling",
+                                      "articles": 3}
+    assert payload["item"]["title"] == HOSTILE  # JSON carries the text as it is
+    assert payload["item"]["terms"] == ["Acme", "lawsuit"]
+    assert payload["also"] == [{"title": "Acme loses bid", "url": "https://other.example.org/x",
+                                "source": "other-news"}]
+    assert SECRET not in repr(channel.describe()) and SECRET not in delivered.detail
+
+
+def test_webhook_without_secret_sends_no_signature(aio: asyncio.Runner, http: httpx.AsyncClient,
+                                                   server: LoopbackServer) -> None:
+    server.route("/hook", Response(200, ""))
+    aio.run(webhook(aio, http, server.url("/hook")).send(make_alert()))
+    (request,) = server.hits("/hook")
+    assert "x-casewatch-signature" not in request.headers
+
+
+def test_webhook_429_is_retryable_with_retry_after(aio: asyncio.Runner, http: httpx.AsyncClient,
+                                                   server: LoopbackServer) -> None:
+    server.route("/hook", Response(429, "slow down", {"Retry-After": "120"}))
+    channel = webhook(aio, http, server.url("/hook"), f'secret = "{SECRET}"')
+    with pytest.raises(DeliveryError) as info:
+        aio.run(channel.send(make_alert()))
+    assert info.value.retryable is True
+    assert info.value.retry_after == 120
+    assert "429" in info.value.message and SECRET not in info.value.message
+
+
+@pytest.mark.parametrize(("status", "retryable"), [(500, True), (503, True), (400, False),
+                                                   (404, False), (410, False)])
+def test_webhook_status_mapping(aio: asyncio.Runner, http: httpx.AsyncClient,
+                                server: LoopbackServer, status: int, retryable: bool) -> None:
+    server.route("/hook", Response(status, "nope"))
+    with pytest.raises(DeliveryError) as info:
+        aio.run(webhook(aio, http, server.url("/hook")).send(make_alert()))
+    assert info.value.retryable is retryable
+    assert str(status) in info.value.message
+
+
+def test_webhook_timeout_and_refused_connection_are_retryable(
+        aio: asyncio.Runner, http: httpx.AsyncClient, server: LoopbackServer) -> None:
+    server.route("/slow", Response(200, "late", delay=2.0))
+    with pytest.raises(DeliveryError) as info:
+        aio.run(webhook(aio, http, server.url("/slow"), "timeout = 0.3").send(make_alert()))
+    assert info.value.retryable and "timed out" in info.value.message
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens here once closed
+    with pytest.raises(DeliveryError) as info:
+        aio.run(webhook(aio, http, f"http://127.0.0.1:{port}/x?token=abc").send(make_alert()))
+    assert info.value.retryable and "cannot reach" in info.value.message
+    assert "token=abc" not in info.value.message
+
+
+def test_retry_after_accepts_seconds_and_http_dates() -> None:
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+    assert retry_after_seconds("30", now) == 30
+    assert retry_after_seconds("Mon, 05 Jan 2026 12:01:30 GMT", now) == 90
+    assert retry_after_seconds("Mon, 05 Jan 2026 11:00:00 GMT", now) == 0
+    assert retry_after_seconds("99999999999", now) == 86400
+    assert retry_after_seconds("soon", now) is None
+    assert retry_after_seconds(None, now) is None
+
+
+def test_webhook_secret_is_hidden_in_config_repr() -> None:
+    settings = parse_settings(
+        f'[[channels]]\nid = "hook"\nkind = "webhook"\nurl = "https://h.example.org/x"\n'
+        f'secret = "{SECRET}"\n', {})
+    assert SECRET not in repr(settings) and SECRET not in str(settings.channels[0])
+
+
+def test_config_errors_name_their_path() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_settings('[[channels]]\nid = "hook"\nkind = "webhook"\n', {})
+    assert info.value.errors == ["channels[0].url: Field required"]
+    with pytest.raises(ConfigError) as info:
+        parse_settings('[[channels]]\nid = "x"\nkind = "pager"\n', {})
+    (error,) = info.value.errors
+    assert error.startswith('channels[0].kind: unknown kind "pager"')
