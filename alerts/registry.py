@@ -12,17 +12,20 @@ from pydantic import Field
 
 from alerts.base import Channel, ChannelContext
 from alerts.console import ConsoleChannel, ConsoleConfig
+from alerts.slack import SlackChannel, SlackConfig
 from alerts.webhook import WebhookChannel, WebhookConfig
 
-AnyChannelConfig = ConsoleConfig | WebhookConfig
+AnyChannelConfig = ConsoleConfig | SlackConfig | WebhookConfig
 ChannelConfig = Annotated[AnyChannelConfig, Field(discriminator="kind")]
-CHANNEL_KINDS = ("console", "webhook")
+CHANNEL_KINDS = ("console", "slack", "webhook")
 
 
 def build_channel(config: AnyChannelConfig, context: ChannelContext) -> Channel:
     match config:
         case ConsoleConfig():
             return ConsoleChannel(config, context)
+        case SlackConfig():
+            return SlackChannel(config, context)
         case WebhookConfig():
             return WebhookChannel(config, context)
         case _:

@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import re
 import socket
 from collections.abc import Iterator
 
@@ -134,7 +135,7 @@ def test_webhook_status_mapping(aio: asyncio.Runner, http: httpx.AsyncClient,
 
 def test_webhook_timeout_and_refused_connection_are_retryable(
         aio: asyncio.Runner, http: httpx.AsyncClient, server: LoopbackServer) -> None:
-    server.route("/slow", Response(200, "late", delay=2.0))
+    server.route("/slow", Response(200, "late", delay=1.5, close=True))
     with pytest.raises(DeliveryError) as info:
         aio.run(webhook(aio, http, server.url("/slow"), "timeout = 0.3").send(make_alert()))
     assert info.value.retryable and "timed out" in info.value.message
@@ -165,6 +166,91 @@ def test_webhook_secret_is_hidden_in_config_repr() -> None:
         f'[[channels]]\nid = "hook"\nkind = "webhook"\nurl = "https://h.example.org/x"\n'
         f'secret = "{SECRET}"\n', {})
     assert SECRET not in repr(settings) and SECRET not in str(settings.channels[0])
+
+
+# --- Slack ---------------------------------------------------------------------------
+
+
+def slack(http: httpx.AsyncClient, url: str) -> Channel:
+    settings = parse_settings('[[channels]]\nid = "team"\nkind = "slack"\n'
+                              'webhook_url = "${SLACK_URL}"\n', {"SLACK_URL": url})
+    return build_channel(settings.channels[0], ChannelContext(http=http))
+
+
+def mrkdwn_texts(message: dict) -> list[str]:
+    texts = [message["text"]]
+    for block in message["blocks"]:
+        if "text" in block:
+            texts.append(block["text"]["text"])
+        texts.extend(e["text"] for e in block.get("elements", []))
+    return texts
+
+
+def test_slack_escapes_outside_text_and_builds_blocks(aio: asyncio.Runner,
+                                                      http: httpx.AsyncClient,
+                                                      server: LoopbackServer) -> None:
+    server.route("/services/T/B/XYZ", Response(200, "ok", {"Content-Type": "text/plain"}))
+    channel = slack(http, server.url("/services/T/B/XYZ"))
+    alert = make_alert(HOSTILE, caption="Doe v. <!here> Acme")
+    delivered = aio.run(channel.send(alert))
+    assert delivered.detail.endswith("HTTP 200 ok")
+    assert "/services/T/B/XYZ" not in delivered.detail + channel.describe()
+
+    (request,) = server.hits("/services/T/B/XYZ")
+    assert request.headers["content-type"].startswith("application/json")
+    message = json.loads(request.body)
+    texts = mrkdwn_texts(message)
+    everything = "\n".join(texts)
+    for raw in ("<!channel>", "<!here>", "<@U123>", "<http://evil"):
+        assert raw not in everything
+    assert "&lt;!channel&gt; &lt;@U123&gt; &lt;http://evil|click&gt; &amp; co" in everything
+    assert "&lt;!here&gt;" in message["text"]  # the fallback is escaped too
+    assert message["text"].startswith("Doe v. &lt;!here&gt; Acme: ")
+    # The only angle brackets left are links built here, with escaped url and label.
+    links = [link for text in texts for link in re.findall(r"<([^>]*)>", text)]
+    assert "https://news.example.org/doe?a=1&amp;b=2|Read: &lt;!channel&gt; &lt;@U123&gt; " \
+           "&lt;http://evil¦click&gt; &amp; co" in links
+    assert "https://other.example.org/x|Acme loses bid" in links
+    assert all(link.startswith("https://") for link in links)
+    assert "*Acme* lost its motion to dismiss the *lawsuit*" in everything
+    assert "example-news · 2026-01-05T12:00:00+00:00" in everything
+    assert "Also covered by (1)" in everything
+
+
+def test_slack_does_not_link_non_web_urls() -> None:
+    from alerts.render import slack_link
+
+    assert slack_link("javascript:alert(1)", "x>y") == "x&gt;y"
+    assert slack_link("https://a.example/x|y>z", "t") == "<https://a.example/x%7Cy&gt;z|t>"
+
+
+def test_slack_rate_limit_and_errors(aio: asyncio.Runner, http: httpx.AsyncClient,
+                                     server: LoopbackServer) -> None:
+    answers = iter([Response(429, "rate_limited", {"Retry-After": "30"}),
+                    Response(500, "oops"), Response(404, "no_service")])
+    server.route("/hook", lambda _request: next(answers))
+    channel = slack(http, server.url("/hook"))
+    with pytest.raises(DeliveryError) as info:
+        aio.run(channel.send(make_alert()))
+    assert info.value.retryable and info.value.retry_after == 30
+    with pytest.raises(DeliveryError) as info:
+        aio.run(channel.send(make_alert()))
+    assert info.value.retryable and info.value.retry_after is None
+    with pytest.raises(DeliveryError) as info:
+        aio.run(channel.send(make_alert()))
+    assert not info.value.retryable and "no_service" in info.value.message
+    assert "/hook" not in info.value.message
+
+
+def test_slack_digest_stays_within_block_limits() -> None:
+    from alerts.render import slack_message
+
+    entries = tuple(make_alert(f"Story {n}", alert_id=f"a-{n}") for n in range(40))
+    digest = Alert(id="d-1", kind="digest", case_id="doe", case_caption="Doe", item=None,
+                   entries=entries)
+    message = slack_message(digest)
+    assert len(message["blocks"]) <= 50
+    assert message["blocks"][-1]["text"]["text"] == "… and 28 more"
 
 
 def test_config_errors_name_their_path() -> None:
