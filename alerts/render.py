@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from jinja2 import Environment, StrictUndefined
+
 from alerts.base import Alert, AlertItem
 
 EVENT_LABELS = {
@@ -197,3 +199,92 @@ def slack_message(alert: Alert) -> dict[str, Any]:
         blocks.append(_section(f"… and {more} more"))
     return {"text": fallback, "blocks": blocks[:50], "unfurl_links": False,
             "unfurl_media": False}
+
+
+# --- email ----------------------------------------------------------------------------
+
+SUBJECT_LIMIT = 180
+
+_HTML = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+                    lstrip_blocks=True)
+_HTML_TEMPLATE = _HTML.from_string("""\
+{% macro link(url, label) %}
+{% if url is web_url %}<a href="{{ url }}">{{ label }}</a>{% else %}{{ label }}{% endif %}
+{% endmacro %}
+{% macro one(a) %}
+<h2 style="margin:0 0 4px 0;font-size:17px">{{ a.headline }}</h2>
+{% if a.meta %}<p style="margin:0;color:#666">{{ a.meta }}</p>{% endif %}
+{% if a.related %}<p>Possibly related to development {{ a.related }}</p>{% endif %}
+{% if a.description %}<p>{{ a.description }}</p>{% endif %}
+{% if a.snippet %}
+<blockquote style="margin:8px 0;padding-left:8px;border-left:3px solid #ccc">
+{% for piece, hit in a.snippet %}{% if hit %}<strong>{{ piece }}</strong>{% else %}{{ piece }}\
+{% endif %}{% endfor %}
+</blockquote>
+{% endif %}
+{% if a.terms %}<p style="color:#666">Matched: {{ a.terms | join(", ") }}</p>{% endif %}
+{% if a.url %}<p>{{ link(a.url, a.title or a.url) }}</p>{% endif %}
+{% if a.document %}<p>{{ link(a.document, "Document") }}</p>{% endif %}
+{% if a.also %}
+<p>Also covered by ({{ a.also | length }}):</p>
+<ul>
+{% for other in a.also %}
+<li>{{ other.source }}: {{ link(other.url, other.title or other.url) }}</li>
+{% endfor %}
+</ul>
+{% endif %}
+{% endmacro %}
+<!doctype html>
+<html><head><meta charset="utf-8"><title>{{ alert.headline }}</title></head>
+<body style="font-family:sans-serif;font-size:14px">
+{% if entries %}
+<h1 style="font-size:19px">{{ alert.headline }}</h1>
+{% for entry in entries %}
+<hr>
+{{ one(entry) }}
+{% endfor %}
+{% else %}
+{{ one(alert) }}
+{% endif %}
+</body></html>
+""")
+_HTML.tests["web_url"] = is_web_url
+
+
+def email_subject(alert: Alert) -> str:
+    """One line, no control characters: outside text cannot add a header."""
+    return one_line("[casewatch] " + headline(alert), SUBJECT_LIMIT)
+
+
+def _html_fields(alert: Alert) -> dict[str, Any]:
+    item = alert.item
+    meta = [_meta(item)] if item and _meta(item) else []
+    if alert.event:
+        meta.append(EVENT_LABELS.get(alert.event, alert.event))
+    if alert.development_id and alert.articles > 1:
+        meta.append(f"{alert.articles} articles")
+    return {
+        "headline": headline(alert),
+        "meta": " · ".join(meta),
+        "related": alert.possibly_related_to,
+        "description": item.docket.description if item and item.docket else "",
+        "snippet": split_terms(item.snippet, item.terms) if item else [],
+        "terms": list(item.terms) if item else [],
+        "title": item.title if item else "",
+        "url": item.url if item else "",
+        "document": item.docket.document_url if item and item.docket else "",
+        "also": [{"title": a.title, "url": a.url, "source": a.source} for a in alert.also],
+    }
+
+
+def email_html(alert: Alert) -> str:
+    """The HTML part: every outside string is HTML-escaped; only http(s) URLs are links."""
+    return _HTML_TEMPLATE.render(
+        alert=_html_fields(alert),
+        entries=[_html_fields(e) for e in alert.entries] if alert.kind == "digest" else [],
+    )
+
+
+def email_text(alert: Alert) -> str:
+    """The plain-text part."""
+    return render_text(alert) + "\n\n-- \nSent by casewatch.\n"

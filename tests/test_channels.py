@@ -9,10 +9,19 @@ import hmac
 import json
 import re
 import socket
+import ssl
 from collections.abc import Iterator
+from contextlib import contextmanager
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
+from pathlib import Path
 
 import httpx
 import pytest
+import trustme
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 
 from alerts.base import (
     Alert,
@@ -253,11 +262,228 @@ def test_slack_digest_stays_within_block_limits() -> None:
     assert message["blocks"][-1]["text"]["text"] == "… and 28 more"
 
 
-def test_config_errors_name_their_path() -> None:
+# --- email ---------------------------------------------------------------------------
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps every envelope; some recipients can be refused."""
+
+    def __init__(self) -> None:
+        self.envelopes: list[Envelope] = []
+        self.refuse: dict[str, str] = {}
+        self.logins: list[tuple[bytes, bytes]] = []
+
+    async def handle_RCPT(self, server: object, session: object, envelope: Envelope,
+                          address: str, rcpt_options: list[str]) -> str:
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
+        self.envelopes.append(envelope)
+        return "250 2.0.0 queued as Q42"
+
+    def authenticate(self, server: object, session: object, envelope: object,
+                     mechanism: str, auth_data: LoginPassword) -> AuthResult:
+        self.logins.append((auth_data.login, auth_data.password))
+        ok = auth_data.password == b"right-password"
+        return AuthResult(success=ok, handled=False)  # not handled: the server answers 535
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def smtp_server(**kwargs: object) -> Iterator[tuple[Mailbox, int]]:
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, **kwargs)
+    controller.start()
+    try:
+        yield mailbox, port
+    finally:
+        controller.stop()
+
+
+def email_channel(port: int, extra: str = "", security: str = "none") -> Channel:
+    settings = parse_settings(f"""
+[[channels]]
+id = "team"
+kind = "email"
+host = "127.0.0.1"
+port = {port}
+security = "{security}"
+from = "Casewatch <casewatch@example.org>"
+to = ["legal@example.org"]
+cc = ["boss@example.org"]
+bcc = ["hidden@example.org"]
+timeout = 5
+{extra}
+""", {})
+    return build_channel(settings.channels[0], ChannelContext(http=None))  # type: ignore[arg-type]
+
+
+def received(envelope: Envelope) -> EmailMessage:
+    return message_from_bytes(envelope.content, policy=email_policy.default)  # type: ignore
+
+
+def test_email_multipart_escaped_threaded_bcc_in_envelope_only(aio: asyncio.Runner) -> None:
+    hostile = "<script>alert(1)</script> & co\r\nBcc: evil@x"
+    with smtp_server() as (mailbox, port):
+        channel = email_channel(port)
+        delivered = aio.run(channel.send(make_alert(hostile)))
+        update = make_alert("Second story", new=False, alert_id="a-0002")
+        aio.run(channel.send(update))
+    assert "250 2.0.0 queued as Q42" in delivered.detail
+
+    first, second = mailbox.envelopes
+    assert first.mail_from == "casewatch@example.org"
+    assert first.rcpt_tos == ["legal@example.org", "boss@example.org", "hidden@example.org"]
+    mail = received(first)
+    assert mail["To"] == "legal@example.org" and mail["Cc"] == "boss@example.org"
+    assert "Bcc" not in mail and b"hidden@example.org" not in first.content
+    head = first.content.split(b"\r\n\r\n")[0]
+    assert not re.search(rb"^bcc:", head, re.IGNORECASE | re.MULTILINE)  # folded, not a header
+    assert "\r" not in mail["Subject"] and "\n" not in mail["Subject"]
+    assert mail["Subject"] == ("[casewatch] John Doe v. Acme Corp.: <script>alert(1)</script> "
+                               "& co Bcc: evil@x")
+    assert mail.get_content_type() == "multipart/alternative"
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    assert "<script>alert(1)</script> & co" in text
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
+    assert "<strong>Acme</strong>" in html and "<strong>lawsuit</strong>" in html
+    assert '<a href="https://news.example.org/doe?a=1&amp;b=2">' in html
+
+    # The new development is the thread root; its update replies to it.
+    assert mail["Message-ID"] == "<dev-42@casewatch>" and "In-Reply-To" not in mail
+    reply = received(second)
+    assert reply["Message-ID"] == "<a-0002@casewatch>"
+    assert reply["In-Reply-To"] == "<dev-42@casewatch>"
+    assert reply["References"] == "<dev-42@casewatch>"
+
+
+def test_email_without_development_uses_the_alert_id(aio: asyncio.Runner) -> None:
+    alert = Alert(id="t-1", kind="test", case_id="doe", case_caption="Doe", item=None)
+    with smtp_server() as (mailbox, port):
+        aio.run(email_channel(port).send(alert))
+    mail = received(mailbox.envelopes[0])
+    assert mail["Message-ID"] == "<t-1@casewatch>" and "References" not in mail
+
+
+def test_email_starttls_and_login(aio: asyncio.Runner, tmp_path: Path,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port,
+                            tls_context=server_context, require_starttls=True,
+                            authenticator=mailbox.authenticate, auth_require_tls=True)
+    controller.start()
+    try:
+        good = email_channel(port, 'username = "cw"\npassword = "right-password"', "starttls")
+        delivered = aio.run(good.send(make_alert()))
+        bad = email_channel(port, 'username = "cw"\npassword = "wrong-password"', "starttls")
+        with pytest.raises(DeliveryError) as info:
+            aio.run(bad.send(make_alert()))
+    finally:
+        controller.stop()
+    assert "250" in delivered.detail and len(mailbox.envelopes) == 1
+    assert mailbox.logins[0] == (b"cw", b"right-password")
+    assert set(mailbox.logins[1:]) == {(b"cw", b"wrong-password")}
+    assert info.value.retryable is False and "535" in info.value.message
+    assert "wrong-password" not in info.value.message
+
+
+def test_email_refusals_temporary_and_permanent(aio: asyncio.Runner) -> None:
+    with smtp_server() as (mailbox, port):
+        channel = email_channel(port)
+        everyone = ("legal@example.org", "boss@example.org", "hidden@example.org")
+        mailbox.refuse = dict.fromkeys(everyone, "450 4.2.1 mailbox busy")
+        with pytest.raises(DeliveryError) as info:
+            aio.run(channel.send(make_alert()))
+        assert info.value.retryable and "450" in info.value.message
+        mailbox.refuse = dict.fromkeys(everyone, "550 5.1.1 no such user")
+        with pytest.raises(DeliveryError) as info:
+            aio.run(channel.send(make_alert()))
+        assert not info.value.retryable and "550" in info.value.message
+        mailbox.refuse = {"boss@example.org": "550 5.1.1 no such user"}
+        delivered = aio.run(channel.send(make_alert()))
+    assert "2 recipient(s)" in delivered.detail and "boss@example.org (550" in delivered.detail
+    assert mailbox.envelopes[0].rcpt_tos == ["legal@example.org", "hidden@example.org"]
+
+
+def test_email_unreachable_server_is_retryable(aio: asyncio.Runner) -> None:
+    with pytest.raises(DeliveryError) as info:
+        aio.run(email_channel(free_port()).send(make_alert()))
+    assert info.value.retryable and "cannot deliver" in info.value.message
+
+
+ALL_KINDS = """
+[[channels]]
+id = "legal-slack"
+kind = "slack"
+webhook_url = "${SLACK_WEBHOOK_URL}"
+
+[[channels]]
+id = "team-email"
+kind = "email"
+host = "smtp.example.org"
+port = 587
+security = "starttls"
+username = "${SMTP_USER}"
+password = "${SMTP_PASSWORD}"
+from = "casewatch@example.org"
+to = ["legal@example.org"]
+bcc = ["archive@example.org"]
+digest = "0 8 * * 1-5"
+
+[[channels]]
+id = "hook"
+kind = "webhook"
+url = "https://hooks.example.org/casewatch"
+secret = "${WEBHOOK_SECRET}"
+"""
+ENV = {"SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T0/B0/sekrit",
+       "SMTP_USER": "cw", "SMTP_PASSWORD": "smtp-pass", "WEBHOOK_SECRET": SECRET}
+
+
+def test_every_kind_validates_and_secrets_stay_hidden(http: httpx.AsyncClient) -> None:
+    settings = parse_settings(ALL_KINDS, ENV)
+    slack_config, email_config, hook_config = settings.channels
+    assert [c.kind for c in settings.channels] == ["slack", "email", "webhook"]
+    assert slack_config.webhook_url.get_secret_value() == ENV["SLACK_WEBHOOK_URL"]
+    assert email_config.from_ == "casewatch@example.org"
+    assert email_config.bcc == ["archive@example.org"]
+    assert hook_config.secret.get_secret_value() == SECRET
+    shown = repr(settings) + str(settings)
+    for secret in ("sekrit", "smtp-pass", SECRET):
+        assert secret not in shown
+    described = " ".join(build_channel(c, ChannelContext(http=http)).describe()
+                         for c in settings.channels)
+    assert "sekrit" not in described and "smtp.example.org:587" in described
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (('kind = "webhook"', 'kind = "pager"'), 'channels[2].kind: unknown kind "pager"'),
+    (('url = "https://hooks.example.org/casewatch"\n', ""), "channels[2].url: Field required"),
+    (('to = ["legal@example.org"]', 'to = []'), "channels[1].to: List should have at least 1"),
+    (('from = "casewatch@example.org"', 'from = "nobody"'),
+     'channels[1].from: "nobody" is not an email address'),
+    (('security = "starttls"', 'security = "tls"'), "channels[1].security: Input should be"),
+    (('kind = "slack"', 'kind = "slack"\nchannel = "#x"'), "channels[0].channel: unknown key"),
+])
+def test_channel_config_errors_name_their_path(change: tuple[str, str], expected: str) -> None:
     with pytest.raises(ConfigError) as info:
-        parse_settings('[[channels]]\nid = "hook"\nkind = "webhook"\n', {})
-    assert info.value.errors == ["channels[0].url: Field required"]
-    with pytest.raises(ConfigError) as info:
-        parse_settings('[[channels]]\nid = "x"\nkind = "pager"\n', {})
+        parse_settings(ALL_KINDS.replace(*change), ENV)
     (error,) = info.value.errors
-    assert error.startswith('channels[0].kind: unknown kind "pager"')
+    assert error.startswith(expected), error
