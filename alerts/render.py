@@ -9,7 +9,7 @@ from typing import Any
 
 from jinja2 import Environment, StrictUndefined
 
-from alerts.base import Alert, AlertItem
+from alerts.base import Alert, AlertItem, AlsoCovered
 
 EVENT_LABELS = {
     "complaint_filed": "complaint filed",
@@ -71,6 +71,26 @@ def render_text(alert: Alert) -> str:
         lines.append(f"Also covered by ({len(alert.also)}):")
         lines.extend(f"  - {a.source}: {a.title} {a.url}".rstrip() for a in alert.also)
     return "\n".join(lines)
+
+
+def sample_alert(alert_id: str, published: str) -> Alert:
+    """The alert `casewatch send-test` sends: clearly a test, with every part filled in."""
+    return Alert(
+        id=alert_id,
+        kind="test",
+        case_id="casewatch-test",
+        case_caption="Casewatch test",
+        item=AlertItem(
+            title="This is a test alert from casewatch",
+            url="https://example.org/casewatch-test",
+            source="casewatch",
+            published=published,
+            snippet="If you can read this, the channel works: a test lawsuit alert.",
+            terms=("test", "lawsuit"),
+        ),
+        also=(AlsoCovered("Another article about the test", "https://example.org/other",
+                          "example"),),
+    )
 
 
 # --- shared helpers -------------------------------------------------------------------
