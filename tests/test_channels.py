@@ -404,6 +404,36 @@ def test_email_starttls_and_login(aio: asyncio.Runner, tmp_path: Path,
     assert "wrong-password" not in info.value.message
 
 
+def test_email_implicit_tls_checks_the_certificate(aio: asyncio.Runner, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    with smtp_server(ssl_context=server_context) as (mailbox, port):
+        with pytest.raises(DeliveryError) as info:  # the CA is not trusted yet
+            aio.run(email_channel(port, security="ssl").send(make_alert()))
+        assert info.value.retryable and "SSLCertVerificationError" in info.value.message
+        ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+        delivered = aio.run(email_channel(port, security="ssl").send(make_alert()))
+    assert "250" in delivered.detail and len(mailbox.envelopes) == 1
+
+
+def test_email_digest_lists_every_entry(aio: asyncio.Runner) -> None:
+    entries = (make_alert("First <b>story</b>", alert_id="a-1"),
+               make_alert("Second story", new=False, alert_id="a-2"))
+    digest = Alert(id="d-1", kind="digest", case_id="doe", case_caption="Doe", item=None,
+                   development_id="dev-42", entries=entries)
+    with smtp_server() as (mailbox, port):
+        aio.run(email_channel(port).send(digest))
+    mail = received(mailbox.envelopes[0])
+    assert mail["Subject"] == "[casewatch] Digest: 2 alerts"
+    assert mail["Message-ID"] == "<d-1@casewatch>" and "In-Reply-To" not in mail
+    html = mail.get_body(("html",)).get_content()
+    assert "First &lt;b&gt;story&lt;/b&gt;" in html and "Second story" in html
+    assert "Second story" in mail.get_body(("plain",)).get_content()
+
+
 def test_email_refusals_temporary_and_permanent(aio: asyncio.Runner) -> None:
     with smtp_server() as (mailbox, port):
         channel = email_channel(port)
