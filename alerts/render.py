@@ -1,8 +1,15 @@
-"""All wording of alerts lives here: plain text for the console and the text part of mails."""
+"""All wording of alerts lives here: plain text for the console and mails, Slack Block Kit,
+the mail subject and HTML. Pure functions; outside text is escaped for each target.
+"""
 
 from __future__ import annotations
 
-from alerts.base import Alert
+import re
+from typing import Any
+
+from jinja2 import Environment, StrictUndefined
+
+from alerts.base import Alert, AlertItem, AlsoCovered
 
 EVENT_LABELS = {
     "complaint_filed": "complaint filed",
@@ -64,3 +71,240 @@ def render_text(alert: Alert) -> str:
         lines.append(f"Also covered by ({len(alert.also)}):")
         lines.extend(f"  - {a.source}: {a.title} {a.url}".rstrip() for a in alert.also)
     return "\n".join(lines)
+
+
+def sample_alert(alert_id: str, published: str) -> Alert:
+    """The alert `casewatch send-test` sends: clearly a test, with every part filled in."""
+    return Alert(
+        id=alert_id,
+        kind="test",
+        case_id="casewatch-test",
+        case_caption="Casewatch test",
+        item=AlertItem(
+            title="This is a test alert from casewatch",
+            url="https://example.org/casewatch-test",
+            source="casewatch",
+            published=published,
+            snippet="If you can read this, the channel works: a test lawsuit alert.",
+            terms=("test", "lawsuit"),
+        ),
+        also=(AlsoCovered("Another article about the test", "https://example.org/other",
+                          "example"),),
+    )
+
+
+# --- shared helpers -------------------------------------------------------------------
+
+
+def one_line(text: str, limit: int | None = None) -> str:
+    """Outside text as one line: control characters (CR, LF, tabs, ...) become spaces."""
+    line = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    if limit is not None and len(line) > limit:
+        line = line[: limit - 1].rstrip() + "…"
+    return line
+
+
+def is_web_url(url: str) -> bool:
+    """Only http(s) URLs become links; anything else (javascript:, data:) stays text."""
+    return bool(re.match(r"(?i)^https?://[^\s]+$", url or ""))
+
+
+def split_terms(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[str, bool]]:
+    """`text` cut into (piece, is_a_matched_term) pairs, matching terms case-insensitively."""
+    wanted = sorted({t for t in terms if t.strip()}, key=len, reverse=True)
+    if not wanted:
+        return [(text, False)] if text else []
+    pattern = re.compile("|".join(re.escape(t) for t in wanted), re.IGNORECASE)
+    pieces: list[tuple[str, bool]] = []
+    position = 0
+    for found in pattern.finditer(text):
+        if found.start() > position:
+            pieces.append((text[position : found.start()], False))
+        pieces.append((found.group(0), True))
+        position = found.end()
+    if position < len(text):
+        pieces.append((text[position:], False))
+    return pieces
+
+
+def _meta(item: AlertItem) -> str:
+    return " · ".join(x for x in (item.source, item.published or "") if x)
+
+
+# --- Slack ----------------------------------------------------------------------------
+
+SLACK_SNIPPET_LIMIT = 1500
+SLACK_ALSO_LIMIT = 10
+SLACK_DIGEST_LIMIT = 12  # 1 + 12 * (divider + 3 blocks) + 1 stays within 50 blocks
+
+
+def slack_escape(text: str) -> str:
+    """Slack mrkdwn control characters as entities: `<!channel>` is shown, never acted on."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_link(url: str, label: str) -> str:
+    """`<url|label>` with both parts escaped; a non-web URL is shown as plain text."""
+    label = slack_escape(one_line(label, 200) or url)
+    if not is_web_url(url):
+        return label
+    target = slack_escape(url).replace("|", "%7C")
+    return f"<{target}|{label.replace('|', '¦')}>"
+
+
+def slack_snippet(snippet: str, terms: tuple[str, ...]) -> str:
+    """The snippet, escaped, with the matched terms in bold."""
+    text = one_line(snippet, SLACK_SNIPPET_LIMIT)
+    return "".join(f"*{slack_escape(piece)}*" if hit else slack_escape(piece)
+                   for piece, hit in split_terms(text, terms))
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _slack_blocks(alert: Alert) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [_section(f"*{slack_escape(one_line(headline(alert), 300))}*")]
+    item = alert.item
+    context: list[str] = []
+    if item and _meta(item):
+        context.append(slack_escape(one_line(_meta(item))))
+    if alert.event:
+        context.append(slack_escape(EVENT_LABELS.get(alert.event, alert.event)))
+    if alert.development_id and alert.articles > 1:
+        context.append(f"{alert.articles} articles")
+    if context:
+        blocks.append({"type": "context",
+                       "elements": [{"type": "mrkdwn", "text": " · ".join(context)}]})
+    if alert.possibly_related_to:
+        blocks.append(_section("Possibly related to development "
+                               + slack_escape(one_line(alert.possibly_related_to))))
+    if item:
+        if item.docket and item.docket.description:
+            blocks.append(_section(slack_escape(one_line(item.docket.description, 1500))))
+        if item.snippet:
+            blocks.append(_section(">" + slack_snippet(item.snippet, item.terms)))
+        links = []
+        if item.url:
+            links.append(slack_link(item.url, "Read: " + (item.title or item.url)))
+        if item.docket and item.docket.document_url:
+            links.append(slack_link(item.docket.document_url, "Document"))
+        if links:
+            blocks.append(_section("\n".join(links)))
+    if alert.also:
+        shown = [f"• {slack_link(a.url, a.title or a.url)} ({slack_escape(one_line(a.source))})"
+                 for a in alert.also[:SLACK_ALSO_LIMIT]]
+        more = len(alert.also) - SLACK_ALSO_LIMIT
+        if more > 0:
+            shown.append(f"… and {more} more")
+        blocks.append(_section(f"Also covered by ({len(alert.also)}):\n" + "\n".join(shown)))
+    return blocks
+
+
+def slack_message(alert: Alert) -> dict[str, Any]:
+    """A Slack incoming-webhook message: Block Kit blocks plus a `text` fallback.
+
+    Every piece of outside text is escaped; only links built here use `<url|label>`.
+    """
+    fallback = slack_escape(one_line(headline(alert), 300))
+    if alert.kind != "digest":
+        return {"text": fallback, "blocks": _slack_blocks(alert),
+                "unfurl_links": False, "unfurl_media": False}
+    blocks: list[dict[str, Any]] = [_section(f"*{fallback}*")]
+    for entry in alert.entries[:SLACK_DIGEST_LIMIT]:
+        blocks.append({"type": "divider"})
+        blocks.extend(_slack_blocks(entry)[:3])
+    more = len(alert.entries) - SLACK_DIGEST_LIMIT
+    if more > 0:
+        blocks.append(_section(f"… and {more} more"))
+    return {"text": fallback, "blocks": blocks[:50], "unfurl_links": False,
+            "unfurl_media": False}
+
+
+# --- email ----------------------------------------------------------------------------
+
+SUBJECT_LIMIT = 180
+
+_HTML = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+                    lstrip_blocks=True)
+_HTML_TEMPLATE = _HTML.from_string("""\
+{% macro link(url, label) %}
+{% if url is web_url %}<a href="{{ url }}">{{ label }}</a>{% else %}{{ label }}{% endif %}
+{% endmacro %}
+{% macro one(a) %}
+<h2 style="margin:0 0 4px 0;font-size:17px">{{ a.headline }}</h2>
+{% if a.meta %}<p style="margin:0;color:#666">{{ a.meta }}</p>{% endif %}
+{% if a.related %}<p>Possibly related to development {{ a.related }}</p>{% endif %}
+{% if a.description %}<p>{{ a.description }}</p>{% endif %}
+{% if a.snippet %}
+<blockquote style="margin:8px 0;padding-left:8px;border-left:3px solid #ccc">
+{% for piece, hit in a.snippet %}{% if hit %}<strong>{{ piece }}</strong>{% else %}{{ piece }}\
+{% endif %}{% endfor %}
+</blockquote>
+{% endif %}
+{% if a.terms %}<p style="color:#666">Matched: {{ a.terms | join(", ") }}</p>{% endif %}
+{% if a.url %}<p>{{ link(a.url, a.title or a.url) }}</p>{% endif %}
+{% if a.document %}<p>{{ link(a.document, "Document") }}</p>{% endif %}
+{% if a.also %}
+<p>Also covered by ({{ a.also | length }}):</p>
+<ul>
+{% for other in a.also %}
+<li>{{ other.source }}: {{ link(other.url, other.title or other.url) }}</li>
+{% endfor %}
+</ul>
+{% endif %}
+{% endmacro %}
+<!doctype html>
+<html><head><meta charset="utf-8"><title>{{ alert.headline }}</title></head>
+<body style="font-family:sans-serif;font-size:14px">
+{% if entries %}
+<h1 style="font-size:19px">{{ alert.headline }}</h1>
+{% for entry in entries %}
+<hr>
+{{ one(entry) }}
+{% endfor %}
+{% else %}
+{{ one(alert) }}
+{% endif %}
+</body></html>
+""")
+_HTML.tests["web_url"] = is_web_url
+
+
+def email_subject(alert: Alert) -> str:
+    """One line, no control characters: outside text cannot add a header."""
+    return one_line("[casewatch] " + headline(alert), SUBJECT_LIMIT)
+
+
+def _html_fields(alert: Alert) -> dict[str, Any]:
+    item = alert.item
+    meta = [_meta(item)] if item and _meta(item) else []
+    if alert.event:
+        meta.append(EVENT_LABELS.get(alert.event, alert.event))
+    if alert.development_id and alert.articles > 1:
+        meta.append(f"{alert.articles} articles")
+    return {
+        "headline": headline(alert),
+        "meta": " · ".join(meta),
+        "related": alert.possibly_related_to,
+        "description": item.docket.description if item and item.docket else "",
+        "snippet": split_terms(item.snippet, item.terms) if item else [],
+        "terms": list(item.terms) if item else [],
+        "title": item.title if item else "",
+        "url": item.url if item else "",
+        "document": item.docket.document_url if item and item.docket else "",
+        "also": [{"title": a.title, "url": a.url, "source": a.source} for a in alert.also],
+    }
+
+
+def email_html(alert: Alert) -> str:
+    """The HTML part: every outside string is HTML-escaped; only http(s) URLs are links."""
+    return _HTML_TEMPLATE.render(
+        alert=_html_fields(alert),
+        entries=[_html_fields(e) for e in alert.entries] if alert.kind == "digest" else [],
+    )
+
+
+def email_text(alert: Alert) -> str:
+    """The plain-text part."""
+    return render_text(alert) + "\n\n-- \nSent by casewatch.\n"

@@ -6,13 +6,18 @@ import asyncio
 import json
 import logging
 import sys
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+import httpx
 
+from alerts.base import ChannelContext, Delivered, DeliveryError
+from alerts.registry import build_channel
+from alerts.render import sample_alert
 from feeds.base import FeedError, SourceState, parse_duration
 from feeds.fetch import Fetcher
 from feeds.registry import build_source
@@ -247,6 +252,39 @@ def status(config_file: str | None, as_json: bool) -> None:
         emit("sent", {"alert": out.alert_id, "channel": out.channel_id, "case": out.case_id,
                       "kind": out.kind, "title": (out.payload.get("item") or {}).get("title")})
     store.close()
+
+
+@cli.command("send-test")
+@click.argument("channel_id")
+@CONFIG_OPTION
+def send_test(channel_id: str, config_file: str | None) -> None:
+    """Send a sample alert through one channel now (not through the outbox).
+
+    Prints what the receiver answered; exit 1 when the send fails.
+    """
+    settings = settings_from(config_file)
+    try:
+        config = settings.channel(channel_id)
+    except KeyError:
+        fail(f'unknown channel "{channel_id}" (known: '
+             f'{", ".join(c.id for c in settings.channels) or "none"})')
+    alert = sample_alert(f"test-{uuid.uuid4().hex[:16]}", utc_now().isoformat(timespec="seconds"))
+
+    async def send() -> Delivered:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=10.0)) as http:
+            channel = build_channel(config, ChannelContext(http=http, stream=sys.stdout))
+            try:
+                return await channel.send(alert)
+            finally:
+                await channel.aclose()
+
+    try:
+        delivered = asyncio.run(send())
+    except DeliveryError as exc:
+        kind = "temporary" if exc.retryable else "permanent"
+        click.echo(f"casewatch: {channel_id}: {kind} failure: {exc.message}", err=True)
+        sys.exit(1)
+    click.echo(f"{channel_id}: sent test alert {alert.id}: {delivered.detail}")
 
 
 def main() -> None:

@@ -207,6 +207,14 @@ def parse_settings(text: str, environ: Mapping[str, str] | None = None) -> Setti
 
 def _describe(err: Any) -> str:
     message = str(err["msg"])
+    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        ctx = err.get("ctx") or {}
+        key = str(ctx.get("discriminator", "kind")).strip("'")
+        path = f"{toml_path(tuple(err['loc']))}.{key}"
+        if err["type"] == "union_tag_not_found":
+            return f"{path}: missing"
+        return (f'{path}: unknown kind "{ctx.get("tag")}" '
+                f"(expected one of {ctx.get('expected_tags')})")
     if err["type"] == "extra_forbidden":
         message = "unknown key"
     elif err["type"] in ("union_tag_invalid", "literal_error") and err["loc"][-1:] == ("kind",):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import signal
@@ -10,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.servers import LoopbackServer, rss
+from tests.servers import LoopbackServer, Response, rss
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,8 +42,9 @@ kind = "console"
 """
 
 
-def cli(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def cli(*args: str, cwd: Path, timeout: float = 60,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     env.pop("CASEWATCH_CONFIG", None)
     return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout)
@@ -136,7 +139,7 @@ def test_the_daemon_alerts_and_stops_cleanly_on_sigterm(tmp_path: Path,
 def test_python_dash_m_monitor_and_help(tmp_path: Path) -> None:
     result = cli("--help", cwd=tmp_path)
     assert result.returncode == 0
-    for command in ("run", "check", "demo", "preview", "matches", "status"):
+    for command in ("run", "check", "demo", "preview", "matches", "status", "send-test"):
         assert command in result.stdout
 
 
@@ -145,3 +148,45 @@ def test_demo_needs_no_network_and_prints_alerts(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "=== [development] doe-v-twitter" in result.stdout
     assert "5 articles →" in result.stdout
+
+
+SEND_TEST_CONFIG = """
+[service]
+database = "{db}"
+
+[[channels]]
+id = "hook"
+kind = "webhook"
+url = "{url}"
+secret = "${{HOOK_SECRET}}"
+timeout = 5
+"""
+
+
+def test_send_test_posts_a_sample_alert_and_reports_the_answer(
+        tmp_path: Path, server: LoopbackServer) -> None:
+    answers = iter([Response(201, "stored it"), Response(400, "bad payload")])
+    server.route("/hook", lambda _request: next(answers))
+    config = tmp_path / "casewatch.toml"
+    config.write_text(SEND_TEST_CONFIG.format(db=tmp_path / "cw.db", url=server.url("/hook")))
+    env = {"HOOK_SECRET": "hook-secret"}
+
+    sent = cli("send-test", "hook", "-c", str(config), cwd=tmp_path, env=env)
+    assert sent.returncode == 0, sent.stderr
+    assert "HTTP 201 stored it" in sent.stdout
+    (request,) = server.hits("/hook")
+    payload = json.loads(request.body)
+    assert payload["kind"] == "test" and payload["version"] == 1
+    assert request.headers["idempotency-key"] == payload["id"]
+    expected = hmac.new(b"hook-secret", request.body, hashlib.sha256).hexdigest()
+    assert request.headers["x-casewatch-signature"] == f"sha256={expected}"
+    assert not (tmp_path / "cw.db").exists()  # not through the outbox
+
+    refused = cli("send-test", "hook", "-c", str(config), cwd=tmp_path, env=env)
+    assert refused.returncode == 1
+    assert refused.stderr.count("\n") == 1 and "HTTP 400 bad payload" in refused.stderr
+    assert "hook-secret" not in refused.stderr + sent.stdout
+
+    unknown = cli("send-test", "nope", "-c", str(config), cwd=tmp_path, env=env)
+    assert unknown.returncode == 2
+    assert unknown.stderr.strip() == 'casewatch: unknown channel "nope" (known: hook)'
