@@ -104,6 +104,7 @@ class Item:
     extracted: bool = False
     extract_failed: bool = False
     docket: DocketEntry | None = None
+    canonical_url: str = ""  # the page's own rel=canonical / og:url, when extracted
 
     @property
     def kind(self) -> Literal["news", "docket"]:

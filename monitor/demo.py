@@ -130,15 +130,21 @@ def run_demo(database: Path | None = None, seeds: Path = SEEDS) -> int:
         print(f"casewatch demo: {len(articles)} seed articles served at {base}/feed.xml\n")
         sys.stdout.flush()
 
-        async def once() -> tuple[int, int, int]:
+        async def once() -> tuple[int, list[str], int]:
             app = build_app(settings, stream=sys.stdout)
             try:
                 reports, delivered = await app.run_once()
-                developments = len(app.store.developments())
-                return sum(r.new for r in reports), developments, delivered.sent
+                lines = []
+                for n, dev in enumerate(app.store.developments(), 1):
+                    members = app.store.development_items(dev["id"])
+                    outlets = ", ".join(m["site_name"] or m["source_id"] for m in members)
+                    event = (dev["event"] or "news").replace("_", " ")
+                    lines.append(f"  {n}. {event}: {len(members)} article(s): {outlets}")
+                return sum(r.new for r in reports), lines, delivered.sent
             finally:
                 await app.aclose()
 
-        new, developments, sent = asyncio.run(once())
-    print(f"{new} articles → {developments} developments, {sent} alerts sent")
+        new, lines, sent = asyncio.run(once())
+    print(f"{new} articles → {len(lines)} developments, {sent} alerts sent")
+    print("\n".join(lines))
     return 0

@@ -1,28 +1,53 @@
-"""Identity of items and grouping into developments.
+"""Identity of items and grouping into developments, in three levels.
 
-`canonical_url` strips what makes one article look like many (case, ports,
-fragments, tracking parameters). `Grouper.assign` decides whether a matched item
-starts a development or joins one; this first version starts one per item.
+1. Exact: canonical URL (case, ports, fragments, tracking parameters, AMP variants, the
+   page's own rel=canonical on the same site), GUID per source, and a hash of the
+   normalised text. A repeat is stored as another source of the same item.
+2. Near-duplicate: MinHash LSH over word shingles, confirmed by Jaccard or containment,
+   over the last 30 days. A copy is attached to the original.
+3. Same development: within one case, a rewrite of an event already alerted joins its
+   development (TF-IDF cosine against the development's centroid, within a time
+   window); a different procedural event or a new numbered party forces a new one;
+   the grey zone alerts, labelled as possibly related.
+
+All of it is derived from rows in SQLite, so a restart rebuilds the same state.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import datetime
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import numpy as np
+
 from feeds.base import Item
 from monitor.config import CaseConfig
+from monitor.events import numbered_parties, tag_event
 from monitor.matching import Match
-from monitor.store import NewDevelopment, Store
+from monitor.neardup import NearDuplicates, is_copy, shingles, signature, text_hash
+from monitor.normalise import clean, tokens
+from monitor.similarity import DocumentFrequencies, Vector, centroid, cosine, terms, vector
+from monitor.store import NewDevelopment, Store, parse_iso
 
 TRACKING_PARAMS = frozenset(
     {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "_ga", "_gl", "igshid",
-     "ref", "ref_src", "cmpid", "ocid", "smid", "yclid", "twclid", "s_cid", "spm"}
+     "ref", "ref_src", "cmpid", "ocid", "smid", "yclid", "twclid", "s_cid", "spm",
+     "amp", "outputtype", "__twitter_impression", "ito", "cmp", "soc_src", "soc_trk"}
 )
 DEFAULT_PORTS = {"http": 80, "https": 443}
+_TWO_LEVEL_SUFFIXES = frozenset({"co", "com", "org", "net", "gov", "ac", "edu"})
+
+JOIN = 0.15  # cosine to join a development (precision first)
+GREY = 0.10  # from here to JOIN: a new development, labelled possibly related
+LONG_JOIN = 0.30  # a rewrite this similar may join up to LONG_WINDOW later
+WINDOW = timedelta(hours=72)
+LONG_WINDOW = timedelta(days=7)
+LOOKBACK = timedelta(days=30)
 
 
 def canonical_url(url: str) -> str:
@@ -35,17 +60,58 @@ def canonical_url(url: str) -> str:
     except ValueError:
         return url.strip()
     scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        return url.strip()  # not a web address: kept as given
     host = (parts.hostname or "").lower()
+    path = _canonical_path(parts.path or "/")
+    if host.endswith(".cdn.ampproject.org"):  # Google's AMP cache: /c/s/<host>/<path>
+        segments = path.split("/")
+        if len(segments) > 3 and segments[1] == "c":
+            secure = segments[2] == "s"
+            rest = segments[3:] if secure else segments[2:]
+            return canonical_url(f"{'https' if secure else 'http'}://{'/'.join(rest)}")
+    host = host.removeprefix("amp.")
     netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     query = sorted(
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
     )
-    path = parts.path or "/"
-    if len(path) > 1 and path.endswith("/"):
-        path = path.rstrip("/")
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+
+
+def _canonical_path(path: str) -> str:
+    """Without trailing slashes and AMP markers (`/amp`, `.amp`, `/amp/…`), to a fixpoint."""
+    while True:
+        before = path
+        if len(path) > 1:
+            path = path.rstrip("/") or "/"
+        for suffix in ("/amp", ".amp"):
+            if path.endswith(suffix) and len(path) > len(suffix):
+                path = path[: -len(suffix)]
+        if path.startswith("/amp/"):
+            path = path[4:]
+        if path == before:
+            return path
+
+
+def site(url: str) -> str:
+    """The registrable domain, near enough: `www.nytimes.com` → `nytimes.com`."""
+    host = (urlsplit(url).hostname or "").lower().removeprefix("amp.")
+    if not host or host.replace(".", "").isdigit() or ":" in host:  # an address is its own site
+        return host
+    labels = host.split(".")
+    keep = 3 if len(labels) > 2 and len(labels[-1]) == 2 and labels[-2] in _TWO_LEVEL_SUFFIXES \
+        else 2
+    return ".".join(labels[-keep:])
+
+
+def item_url(item: Item) -> str:
+    """The item's canonical URL; the page's own canonical link counts on the same site."""
+    own = item.canonical_url
+    if own and own.startswith(("http://", "https://")) and site(own) == site(item.url):
+        return canonical_url(own)
+    return canonical_url(item.url)
 
 
 def stable_id(*parts: str, length: int = 16) -> str:
@@ -58,20 +124,193 @@ class Decision:
     development_id: str
     new_development: NewDevelopment | None = None
     possibly_related_to: str | None = None
+    similarity: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """What makes an item the same as one already stored (levels 1 and 2)."""
+
+    canonical_url: str | None
+    text_hash: str | None
+    shingles: frozenset[int]
+    original: int | None = None
+    reason: Literal["url", "text", "copy"] | None = None
+
+
+@dataclass(slots=True)
+class _Development:
+    id: str
+    event: str | None
+    parties: set[str]
+    vectors: list[Vector] = field(default_factory=list)
+    times: list[datetime] = field(default_factory=list)
+    _centroid: Vector | None = None
+
+    def add(self, vec: Vector, when: datetime) -> None:
+        self.vectors.append(vec)
+        self.times.append(when)
+        self._centroid = None
+
+    @property
+    def centroid(self) -> Vector:
+        if self._centroid is None:
+            self._centroid = centroid(self.vectors)
+        return self._centroid
+
+    def gap(self, when: datetime) -> timedelta:
+        return min((abs(when - t) for t in self.times), default=timedelta.max)
+
+
+def case_words(case: CaseConfig) -> frozenset[str]:
+    """Words every article of a case shares by construction: no evidence of one event."""
+    names = [case.caption, *case.aliases, *case.parties, case.id.replace("-", " ")]
+    return frozenset(tokens(clean(" ".join(names))))
+
+
+def _content(title: str, text: str, skip: frozenset[str]) -> Counter[str]:
+    counts = terms(title, text)
+    for word in skip & counts.keys():
+        del counts[word]
+    return counts
+
+
+def _adds_news(item: Item, title: str, text: str) -> bool:
+    """A near-copy that names a new party or another procedural step is not a copy: an
+    updated wire story ("UPDATE 1") carries the news in the paragraphs it adds."""
+    if _new_parties(numbered_parties(f"{item.title}\n{item.body}"),
+                    set(numbered_parties(f"{title}\n{text}"))):
+        return True
+    mine, theirs = tag_event(item.title, item.body), tag_event(title, text)
+    return mine is not None and theirs is not None and mine != theirs
+
+
+def _new_parties(found: frozenset[str], known: set[str]) -> set[str]:
+    """Numbered parties beyond the first that the development has not seen."""
+    return {p for p in found if int(p.rsplit(" ", 1)[1]) >= 2} - known
 
 
 class Grouper:
+    """Decides, for each stored item, whether it is new, a copy, or part of a development."""
+
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._near: NearDuplicates | None = None
+        self._df: DocumentFrequencies | None = None
+        self._cases: dict[str, list[_Development]] = {}
+
+    def forget(self) -> None:
+        """Drop what is cached; it is rebuilt from the database when next needed."""
+        self._near, self._df, self._cases = None, None, {}
+
+    # levels 1 and 2 ---------------------------------------------------------------------
+
+    def _index(self, now: datetime) -> NearDuplicates:
+        if self._near is None:
+            self._near = NearDuplicates()
+            for item_id, blob in self._store.signatures_since(now - LOOKBACK):
+                self._near.add(item_id, np.frombuffer(blob, dtype=np.uint32))
+        return self._near
+
+    def _frequencies(self) -> DocumentFrequencies:
+        if self._df is None:
+            counts, documents = self._store.document_frequencies()
+            self._df = DocumentFrequencies(counts, documents)
+        return self._df
+
+    def identify(self, item: Item, now: datetime) -> Identity:
+        canon = item_url(item) or None
+        body = item.text  # only full article text identifies a copy; summaries are too short
+        digest = text_hash(body) if body else None
+        shingle_set = shingles(body) if body else frozenset()
+        if canon and (original := self._store.item_by_canonical_url(canon)) is not None:
+            return Identity(canon, digest, shingle_set, original, "url")
+        if digest and (original := self._store.item_by_text_hash(digest)) is not None:
+            return Identity(canon, digest, shingle_set, original, "text")
+        if shingle_set:
+            for candidate in self._index(now).candidates(signature(shingle_set)):
+                title, text = self._store.item_title_text(candidate)
+                if is_copy(shingle_set, shingles(text)) and not _adds_news(item, title, text):
+                    return Identity(canon, digest, shingle_set, candidate, "copy")
+        return Identity(canon, digest, shingle_set)
+
+    def remember(self, item_id: int, item: Item, identity: Identity, now: datetime) -> None:
+        """Index a new original item for later copies and for the IDF background."""
+        if identity.shingles:
+            sig = signature(identity.shingles)
+            self._store.set_signature(item_id, sig.tobytes())
+            self._index(now).add(item_id, sig)
+        words = terms(item.title, item.body)
+        self._frequencies().add(words)
+        self._store.add_document_frequencies(words)
+
+    # level 3 ------------------------------------------------------------------------------
+
+    def _developments(self, case: CaseConfig) -> list[_Development]:
+        case_id = case.id
+        if case_id not in self._cases:
+            df = self._frequencies()
+            skip = case_words(case)
+            devs: dict[str, _Development] = {}
+            for row in self._store.case_members(case_id):
+                dev = devs.get(row["development_id"])
+                if dev is None:
+                    dev = devs[row["development_id"]] = _Development(
+                        row["development_id"], row["event"], set(json.loads(row["parties"]))
+                    )
+                when = parse_iso(row["published"]) or parse_iso(row["fetched_at"])
+                words = _content(row["title"], row["text"] or row["summary"], skip)
+                dev.add(vector(words, df), when)
+            self._cases[case_id] = list(devs.values())
+        return self._cases[case_id]
 
     def assign(
         self, case: CaseConfig, item: Item, item_id: int, match: Match, now: datetime
     ) -> Decision:
+        when = item.published or now
+        vec = vector(_content(item.title, item.body, case_words(case)), self._frequencies())
+        event = tag_event(item.title, item.body)
+        parties = numbered_parties(f"{item.title}\n{item.body}")
+        devs = self._developments(case)
+        best: _Development | None = None  # the most similar within the time window
+        best_similarity = 0.0
+        nearest: _Development | None = None  # the most similar at any time
+        nearest_similarity = 0.0
+        if item.docket is None:  # a docket entry is always its own development
+            for dev in devs:
+                if event and dev.event and event != dev.event:
+                    continue  # a different procedural step is news
+                if _new_parties(parties, dev.parties):
+                    continue  # so is a new party
+                similarity = cosine(vec, dev.centroid)
+                if similarity > nearest_similarity:
+                    nearest, nearest_similarity = dev, similarity
+                gap = dev.gap(when)
+                if gap > LONG_WINDOW or (gap > WINDOW and similarity < LONG_JOIN):
+                    continue
+                if similarity > best_similarity:
+                    best, best_similarity = dev, similarity
+        if best is not None and best_similarity >= JOIN:
+            best.add(vec, when)
+            if parties - best.parties:
+                best.parties |= parties
+                self._store.set_development_parties(best.id, best.parties)
+            return Decision(role="update", development_id=best.id,
+                            similarity=round(best_similarity, 3))
+        # not joined: when it resembles one, say so rather than stay silent
+        related = nearest.id if nearest is not None and nearest_similarity >= GREY else None
+        best_similarity = nearest_similarity
         dev_id = "dev-" + stable_id(case.id, item.source_id, item.guid, length=12)
+        dev = _Development(dev_id, event, set(parties))
+        dev.add(vec, when)
+        devs.append(dev)
         return Decision(
             role="development",
             development_id=dev_id,
             new_development=NewDevelopment(
-                id=dev_id, case_id=case.id, event=None, headline=item.title
+                id=dev_id, case_id=case.id, event=event, headline=item.title,
+                possibly_related_to=related, parties=tuple(sorted(parties)),
             ),
+            possibly_related_to=related,
+            similarity=round(best_similarity, 3),
         )

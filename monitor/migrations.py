@@ -97,5 +97,17 @@ def m001_initial(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_grouping(db: Database) -> None:
+    db.executescript(
+        """
+        ALTER TABLE items ADD COLUMN signature BLOB;
+        ALTER TABLE developments ADD COLUMN parties TEXT NOT NULL DEFAULT '[]';
+        CREATE TABLE term_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        """
+    )
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

@@ -8,6 +8,7 @@ picked up again by the next poll), never half-written.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
@@ -18,7 +19,7 @@ from alerts.base import Alert, AlertItem, AlsoCovered, ChannelConfigBase, Docket
 from feeds.base import FeedError, Fetch, Item, PollResult, Source
 from feeds.extract import Extracted
 from monitor.config import CaseConfig, Settings
-from monitor.grouping import Decision, Grouper, canonical_url, stable_id
+from monitor.grouping import Decision, Grouper, item_url, stable_id
 from monitor.matching import Match, Matcher
 from monitor.store import MatchRecord, OutboxEntry, Store, iso
 
@@ -134,7 +135,7 @@ class Pipeline:
         if silent:
             with self.store.atomic():
                 for item in fresh:
-                    self.store.insert_item(item, now=done, canonical_url=canonical_url(item.url),
+                    self.store.insert_item(item, now=done, canonical_url=item_url(item) or None,
                                            status="backlog")
                 self._record_success(source_id, result, done, next_poll, got_new=bool(fresh))
             return PollReport(source_id, ok=True, items=len(result.items), new=len(fresh),
@@ -143,7 +144,7 @@ class Pipeline:
             fresh = await self._extract_all(fresh)
         alerts = 0
         for item in fresh:
-            alerts += self._remember(item, self.clock())
+            alerts += self.ingest(item, self.clock())
         self._record_success(source_id, result, self.clock(), next_poll, got_new=bool(fresh))
         return PollReport(source_id, ok=True, items=len(result.items), new=len(fresh),
                           alerts=alerts)
@@ -207,25 +208,50 @@ class Pipeline:
             site_name=extracted.site_name,
             published=item.published or extracted.date,
             extracted=True,
+            canonical_url=extracted.canonical_url,
         )
 
-    def _remember(self, item: Item, now: datetime) -> int:
+    def ingest(self, item: Item, now: datetime) -> int:
         """Store one unseen item with its matches and alerts; returns outbox rows written."""
         written = 0
-        with self.store.atomic():
-            canon = canonical_url(item.url)
-            original = self.store.item_by_canonical_url(canon) if canon else None
-            item_id = self.store.insert_item(
-                item, now=now, canonical_url=canon or None,
-                status="duplicate" if original else "new", duplicate_of=original,
-            )
-            if item_id is None or original is not None:
-                return 0
-            for match in self.matcher.match(item):
-                case = self.cases[match.case_id]
-                decision = self.grouper.assign(case, item, item_id, match, now)
-                written += self._record_match(case, item, item_id, match, decision, now)
+        try:
+            with self.store.atomic():
+                identity = self.grouper.identify(item, now)
+                item_id = self.store.insert_item(
+                    item, now=now, canonical_url=identity.canonical_url,
+                    text_hash=identity.text_hash,
+                    status={"url": "duplicate", "text": "duplicate", "copy": "near_duplicate",
+                            None: "new"}[identity.reason],
+                    duplicate_of=identity.original,
+                )
+                if item_id is None:
+                    return 0
+                if identity.original is not None:
+                    self._attach_copy(item_id, identity.original, now)
+                    log.info("item %s is a %s of item %d: not alerted", item.url or item.guid,
+                             "copy" if identity.reason == "copy" else "repeat",
+                             identity.original)
+                    return 0
+                self.grouper.remember(item_id, item, identity, now)
+                for match in self.matcher.match(item):
+                    case = self.cases[match.case_id]
+                    decision = self.grouper.assign(case, item, item_id, match, now)
+                    written += self._record_match(case, item, item_id, match, decision, now)
+        except BaseException:
+            self.grouper.forget()  # its caches may hold what the rollback undid
+            raise
         return written
+
+    def _attach_copy(self, item_id: int, original: int, now: datetime) -> None:
+        """A repeat or copy joins the original's developments, silently."""
+        for row in self.store.item_matches(original):
+            self.store.insert_match(
+                item_id,
+                MatchRecord(case_id=row["case_id"], score=row["score"],
+                            terms=tuple(json.loads(row["terms"])), snippet=row["snippet"],
+                            development_id=row["development_id"], role="duplicate"),
+                now=now,
+            )
 
     def _record_match(self, case: CaseConfig, item: Item, item_id: int, match: Match,
                       decision: Decision, now: datetime) -> int:

@@ -81,6 +81,7 @@ class NewDevelopment:
     event: str | None
     headline: str
     possibly_related_to: str | None = None
+    parties: tuple[str, ...] = ()  # numbered parties named so far ("john doe 2")
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,10 +261,10 @@ class Store:
     def insert_development(self, dev: NewDevelopment, *, item_id: int, now: datetime) -> None:
         self.db.execute(
             """INSERT INTO developments (id, case_id, event, headline, first_item_id,
-                   articles, possibly_related_to, created_at, last_seen_at)
-               VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)""",
+                   articles, possibly_related_to, created_at, last_seen_at, parties)
+               VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)""",
             [dev.id, dev.case_id, dev.event, dev.headline, item_id, dev.possibly_related_to,
-             iso(now), iso(now)],
+             iso(now), iso(now), json.dumps(list(dev.parties))],
         )
 
     def touch_development(self, development_id: str, *, now: datetime) -> int:
@@ -399,6 +400,69 @@ class Store:
             sql += " AND matches.created_at >= ?"
             args.append(iso(since))
         return list(self.db.query(sql + " ORDER BY matches.created_at, items.id", args))
+
+    # grouping: signatures, document frequencies, developments' members -----------------
+
+    def set_signature(self, item_id: int, signature: bytes) -> None:
+        self.db.execute("UPDATE items SET signature = ? WHERE id = ?", [signature, item_id])
+
+    def signatures_since(self, since: datetime) -> list[tuple[int, bytes]]:
+        return [
+            (int(row[0]), bytes(row[1]))
+            for row in self.db.execute(
+                "SELECT id, signature FROM items WHERE signature IS NOT NULL AND fetched_at >= ?",
+                [iso(since)],
+            )
+        ]
+
+    def item_title_text(self, item_id: int) -> tuple[str, str]:
+        """An item's title and its text (the summary when it has no extracted text)."""
+        row = self.db.execute(
+            "SELECT title, CASE WHEN text != '' THEN text ELSE summary END FROM items "
+            "WHERE id = ?",
+            [item_id],
+        ).fetchone()
+        return (row[0], row[1]) if row else ("", "")
+
+    def document_frequencies(self) -> tuple[dict[str, int], int]:
+        counts = {row[0]: int(row[1]) for row in self.db.execute("SELECT term, df FROM term_df")}
+        row = self.db.execute("SELECT value FROM counters WHERE name = 'documents'").fetchone()
+        return counts, int(row[0]) if row else 0
+
+    def add_document_frequencies(self, terms: Iterable[str]) -> None:
+        self.db.conn.executemany(
+            "INSERT INTO term_df (term, df) VALUES (?, 1) "
+            "ON CONFLICT(term) DO UPDATE SET df = df + 1",
+            [(t,) for t in set(terms)],
+        )
+        self.db.execute(
+            "INSERT INTO counters (name, value) VALUES ('documents', 1) "
+            "ON CONFLICT(name) DO UPDATE SET value = value + 1"
+        )
+
+    def case_members(self, case_id: str) -> list[dict[str, Any]]:
+        """Every article of the case's developments, with its development's event."""
+        return list(
+            self.db.query(
+                """SELECT matches.development_id, developments.event, developments.parties,
+                          items.id, items.title, items.text, items.summary, items.published,
+                          items.fetched_at
+                   FROM matches
+                   JOIN developments ON developments.id = matches.development_id
+                   JOIN items ON items.id = matches.item_id
+                   WHERE matches.case_id = ? AND matches.role IN ('development', 'update',
+                                                                  'docket_entry')
+                   ORDER BY items.id""",
+                [case_id],
+            )
+        )
+
+    def set_development_parties(self, development_id: str, parties: Iterable[str]) -> None:
+        self.db.execute("UPDATE developments SET parties = ? WHERE id = ?",
+                        [json.dumps(sorted(parties)), development_id])
+
+    def item_matches(self, item_id: int) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM matches WHERE item_id = ?", [item_id]))
 
     def counts(self) -> dict[str, int]:
         out = {}

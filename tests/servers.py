@@ -35,7 +35,7 @@ Handler = Callable[[Request], Response]
 class LoopbackServer:
     """Routes by path; every request is recorded in `requests`."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Handler] = {}
         self.requests: list[Request] = []
         self._lock = threading.Lock()
@@ -74,10 +74,10 @@ class LoopbackServer:
             def log_message(self, format: str, *args: object) -> None:
                 return
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.server = ThreadingHTTPServer((host, 0), _Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.base = f"http://{host}:{self.port}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self._thread.start()
 

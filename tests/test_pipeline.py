@@ -63,8 +63,23 @@ def close(app: App) -> None:
     RUNNER.run(app.aclose())
 
 
+EVENTS = [
+    "Doe sues Acme: complaint filed in federal court",
+    "Judge rules on Acme motion to dismiss Doe v. Acme",
+    "Hearing set in Doe v. Acme after discovery dispute",
+    "Doe v. Acme ends in settlement, terms confidential",
+    "Jury returns verdict in Doe v. Acme trial",
+    "Acme files appeal to the Ninth Circuit in Doe v. Acme",
+    "Doe amends complaint against Acme, adding a second plaintiff",
+    "Court grants class certification motion in Doe v. Acme",
+    "Doe v. Acme: sentencing of former Acme manager scheduled",
+    "Acme moves for summary judgment in Doe v. Acme",
+]
+
+
 def story(n: int, server: LoopbackServer) -> dict[str, str]:
-    return {"title": f"Doe v. Acme: filing number {n}", "link": server.url(f"/a/{n}"),
+    """A story about a distinct event of the case, so that each is its own development."""
+    return {"title": EVENTS[n % len(EVENTS)], "link": server.url(f"/a/{n}"),
             "text": f"News about Doe v. Acme, part {n}."}
 
 

@@ -1,0 +1,540 @@
+"""Grouping: one alert per development, through real feeds, pages and SQLite files.
+
+The same story reaches casewatch through several feeds: with tracking parameters, as an
+AMP page pointing at its canonical URL, as a syndicated copy on another site, embedded
+in a longer page, and rewritten by another outlet; then a new event of the same case
+arrives in similar words. The exact developments and alerts are asserted, across
+restarts. The seeds are fed in every arrival order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import itertools
+import json
+import tomllib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feeds.base import Item
+from monitor.app import App, build_app
+from monitor.config import parse_settings
+from monitor.grouping import JOIN, canonical_url, item_url, site
+from monitor.similarity import cosine, terms, vector
+from tests.conftest import FakeClock
+from tests.servers import LoopbackServer, rss
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# --- level 1: canonical URLs ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("HTTPS://Example.COM:443/a/b", "https://example.com/a/b"),
+        ("http://example.com:80/a", "http://example.com/a"),
+        ("http://example.com:8080/a", "http://example.com:8080/a"),
+        ("https://example.com/a#comments", "https://example.com/a"),
+        ("https://example.com/a/?utm_source=rss&utm_medium=feed", "https://example.com/a"),
+        ("https://example.com/a?fbclid=IwAR0&gclid=x&mc_cid=1&mc_eid=2&ref=tw",
+         "https://example.com/a"),
+        ("https://example.com/a?b=2&a=1&utm_campaign=x", "https://example.com/a?a=1&b=2"),
+        ("https://example.com/story?id=7", "https://example.com/story?id=7"),
+        ("https://amp.example.com/a", "https://example.com/a"),
+        ("https://example.com/a/amp/", "https://example.com/a"),
+        ("https://example.com/a/amp", "https://example.com/a"),
+        ("https://example.com/a.amp", "https://example.com/a"),
+        ("https://example.com/amp/a", "https://example.com/a"),
+        ("https://example.com/a?amp=1", "https://example.com/a"),
+        ("https://example.com/a?outputType=amp", "https://example.com/a"),
+        ("https://example-com.cdn.ampproject.org/c/s/example.com/a?utm_source=x",
+         "https://example.com/a"),
+        ("", ""),
+    ],
+)
+def test_canonical_url(url: str, canonical: str) -> None:
+    assert canonical_url(url) == canonical
+
+
+_hosts = st.sampled_from(["example.com", "Example.COM", "amp.news.co.uk", "127.0.0.1",
+                          "example-com.cdn.ampproject.org"])
+_segments = st.lists(st.sampled_from(["a", "amp", "b.amp", "c", "%20", "x y", "2021"]),
+                     max_size=4)
+_params = st.lists(st.tuples(st.sampled_from(["utm_source", "id", "fbclid", "amp", "q", "Ref",
+                                              "outputType", "page"]),
+                             st.sampled_from(["", "1", "x", "a b", "amp"])), max_size=4)
+
+
+@given(scheme=st.sampled_from(["http", "https", "HTTPS"]), host=_hosts,
+       port=st.sampled_from(["", ":80", ":443", ":8080"]), path=_segments, params=_params,
+       slash=st.booleans(), fragment=st.sampled_from(["", "#top", "#"]))
+@settings(max_examples=300, deadline=None)
+def test_canonical_url_is_idempotent(scheme: str, host: str, port: str, path: list[str],
+                                     params: list[tuple[str, str]], slash: bool,
+                                     fragment: str) -> None:
+    query = "&".join(f"{k}={v}" for k, v in params)
+    url = (f"{scheme}://{host}{port}/{'/'.join(path)}{'/' if slash else ''}"
+           f"{'?' + query if query else ''}{fragment}")
+    once = canonical_url(url)
+    assert canonical_url(once) == once
+    assert "#" not in once and "utm_source" not in once
+
+
+@given(st.text(max_size=80))
+@settings(max_examples=300, deadline=None)
+def test_canonical_url_never_crashes_and_is_idempotent_on_any_text(text: str) -> None:
+    once = canonical_url(text)
+    assert canonical_url(once) == once
+
+
+def test_the_pages_own_canonical_link_counts_only_on_the_same_site() -> None:
+    same = Item("s", "g", "https://m.example.com/story-1?utm_source=x", "t",
+                canonical_url="https://www.example.com/news/story-1")
+    other = Item("s", "g", "https://example.com/story-1", "t",
+                 canonical_url="https://elsewhere.org/story-1")
+    assert item_url(same) == "https://www.example.com/news/story-1"
+    assert item_url(other) == "https://example.com/story-1"
+    assert site("https://www.bbc.co.uk/x") == "bbc.co.uk"
+    assert site("http://127.0.0.2:81/x") == "127.0.0.2"
+
+
+# --- the same story through several feeds ----------------------------------------------------
+
+WIRE = (
+    "Acme Corp. was sued on Monday by a former customer who says the company hid a data "
+    "breach that exposed the medical records of more than two million patients. The "
+    "complaint, filed in federal court in San Francisco by a plaintiff identified as John "
+    "Doe, accuses Acme of negligence and of violating California's consumer privacy law. "
+    "According to the lawsuit, Acme learned of the intrusion in March but waited five months "
+    "before telling patients, while hackers sold the records on criminal forums. The "
+    "plaintiff seeks to represent a class of every patient whose data was taken and asks for "
+    "damages and an order requiring Acme to pay for credit monitoring. An Acme spokeswoman "
+    "said the company takes privacy seriously and would fight the claims."
+)
+SYNDICATED = ("SAN FRANCISCO (Metro Wire) — " + WIRE
+              + " (Reporting by Dana Reyes; Editing by Tom Hale)")
+EMBEDDED = (
+    "Health data keeps leaking, and the lawsuits keep coming. This week brought another "
+    "one, against a company many readers will know from their pharmacy receipts. Here is "
+    "the wire report in full, followed by what it means for you. " + WIRE + " If you were "
+    "an Acme customer, check the letters you received this summer and consider freezing "
+    "your credit with the three bureaus, which is free."
+)
+REWRITE = (
+    "A patient who says his medical records were stolen has filed a class action against "
+    "Acme Corp., accusing the company of keeping quiet about a data breach for months. The "
+    "lawsuit, filed in San Francisco federal court, says hackers took the records of more "
+    "than two million patients in March and offered them for sale online, but Acme did not "
+    "notify anyone until August. The plaintiff, who sued under the pseudonym John Doe, "
+    "wants the company to pay damages and fund credit monitoring for everyone affected. "
+    "Acme said it would defend itself against the claims."
+)
+RULING = (
+    "A federal judge in San Francisco on Thursday refused to throw out a class action "
+    "accusing Acme Corp. of hiding a data breach that exposed the medical records of more "
+    "than two million patients. Judge Maria Lopez ruled that the plaintiff, identified as "
+    "John Doe, had plausibly alleged that Acme waited five months before telling patients "
+    "while hackers sold the records on criminal forums. Acme had argued that the patients "
+    "suffered no harm. The ruling lets the case proceed to discovery."
+)
+
+CONFIG = """
+[service]
+database = "{db}"
+http = ""
+allow_private_addresses = true
+alert_on_first_poll = true
+
+{sources}
+
+[[cases]]
+id = "acme-breach"
+caption = "John Doe v. Acme Corp."
+query = 'Acme AND (breach OR lawsuit OR sued OR judge)'
+notify = ["news", "everything"]
+
+[[channels]]
+id = "news"
+kind = "console"
+
+[[channels]]
+id = "everything"
+kind = "console"
+updates = "send"
+"""
+
+
+def page(title: str, text: str, site_name: str, canonical: str = "") -> str:
+    link = f'<link rel="canonical" href="{canonical}">' if canonical else ""
+    paragraphs = "".join(f"<p>{s}.</p>" for s in text.split(". "))
+    return (f"<html><head><title>{title}</title>{link}"
+            f'<meta property="og:site_name" content="{site_name}"></head>'
+            f"<body><article><h1>{title}</h1>{paragraphs}</article></body></html>")
+
+
+def entry(title: str, link: str, day: int, hour: int = 9) -> dict[str, str]:
+    date = datetime(2026, 1, day, hour, tzinfo=UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    return {"title": title, "link": link.replace("&", "&amp;"), "date": date, "text": "teaser"}
+
+
+def sources(*pairs: tuple[str, str]) -> str:
+    return "".join(
+        f'[[sources]]\nid = "{sid}"\nkind = "feed"\nurl = "{url}"\nextract = true\n\n'
+        for sid, url in pairs
+    )
+
+
+def open_app(tmp_path: Path, clock: FakeClock, feeds: str) -> App:
+    text = CONFIG.format(db=tmp_path / "cw.db", sources=feeds)
+    return build_app(parse_settings(text, {}), clock=clock, stream=io.StringIO(),
+                     extract_workers=0)
+
+
+def run(aio: asyncio.Runner, app: App) -> None:
+    aio.run(app.run_once())
+
+
+def outbox(app_or_path: App | Path) -> list[tuple[str, str, str]]:
+    """(channel, kind, item URL path) of every alert written, in order."""
+    app = app_or_path
+    rows = app.store.db.query("SELECT channel_id, kind, payload FROM outbox ORDER BY rowid")
+    return [(r["channel_id"], r["kind"], urlsplit(json.loads(r["payload"])["item"]["url"]).path)
+            for r in rows]
+
+
+def developments(app: App) -> list[tuple[str | None, list[str], list[str]]]:
+    """(event, member URL paths, member roles) per development."""
+    out = []
+    for dev in app.store.developments():
+        members = app.store.development_items(dev["id"])
+        out.append((dev["event"], [urlsplit(m["url"]).path for m in members],
+                    [m["role"] for m in members]))
+    return out
+
+
+def serve_story(server: LoopbackServer, other: LoopbackServer) -> str:
+    """Pages and feeds of one story on two sites; returns the sources' config."""
+    wire_url = server.url("/wire/acme-breach")
+    server.route("/wire/acme-breach", page("Acme sued over hidden data breach", WIRE,
+                                           "Metro Wire"), "text/html")
+    server.route("/m/story-991", page("Acme sued over hidden data breach", WIRE,
+                                      "Metro Wire", canonical=wire_url), "text/html")
+    other.route("/partner/acme-lawsuit", page("Acme hit with lawsuit over breach",
+                                              SYNDICATED, "Partner Daily"), "text/html")
+    other.route("/blog/leaks", page("Another health data lawsuit: what it means", EMBEDDED,
+                                    "Leak Watch"), "text/html")
+    other.route("/daily/patient-sues-acme", page(
+        "Patient sues Acme over breach it kept quiet for months", REWRITE, "The Daily"),
+        "text/html")
+    other.route("/daily/acme-must-face-suit", page(
+        "Judge rules Acme must face patient lawsuit over data breach", RULING,
+        "The Daily"), "text/html")
+
+    server.route("/wire.xml", rss([entry("Acme sued over hidden data breach",
+                                         wire_url + "?utm_source=rss&utm_medium=feed", 5)]))
+    server.route("/portal.xml", rss([entry("Acme sued over data breach (Metro Wire)",
+                                           wire_url + "?fbclid=IwAR0x#comments", 5, 10)]))
+    server.route("/mobile.xml", rss([entry("Acme sued", server.url("/m/story-991"), 5, 11)]))
+    other.route("/partner.xml", rss([entry("Acme hit with lawsuit over breach",
+                                           other.url("/partner/acme-lawsuit"), 5, 12)]))
+    other.route("/blog.xml", rss([entry("Another health data lawsuit: what it means",
+                                        other.url("/blog/leaks"), 5, 15)]))
+    daily = [entry("Patient sues Acme over breach it kept quiet for months",
+                   other.url("/daily/patient-sues-acme"), 6)]
+    other.route("/daily.xml", rss(daily))
+    feeds = sources(("wire", server.url("/wire.xml")), ("portal", server.url("/portal.xml")),
+                    ("mobile", server.url("/mobile.xml")),
+                    ("partner", other.url("/partner.xml")), ("blog", other.url("/blog.xml")),
+                    ("daily", other.url("/daily.xml")))
+    return feeds
+
+
+def test_one_story_through_many_feeds_is_one_development_and_a_new_event_is_another(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer, aio: asyncio.Runner) -> None:
+    other = LoopbackServer("127.0.0.2")  # another site: a different host
+    try:
+        feeds = serve_story(server, other)
+        wire_url = server.url("/wire/acme-breach")
+        # every feed polled, one after another; then the process restarts twice
+        app = open_app(tmp_path, clock, feeds)
+        for source_id in ("wire", "portal", "mobile", "partner", "blog", "daily"):
+            aio.run(app.poll(source_id))
+        aio.run(app.deliverer.deliver_due())
+        first = outbox(app)
+        assert developments(app) == [
+            (
+                "complaint_filed",
+                ["/wire/acme-breach", "/wire/acme-breach", "/m/story-991",
+                 "/partner/acme-lawsuit", "/blog/leaks", "/daily/patient-sues-acme"],
+                ["development", "duplicate", "duplicate", "duplicate", "duplicate", "update"],
+            )
+        ]
+        statuses = {urlsplit(r["url"]).path + "|" + r["source_id"]: r["status"]
+                    for r in app.store.db.query("SELECT * FROM items")}
+        assert statuses == {
+            "/wire/acme-breach|wire": "new", "/wire/acme-breach|portal": "duplicate",
+            "/m/story-991|mobile": "duplicate", "/partner/acme-lawsuit|partner": "near_duplicate",
+            "/blog/leaks|blog": "near_duplicate", "/daily/patient-sues-acme|daily": "new",
+        }
+        assert first == [
+            ("news", "development", "/wire/acme-breach"),
+            ("everything", "development", "/wire/acme-breach"),
+            ("everything", "update", "/daily/patient-sues-acme"),
+        ]
+
+        aio.run(app.aclose())
+        clock.advance(hours=1)
+        app = open_app(tmp_path, clock, feeds)
+        run(aio, app)
+        assert outbox(app) == first  # a restart and a re-poll change nothing
+
+        # a new event of the same case, in much the same words, two days later
+        daily = [entry("Patient sues Acme over breach it kept quiet for months",
+                       other.url("/daily/patient-sues-acme"), 6)]
+        ruling = entry("Judge rules Acme must face patient lawsuit over data breach",
+                       other.url("/daily/acme-must-face-suit"), 8)
+        other.route("/daily.xml", rss([*daily, ruling]))
+        aio.run(app.aclose())
+        clock.advance(days=3)
+        app = open_app(tmp_path, clock, feeds)
+        run(aio, app)
+        assert outbox(app) == [
+            *first,
+            ("news", "development", "/daily/acme-must-face-suit"),
+            ("everything", "development", "/daily/acme-must-face-suit"),
+        ]
+        assert [d[0] for d in developments(app)] == ["complaint_filed", "ruling"]
+        update = json.loads(next(app.store.db.query(
+            "SELECT payload FROM outbox WHERE kind = 'update'"))["payload"])
+        assert update["development"]["new"] is False
+        assert {a["url"] for a in update["also"]} >= {wire_url + "?utm_source=rss&"
+                                                                 "utm_medium=feed"}
+        aio.run(app.aclose())
+    finally:
+        other.close()
+
+
+def test_one_story_from_every_feed_in_one_concurrent_poll_alerts_once(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer, aio: asyncio.Runner) -> None:
+    other = LoopbackServer("127.0.0.2")
+    try:
+        app = open_app(tmp_path, clock, serve_story(server, other))
+        run(aio, app)  # all six sources at once: arrival order is up to the network
+        [(event, members, roles)] = developments(app)
+        assert event == "complaint_filed" and len(members) == 6
+        assert sorted(roles) == ["development", "duplicate", "duplicate", "duplicate",
+                                 "duplicate", "update"]
+        assert sorted((c, k) for c, k, _ in outbox(app)) == [
+            ("everything", "development"), ("everything", "update"), ("news", "development")]
+        aio.run(app.aclose())
+    finally:
+        other.close()
+
+
+# --- the seeds, in every order ---------------------------------------------------------------
+
+SEED_CONFIG = (ROOT / "seeds" / "demo.toml").read_text(encoding="utf-8")
+
+
+def seed_items() -> list[Item]:
+    meta = tomllib.loads((ROOT / "seeds" / "articles.toml").read_text(encoding="utf-8"))
+    items = []
+    for n, a in enumerate(meta["articles"]):
+        text = (ROOT / "seeds" / "articles" / a["file"]).read_text(encoding="utf-8")
+        items.append(Item(
+            source_id="news", guid=a["slug"], url=f"https://site{n}.example/{a['slug']}",
+            title=a["title"], text=text, site_name=a["site"], extracted=True,
+            published=datetime.fromisoformat(a["published"]),
+        ))
+    return items
+
+
+SEEDS = seed_items()
+JANUARY = {s.guid for s in SEEDS if s.published and s.published.month == 1}
+
+
+def seed_app(tmp_path: Path, clock: FakeClock, updates: str = "none") -> App:
+    env = {"CASEWATCH_DEMO_DB": str(tmp_path / "seeds.db"),
+           "CASEWATCH_DEMO_FEED": "http://127.0.0.1:9/feed.xml"}
+    text = SEED_CONFIG + f'\n[[channels]]\nid = "all"\nkind = "console"\nupdates = "{updates}"\n'
+    text = text.replace('notify = ["stdout"]', 'notify = ["stdout", "all"]')
+    return build_app(parse_settings(text, env), clock=clock, stream=io.StringIO(),
+                     extract_workers=0)
+
+
+def seed_groups(app: App) -> tuple[list[frozenset[str]], dict[str, int]]:
+    groups = sorted(
+        (frozenset(row["guid"] for row in app.store.development_items(d["id"]))
+         for d in app.store.developments()),
+        key=len, reverse=True,
+    )
+    kinds: dict[str, int] = {}
+    for row in app.store.db.query("SELECT channel_id, kind FROM outbox"):
+        key = f"{row['channel_id']}:{row['kind']}"
+        kinds[key] = kinds.get(key, 0) + 1
+    return groups, kinds
+
+
+def test_seed_config_routes_to_the_console_channel() -> None:
+    assert 'notify = ["stdout"]' in SEED_CONFIG  # seed_app relies on it
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(5))),
+                         ids=lambda o: "".join(map(str, o)))
+def test_the_seeds_in_any_order_make_two_developments(
+        tmp_path: Path, clock: FakeClock, aio: asyncio.Runner, order: tuple[int, ...]) -> None:
+    app = seed_app(tmp_path, clock, updates="send")
+    try:
+        for n in order:
+            app.pipeline.ingest(SEEDS[n], clock.advance(minutes=7))
+        groups, kinds = seed_groups(app)
+    finally:
+        aio.run(app.aclose())
+    april = {s.guid for s in SEEDS} - JANUARY
+    assert groups == [frozenset(JANUARY), frozenset(april)]
+    assert kinds == {"stdout:development": 2, "all:development": 2, "all:update": 3}
+
+
+def test_the_seeds_one_per_restart_newest_first_make_the_same_two_developments(
+        tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
+    # one item per process lifetime, newest first
+    for n in (4, 3, 2, 1, 0):
+        app = seed_app(tmp_path, clock)
+        app.pipeline.ingest(SEEDS[n], clock.advance(hours=5))
+        app.pipeline.ingest(SEEDS[n], clock.now)  # the same item again: nothing
+        aio.run(app.aclose())
+    app = seed_app(tmp_path, clock)
+    groups, kinds = seed_groups(app)
+    aio.run(app.aclose())
+    assert groups == [frozenset(JANUARY), frozenset({SEEDS[4].guid})]
+    assert kinds == {"stdout:development": 2, "all:development": 2}
+
+
+# --- level 3 rules -----------------------------------------------------------------------------
+
+
+def _item(guid: str, title: str, text: str, day: int) -> Item:
+    return Item(source_id="news", guid=guid, url=f"https://{guid}.example/story", title=title,
+                text=text, extracted=True, published=datetime(2026, 1, day, 9, tzinfo=UTC))
+
+
+def acme_app(tmp_path: Path, clock: FakeClock) -> App:
+    return open_app(tmp_path, clock, "")
+
+
+def test_a_new_numbered_party_is_a_new_development_even_in_similar_words(
+        tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
+    app = acme_app(tmp_path, clock)
+    app.pipeline.ingest(_item("one", "Acme sued over hidden data breach", WIRE, 5), clock())
+    second = WIRE.replace("a plaintiff identified as John Doe",
+                          "a second plaintiff, identified as John Doe #2")
+    app.pipeline.ingest(_item("two", "Acme sued again over hidden data breach", second
+                              .replace("former customer", "nurse"), 6), clock.advance(hours=1))
+    assert len(app.store.developments()) == 2
+    aio.run(app.aclose())
+
+
+LATE = (
+    "Three weeks after the lawsuit was filed, patients who say Acme Corp. kept a data breach "
+    "secret for five months are still waiting for answers. The complaint in San Francisco "
+    "federal court says hackers stole the records of more than two million patients and "
+    "sold them online. The plaintiff, known in court papers as John Doe, wants Acme to pay "
+    "damages and to cover credit monitoring, and Acme has said it will fight the claims."
+)
+
+
+def test_a_rewrite_joins_within_the_window_and_is_flagged_not_folded_long_after(
+        tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
+    app = acme_app(tmp_path, clock)
+    app.pipeline.ingest(_item("wire", "Acme sued over hidden data breach", WIRE, 5), clock())
+    app.pipeline.ingest(_item("daily", "Patient sues Acme over breach it kept quiet", REWRITE,
+                              6), clock.advance(hours=1))
+    app.pipeline.ingest(_item("weekly", "Acme breach victims still wait for answers", LATE, 26),
+                        clock.advance(days=20))
+    roles = [r["role"] for r in app.store.db.query("SELECT role FROM matches ORDER BY rowid")]
+    assert roles == ["development", "update", "development"]
+    first, late = app.store.developments()
+    assert late["possibly_related_to"] == first["id"]
+    aio.run(app.aclose())
+
+
+def test_a_different_procedural_event_is_new_even_when_the_words_are_close(
+        tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
+    app = acme_app(tmp_path, clock)
+    df = app.pipeline.grouper._frequencies()
+    similarity = cosine(vector(terms("", WIRE), df), vector(terms("", RULING), df))
+    assert similarity >= JOIN  # without the event tag, the ruling would join
+    app.pipeline.ingest(_item("wire", "Acme sued over hidden data breach", WIRE, 5), clock())
+    app.pipeline.ingest(_item("ruling", "Judge rules Acme must face breach lawsuit", RULING, 6),
+                        clock.advance(hours=1))
+    events = [d["event"] for d in app.store.developments()]
+    assert events == ["complaint_filed", "ruling"]
+    aio.run(app.aclose())
+
+
+def test_an_uncertain_item_alerts_labelled_possibly_related(
+        tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
+    app = acme_app(tmp_path, clock)
+    app.pipeline.ingest(_item("wire", "Acme sued over hidden data breach", WIRE, 5), clock())
+    # same case, same day, no event named; shares only some of the story's words
+    vague = ("Acme shares fell four percent on Tuesday. Analysts pointed to the breach of "
+             "medical records and said patients and hospitals may look elsewhere, while the "
+             "company kept its annual forecast unchanged and named a new finance chief.")
+    app.pipeline.ingest(_item("markets", "Acme shares slip", vague, 6), clock.advance(hours=1))
+    devs = app.store.developments()
+    assert len(devs) == 2
+    assert devs[1]["possibly_related_to"] == devs[0]["id"]
+    payload = json.loads(next(app.store.db.query(
+        "SELECT payload FROM outbox WHERE channel_id = 'news' ORDER BY rowid DESC"))["payload"])
+    assert payload["development"]["possibly_related_to"] == devs[0]["id"]
+    aio.run(app.aclose())
+
+
+def test_short_summaries_are_never_called_copies(
+        tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
+    app = acme_app(tmp_path, clock)
+    teaser = "Acme sued over a data breach, lawsuit says."
+    for n, guid in enumerate(("a", "b")):
+        app.pipeline.ingest(Item("news", guid, f"https://{guid}.example/x", "Acme breach suit",
+                                 summary=teaser, published=datetime(2026, 1, 5 + n, tzinfo=UTC)),
+                            clock.advance(minutes=1))
+    statuses = [r["status"] for r in app.store.db.query("SELECT status FROM items ORDER BY id")]
+    assert statuses == ["new", "new"]
+    aio.run(app.aclose())
+
+
+def test_a_failed_ingest_leaves_nothing_half_written(
+        tmp_path: Path, clock: FakeClock, aio: asyncio.Runner,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    app = acme_app(tmp_path, clock)
+    calls = {"n": 0}
+    real = app.store.enqueue
+
+    def flaky(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(app.store, "enqueue", flaky)
+    item = _item("wire", "Acme sued over hidden data breach", WIRE, 5)
+    with pytest.raises(RuntimeError):
+        app.pipeline.ingest(item, clock())
+    assert app.store.counts() == {"items": 0, "matches": 0, "developments": 0, "outbox": 0}
+    assert app.pipeline.ingest(item, clock.advance(minutes=1)) == 2
+    assert len(app.store.developments()) == 1
+    aio.run(app.aclose())
+
+
+def test_seed_items_are_long_enough_to_fingerprint() -> None:
+    from monitor.neardup import shingles
+
+    assert all(shingles(s.text) for s in SEEDS)
+    assert timedelta(days=60) < max(s.published for s in SEEDS) - min(s.published for s in SEEDS)
