@@ -8,9 +8,7 @@ parties such as `John Doe #2`, whose arrival is itself a development.
 
 from __future__ import annotations
 
-import re
-
-from monitor.normalise import clean, tokens
+from monitor.normalise import Words
 
 # (event, [(phrase, weight)]); a strong phrase names the event, a weak one only hints.
 _LEXICON: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = (
@@ -40,19 +38,19 @@ EVENTS = tuple(name for name, _ in _LEXICON)
 TITLE_WEIGHT = 3.0
 MIN_SCORE = 1.0
 RECAP_SHARE = 0.5
-_NUMBERED_PARTY = re.compile(
-    r"\b(john|jane|richard|mary)\s+does?\s*(?:#|no\.?\s*|number\s+)?(\d{1,3})\b", re.IGNORECASE
-)
+# pseudonymous parties: "John Doe #2" and "Jane Doe No. 3" normalise to "john doe 2"
+_FIRST_NAMES = frozenset({"john", "jane", "richard", "mary"})
+_DOE = frozenset({"doe", "does"})
 
 
 def _count(words: str, phrase: str) -> int:
     return f" {words} ".count(f" {phrase} ")
 
 
-def event_scores(title: str, text: str) -> dict[str, float]:
+def event_scores(words: Words) -> dict[str, float]:
     """Weighted evidence for each event; the title counts three times."""
-    head = " ".join(tokens(clean(title)))
-    body = " ".join(tokens(clean(text)))
+    head = " ".join(words.title)
+    body = " ".join(words.body)
     scores: dict[str, float] = {}
     for event, phrases in _LEXICON:
         score = sum(weight * (TITLE_WEIGHT * _count(head, p) + _count(body, p))
@@ -62,9 +60,9 @@ def event_scores(title: str, text: str) -> dict[str, float]:
     return scores
 
 
-def tag_event(title: str, text: str) -> str | None:
+def tag_event(words: Words) -> str | None:
     """The procedural event an article reports, or None when it names none clearly."""
-    scores = event_scores(title, text)
+    scores = event_scores(words)
     if not scores:
         return None
     # An article recaps what came before; the news is the latest stage with real weight.
@@ -72,8 +70,12 @@ def tag_event(title: str, text: str) -> str | None:
     return next((event for event in EVENTS if scores.get(event, 0) >= floor), None)
 
 
-def numbered_parties(text: str) -> frozenset[str]:
+def numbered_parties(words: Words) -> frozenset[str]:
     """`John Doe #2`, `Jane Doe No. 3` → {"john doe 2", "jane doe 3"}."""
-    return frozenset(
-        f"{first.lower()} doe {int(number)}" for first, number in _NUMBERED_PARTY.findall(text)
-    )
+    found = set()
+    for seq in (words.title, words.body):
+        for i in range(len(seq) - 2):
+            if seq[i + 1] in _DOE and seq[i] in _FIRST_NAMES and seq[i + 2].isdigit() \
+                    and len(seq[i + 2]) <= 3:
+                found.add(f"{seq[i]} doe {int(seq[i + 2])}")
+    return frozenset(found)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -28,10 +28,9 @@ import numpy as np
 from feeds.base import Item
 from monitor.config import CaseConfig
 from monitor.events import numbered_parties, tag_event
-from monitor.matching import Match
 from monitor.neardup import NearDuplicates, is_copy, shingles, signature, text_hash
-from monitor.normalise import clean, tokens
-from monitor.similarity import DocumentFrequencies, Vector, centroid, cosine, terms, vector
+from monitor.normalise import Words, clean, tokens
+from monitor.similarity import Centroids, DocumentFrequencies, Vector, terms, vector
 from monitor.store import NewDevelopment, Store, parse_iso
 
 TRACKING_PARAMS = frozenset(
@@ -133,7 +132,9 @@ class Identity:
 
     canonical_url: str | None
     text_hash: str | None
+    words: Words
     shingles: frozenset[int]
+    signature: np.ndarray | None = None
     original: int | None = None
     reason: Literal["url", "text", "copy"] | None = None
 
@@ -143,23 +144,29 @@ class _Development:
     id: str
     event: str | None
     parties: set[str]
-    vectors: list[Vector] = field(default_factory=list)
-    times: list[datetime] = field(default_factory=list)
-    _centroid: Vector | None = None
-
-    def add(self, vec: Vector, when: datetime) -> None:
-        self.vectors.append(vec)
-        self.times.append(when)
-        self._centroid = None
-
-    @property
-    def centroid(self) -> Vector:
-        if self._centroid is None:
-            self._centroid = centroid(self.vectors)
-        return self._centroid
+    row: int  # its row in the case's centroids
+    last_seen: datetime  # when its latest article arrived
+    times: list[datetime] = field(default_factory=list)  # its articles' publication times
 
     def gap(self, when: datetime) -> timedelta:
         return min((abs(when - t) for t in self.times), default=timedelta.max)
+
+
+@dataclass(slots=True)
+class _Case:
+    developments: list[_Development] = field(default_factory=list)
+    centroids: Centroids = field(default_factory=Centroids)
+
+    def open(self, dev_id: str, event: str | None, parties: set[str],
+             seen: datetime) -> _Development:
+        dev = _Development(dev_id, event, parties, self.centroids.new_row(), seen)
+        self.developments.append(dev)
+        return dev
+
+    def add(self, dev: _Development, vec: Vector, when: datetime, seen: datetime) -> None:
+        self.centroids.add(dev.row, vec)
+        dev.times.append(when)
+        dev.last_seen = max(dev.last_seen, seen)
 
 
 def case_words(case: CaseConfig) -> frozenset[str]:
@@ -168,20 +175,19 @@ def case_words(case: CaseConfig) -> frozenset[str]:
     return frozenset(tokens(clean(" ".join(names))))
 
 
-def _content(title: str, text: str, skip: frozenset[str]) -> Counter[str]:
-    counts = terms(title, text)
+def _content(words: Words, skip: frozenset[str]) -> Counter[str]:
+    counts = terms(words)
     for word in skip & counts.keys():
         del counts[word]
     return counts
 
 
-def _adds_news(item: Item, title: str, text: str) -> bool:
+def _adds_news(words: Words, original: Words) -> bool:
     """A near-copy that names a new party or another procedural step is not a copy: an
     updated wire story ("UPDATE 1") carries the news in the paragraphs it adds."""
-    if _new_parties(numbered_parties(f"{item.title}\n{item.body}"),
-                    set(numbered_parties(f"{title}\n{text}"))):
+    if _new_parties(numbered_parties(words), set(numbered_parties(original))):
         return True
-    mine, theirs = tag_event(item.title, item.body), tag_event(title, text)
+    mine, theirs = tag_event(words), tag_event(original)
     return mine is not None and theirs is not None and mine != theirs
 
 
@@ -197,7 +203,13 @@ class Grouper:
         self._store = store
         self._near: NearDuplicates | None = None
         self._df: DocumentFrequencies | None = None
-        self._cases: dict[str, list[_Development]] = {}
+        self._cases: dict[str, _Case] = {}
+        self._skip: dict[str, frozenset[str]] = {}
+
+    def _case_words(self, case: CaseConfig) -> frozenset[str]:
+        if case.id not in self._skip:
+            self._skip[case.id] = case_words(case)
+        return self._skip[case.id]
 
     def forget(self) -> None:
         """Drop what is cached; it is rebuilt from the database when next needed."""
@@ -220,69 +232,79 @@ class Grouper:
 
     def identify(self, item: Item, now: datetime) -> Identity:
         canon = item_url(item) or None
-        body = item.text  # only full article text identifies a copy; summaries are too short
-        digest = text_hash(body) if body else None
-        shingle_set = shingles(body) if body else frozenset()
+        words = Words.of(item.title, item.body)
+        # only full article text identifies a copy; summaries are too short
+        digest = text_hash(words.body) if item.text else None
+        shingle_set = shingles(words.body) if item.text else frozenset()
+        found = Identity(canon, digest, words, shingle_set)
         if canon and (original := self._store.item_by_canonical_url(canon)) is not None:
-            return Identity(canon, digest, shingle_set, original, "url")
+            return replace(found, original=original, reason="url")
         if digest and (original := self._store.item_by_text_hash(digest)) is not None:
-            return Identity(canon, digest, shingle_set, original, "text")
-        if shingle_set:
-            for candidate in self._index(now).candidates(signature(shingle_set)):
-                title, text = self._store.item_title_text(candidate)
-                if is_copy(shingle_set, shingles(text)) and not _adds_news(item, title, text):
-                    return Identity(canon, digest, shingle_set, candidate, "copy")
-        return Identity(canon, digest, shingle_set)
+            return replace(found, original=original, reason="text")
+        if not shingle_set:
+            return found
+        found = replace(found, signature=signature(shingle_set))
+        for candidate in self._index(now).candidates(found.signature):
+            theirs = Words.of(*self._store.item_title_text(candidate))
+            if is_copy(shingle_set, shingles(theirs.body)) and not _adds_news(words, theirs):
+                return replace(found, original=candidate, reason="copy")
+        return found
 
-    def remember(self, item_id: int, item: Item, identity: Identity, now: datetime) -> None:
-        """Index a new original item for later copies and for the IDF background."""
-        if identity.shingles:
-            sig = signature(identity.shingles)
-            self._store.set_signature(item_id, sig.tobytes())
-            self._index(now).add(item_id, sig)
-        words = terms(item.title, item.body)
+    def remember(self, item_id: int, identity: Identity, now: datetime, *,
+                 matched: bool) -> None:
+        """Count a new original item in the IDF background and, when it matched a case,
+        index it for later copies (a copy of an article no case wants needs no memory)."""
+        if matched and identity.signature is not None:
+            self._store.set_signature(item_id, identity.signature.tobytes())
+            self._index(now).add(item_id, identity.signature)
+        words = terms(identity.words)
         self._frequencies().add(words)
         self._store.add_document_frequencies(words)
 
     # level 3 ------------------------------------------------------------------------------
 
-    def _developments(self, case: CaseConfig) -> list[_Development]:
-        case_id = case.id
-        if case_id not in self._cases:
+    def _case(self, case: CaseConfig, now: datetime) -> _Case:
+        """The case's developments seen in the last 30 days, with their centroids."""
+        if case.id not in self._cases:
             df = self._frequencies()
-            skip = case_words(case)
+            skip = self._case_words(case)
+            state = _Case()
             devs: dict[str, _Development] = {}
-            for row in self._store.case_members(case_id):
+            for row in self._store.case_members(case.id, since=now - LOOKBACK):
+                fetched = parse_iso(row["fetched_at"]) or now
                 dev = devs.get(row["development_id"])
                 if dev is None:
-                    dev = devs[row["development_id"]] = _Development(
-                        row["development_id"], row["event"], set(json.loads(row["parties"]))
-                    )
-                when = parse_iso(row["published"]) or parse_iso(row["fetched_at"])
-                words = _content(row["title"], row["text"] or row["summary"], skip)
-                dev.add(vector(words, df), when)
-            self._cases[case_id] = list(devs.values())
-        return self._cases[case_id]
+                    dev = devs[row["development_id"]] = state.open(
+                        row["development_id"], row["event"], set(json.loads(row["parties"])),
+                        fetched)
+                when = parse_iso(row["published"]) or fetched
+                words = Words.of(row["title"], row["text"] or row["summary"])
+                state.add(dev, vector(_content(words, skip), df), when, fetched)
+            self._cases[case.id] = state
+        return self._cases[case.id]
 
-    def assign(
-        self, case: CaseConfig, item: Item, item_id: int, match: Match, now: datetime
-    ) -> Decision:
+    def assign(self, case: CaseConfig, item: Item, identity: Identity, now: datetime) -> Decision:
+        """The development of `case` a new original item belongs to, or a new one."""
         when = item.published or now
-        vec = vector(_content(item.title, item.body, case_words(case)), self._frequencies())
-        event = tag_event(item.title, item.body)
-        parties = numbered_parties(f"{item.title}\n{item.body}")
-        devs = self._developments(case)
+        words = identity.words
+        vec = vector(_content(words, self._case_words(case)), self._frequencies())
+        event = tag_event(words)
+        parties = numbered_parties(words)
+        state = self._case(case, now)
+        similarities = state.centroids.cosines(vec)
         best: _Development | None = None  # the most similar within the time window
         best_similarity = 0.0
         nearest: _Development | None = None  # the most similar at any time
         nearest_similarity = 0.0
         if item.docket is None:  # a docket entry is always its own development
-            for dev in devs:
+            for dev in state.developments:
+                if now - dev.last_seen > LOOKBACK:
+                    continue  # as after a restart, which loads only the last 30 days
                 if event and dev.event and event != dev.event:
                     continue  # a different procedural step is news
                 if _new_parties(parties, dev.parties):
                     continue  # so is a new party
-                similarity = cosine(vec, dev.centroid)
+                similarity = float(similarities[dev.row])
                 if similarity > nearest_similarity:
                     nearest, nearest_similarity = dev, similarity
                 gap = dev.gap(when)
@@ -291,7 +313,7 @@ class Grouper:
                 if similarity > best_similarity:
                     best, best_similarity = dev, similarity
         if best is not None and best_similarity >= JOIN:
-            best.add(vec, when)
+            state.add(best, vec, when, now)
             if parties - best.parties:
                 best.parties |= parties
                 self._store.set_development_parties(best.id, best.parties)
@@ -301,9 +323,7 @@ class Grouper:
         related = nearest.id if nearest is not None and nearest_similarity >= GREY else None
         best_similarity = nearest_similarity
         dev_id = "dev-" + stable_id(case.id, item.source_id, item.guid, length=12)
-        dev = _Development(dev_id, event, set(parties))
-        dev.add(vec, when)
-        devs.append(dev)
+        state.add(state.open(dev_id, event, set(parties), now), vec, when, now)
         return Decision(
             role="development",
             development_id=dev_id,

@@ -10,43 +10,50 @@ other outlets stay far below both (median Jaccard 0.001), so they are left to gr
 from __future__ import annotations
 
 import hashlib
+import zlib
+from collections.abc import Sequence
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
-
-from monitor.normalise import clean, tokens
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 NUM_PERM = 128
 SCHEME = "affine32"  # hash values below 2**32: stored as 4 bytes each
+SEED = 1
 SHINGLE = 5
 LSH_THRESHOLD = 0.3
 JACCARD = 0.5
 CONTAINMENT = 0.8
 MIN_WORDS = 40  # shorter texts (summaries, teasers) are too small to call copies
+_MULTIPLIER = np.uint64(0x100000001B3)  # the FNV-1 64-bit prime
 
 
-def shingles(text: str) -> frozenset[int]:
-    """Word 5-shingles of the normalised text, as 64-bit hashes."""
-    words = tokens(clean(text))
+def shingles(words: Sequence[str]) -> frozenset[int]:
+    """Word 5-shingles as 64-bit hashes; empty for texts too short to call copies.
+
+    Each word is hashed once (CRC-32) and the five hashes of a shingle are combined as a
+    polynomial in 64-bit arithmetic: stable across processes, and vectorised.
+    """
     if len(words) < MIN_WORDS:
         return frozenset()
-    return frozenset(
-        int.from_bytes(hashlib.blake2b(" ".join(words[i : i + SHINGLE]).encode(),
-                                       digest_size=8).digest(), "little")
-        for i in range(len(words) - SHINGLE + 1)
-    )
+    hashed = np.fromiter((zlib.crc32(w.encode()) for w in words), dtype=np.uint64,
+                         count=len(words))
+    count = len(words) - SHINGLE + 1
+    combined = np.zeros(count, dtype=np.uint64)
+    for k in range(SHINGLE):
+        combined = combined * _MULTIPLIER + hashed[k : k + count]
+    return frozenset(combined.tolist())
 
 
-def text_hash(text: str) -> str | None:
+def text_hash(words: Sequence[str]) -> str | None:
     """SHA-256 of the normalised words; None for texts too short to identify an article."""
-    words = tokens(clean(text))
     if len(words) < MIN_WORDS:
         return None
     return hashlib.sha256(" ".join(words).encode()).hexdigest()
 
 
 def signature(shingle_set: frozenset[int]) -> np.ndarray:
-    minhash = MinHash(num_perm=NUM_PERM, hashfunc=lambda v: v, scheme=SCHEME)
+    """The MinHash signature (128 values below 2**32) of a non-empty shingle set."""
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=lambda v: v, scheme=SCHEME)
     minhash.update_batch(np.fromiter(shingle_set, dtype=np.uint64, count=len(shingle_set)))
     return minhash.hashvalues.astype(np.uint32)
 
@@ -69,8 +76,9 @@ class NearDuplicates:
         return self._size
 
     @staticmethod
-    def _minhash(sig: np.ndarray) -> MinHash:
-        return MinHash(num_perm=NUM_PERM, hashvalues=sig.astype(np.uint64), scheme=SCHEME)
+    def _minhash(sig: np.ndarray) -> LeanMinHash:
+        # the lean form carries only seed and hash values: 30x cheaper to build
+        return LeanMinHash(seed=SEED, hashvalues=sig.astype(np.uint64), scheme=SCHEME)
 
     def add(self, item_id: int, sig: np.ndarray) -> None:
         self._lsh.insert(item_id, self._minhash(sig), check_duplication=False)

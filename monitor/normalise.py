@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
 _TAG = re.compile(r"<[^<>]{0,2000}>")
@@ -81,3 +82,15 @@ def word_spans(text: str) -> list[tuple[int, int]]:
 def normalise(text: str) -> str:
     """Raw text → its normalised words joined by single spaces."""
     return " ".join(tokens(clean(text)))
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """The normalised words of an article's title and text, computed once and shared."""
+
+    title: tuple[str, ...]
+    body: tuple[str, ...]
+
+    @classmethod
+    def of(cls, title: str, text: str) -> Words:
+        return cls(tuple(tokens(clean(title))), tuple(tokens(clean(text))))

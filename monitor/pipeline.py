@@ -232,10 +232,11 @@ class Pipeline:
                              "copy" if identity.reason == "copy" else "repeat",
                              identity.original)
                     return 0
-                self.grouper.remember(item_id, item, identity, now)
-                for match in self.matcher.match(item):
+                matches = self.matcher.match(item)
+                self.grouper.remember(item_id, identity, now, matched=bool(matches))
+                for match in matches:
                     case = self.cases[match.case_id]
-                    decision = self.grouper.assign(case, item, item_id, match, now)
+                    decision = self.grouper.assign(case, item, identity, now)
                     written += self._record_match(case, item, item_id, match, decision, now)
         except BaseException:
             self.grouper.forget()  # its caches may hold what the rollback undid

@@ -430,18 +430,19 @@ class Store:
         return counts, int(row[0]) if row else 0
 
     def add_document_frequencies(self, terms: Iterable[str]) -> None:
-        self.db.conn.executemany(
-            "INSERT INTO term_df (term, df) VALUES (?, 1) "
+        self.db.execute(
+            "INSERT INTO term_df (term, df) SELECT value, 1 FROM json_each(?) WHERE true "
             "ON CONFLICT(term) DO UPDATE SET df = df + 1",
-            [(t,) for t in set(terms)],
+            [json.dumps(sorted(set(terms)))],
         )
         self.db.execute(
             "INSERT INTO counters (name, value) VALUES ('documents', 1) "
             "ON CONFLICT(name) DO UPDATE SET value = value + 1"
         )
 
-    def case_members(self, case_id: str) -> list[dict[str, Any]]:
-        """Every article of the case's developments, with its development's event."""
+    def case_members(self, case_id: str, *, since: datetime) -> list[dict[str, Any]]:
+        """Every article of the case's developments seen since `since`, with the
+        development's event and parties."""
         return list(
             self.db.query(
                 """SELECT matches.development_id, developments.event, developments.parties,
@@ -452,8 +453,9 @@ class Store:
                    JOIN items ON items.id = matches.item_id
                    WHERE matches.case_id = ? AND matches.role IN ('development', 'update',
                                                                   'docket_entry')
+                         AND developments.last_seen_at >= ?
                    ORDER BY items.id""",
-                [case_id],
+                [case_id, iso(since)],
             )
         )
 
