@@ -16,11 +16,10 @@ import time
 from pathlib import Path
 
 import ahocorasick
-import trafilatura
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.loopback import bench_data
+from bench.loopback import articles
 from monitor.config import CaseConfig
 from monitor.matching import Document, Matcher
 
@@ -69,19 +68,6 @@ def cases(count: int, seed: int = 7) -> list[CaseConfig]:
             extra["query"] = f'"{short}" AND (lawsuit OR settlement OR "class action")'
         out.append(CaseConfig(id=f"case-{n}", caption=f"{person} v. {firm}",
                               parties=[person, short], **extra))
-    return out
-
-
-def articles(limit: int = 120) -> list[tuple[str, str]]:
-    pages = sorted((bench_data() / "pages").glob("*.html"))[:limit * 2]
-    out = []
-    for page in pages:
-        doc = trafilatura.bare_extraction(page.read_text(errors="replace"), with_metadata=True)
-        text = getattr(doc, "text", None) if doc is not None else None
-        if text and len(text) > 1500:
-            out.append((getattr(doc, "title", "") or "", text))
-        if len(out) >= limit:
-            break
     return out
 
 

@@ -76,3 +76,19 @@ def feed_files(data: Path) -> dict[str, tuple[bytes, str]]:
 def page_files(data: Path) -> dict[str, tuple[bytes, str]]:
     return {f"/pages/{p.name}": (p.read_bytes(), "text/html; charset=utf-8")
             for p in sorted((data / "pages").iterdir()) if p.is_file()}
+
+
+def articles(limit: int = 120) -> list[tuple[str, str]]:
+    """(title, main text) of real article pages of the bench data, each over 1.5 KB."""
+    import trafilatura
+
+    pages = sorted((bench_data() / "pages").glob("*.html"))[:limit * 2]
+    out = []
+    for page in pages:
+        doc = trafilatura.bare_extraction(page.read_text(errors="replace"), with_metadata=True)
+        text = getattr(doc, "text", None) if doc is not None else None
+        if text and len(text) > 1500:
+            out.append((getattr(doc, "title", "") or "", text))
+        if len(out) >= limit:
+            break
+    return out
