@@ -28,7 +28,7 @@ def extract_article(html: bytes, url: str) -> Extracted | None:
         return None
     try:
         doc = trafilatura.bare_extraction(
-            html.decode("utf-8", errors="replace") if isinstance(html, bytes) else html,
+            html,  # bytes: trafilatura reads the page's declared or detected encoding
             url=url,
             with_metadata=True,
             include_comments=False,

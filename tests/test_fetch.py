@@ -95,3 +95,15 @@ def test_retry_after_in_seconds_and_as_a_date() -> None:
     assert parse_retry_after("Mon, 05 Jan 2026 12:10:00 GMT", now) == 600
     assert parse_retry_after("whenever") is None
     assert parse_retry_after(None) is None
+
+
+@pytest.mark.parametrize("encoding", ["iso-8859-1", "windows-1252", "utf-8"])
+def test_article_pages_are_read_in_their_own_encoding(encoding: str) -> None:
+    from feeds.extract import extract_article
+
+    paragraph = "<p>The café owner in München was sued on Monday, a déjà vu for the town.</p>"
+    page = (f"<html><head><meta charset='{encoding}'><title>Café sued</title></head><body>"
+            f"<article><h1>Café sued</h1>{paragraph * 3}</article></body></html>")
+    extracted = extract_article(page.encode(encoding), "https://example.com/cafe")
+    assert extracted is not None
+    assert "café owner in München" in extracted.text and "\ufffd" not in extracted.text
