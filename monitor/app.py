@@ -49,12 +49,6 @@ class App:
         self.polls[source_id] = report
         return report
 
-    async def poll_and_deliver(self, source_id: str) -> PollReport:
-        report = await self.poll(source_id)
-        if report.alerts:
-            await self.deliverer.deliver_due()
-        return report
-
     async def run_once(
         self, on_poll: Callable[[PollReport], None] | None = None
     ) -> tuple[list[PollReport], DeliveryReport]:

@@ -1,4 +1,6 @@
-"""The daemon loop: one APScheduler job per source plus the delivery job, until stopped.
+"""The daemon loop: one APScheduler job per source and one delivery job per channel.
+
+Each channel delivers on its own, so a receiver that hangs holds up its channel only.
 
 A restart does not stampede: each source's next run comes from its stored next poll,
 and sources never polled before are spread over their interval.
@@ -11,7 +13,7 @@ import logging
 import random
 import signal
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -31,8 +33,10 @@ def first_run(next_poll: datetime | None, now: datetime, interval: timedelta,
 
 
 class Daemon:
-    def __init__(self, app: App, *, rng: random.Random | None = None) -> None:
+    def __init__(self, app: App, *, rng: random.Random | None = None,
+                 stop_grace: float = STOP_GRACE_SECONDS) -> None:
         self.app = app
+        self.stop_grace = stop_grace
         self.rng = rng or random.Random()
         self.stop_event = asyncio.Event()
         self._running: set[asyncio.Task[object]] = set()
@@ -65,16 +69,33 @@ class Daemon:
             interval = app.pipeline.interval(source.id)
             row = app.store.source(source.id)
             self.scheduler.add_job(
-                self._tracked(lambda sid=source.id: app.poll_and_deliver(sid)),
+                self._tracked(lambda sid=source.id: self.poll(sid)),
                 IntervalTrigger(seconds=interval.total_seconds(),
                                 jitter=min(interval.total_seconds() * 0.1, 60)),
                 id=f"poll:{source.id}",
                 next_run_time=first_run(row.next_poll, now, interval, self.rng),
             )
         every = app.settings.service.delivery_interval.total_seconds()
-        self.scheduler.add_job(self._tracked(app.deliverer.deliver_due),
-                               IntervalTrigger(seconds=every), id="deliver",
-                               next_run_time=now)
+        for channel_id in app.channels:
+            self.scheduler.add_job(
+                self._tracked(lambda cid=channel_id: app.deliverer.deliver_channel(cid)),
+                IntervalTrigger(seconds=every), id=f"deliver:{channel_id}",
+                next_run_time=now,
+            )
+
+    async def poll(self, source_id: str) -> None:
+        """Poll one source; when it wrote alerts, deliver them now rather than at the next tick."""
+        report = await self.app.poll(source_id)
+        if report.alerts:
+            self.wake_delivery()
+
+    def wake_delivery(self) -> None:
+        """Run the delivery job of every idle channel that has rows due."""
+        deliverer = self.app.deliverer
+        now = datetime.now(UTC)
+        for channel_id in self.app.store.due_channels(self.app.clock()):
+            if channel_id in self.app.channels and not deliverer.busy(channel_id):
+                self.scheduler.modify_job(f"deliver:{channel_id}", next_run_time=now)
 
     def request_stop(self) -> None:
         self.stop_event.set()
@@ -86,6 +107,7 @@ class Daemon:
                 loop.add_signal_handler(sig, self.request_stop)
             except (NotImplementedError, RuntimeError):
                 pass
+        self.app.deliverer.retire_unconfigured()
         self.schedule()
         self.scheduler.start()
         log.info("casewatch running: %d sources, %d cases, %d channels",
@@ -95,7 +117,7 @@ class Daemon:
         log.info("stopping")
         self.scheduler.shutdown(wait=False)
         if self._running:
-            _, pending = await asyncio.wait(self._running, timeout=STOP_GRACE_SECONDS)
+            _, pending = await asyncio.wait(self._running, timeout=self.stop_grace)
             for task in pending:  # every write is one transaction: cancelling is safe
                 task.cancel()
         log.info("stopped")

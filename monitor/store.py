@@ -325,6 +325,12 @@ class Store:
         sql += " ORDER BY next_attempt, rowid LIMIT ?"
         return [_outbox_row(r) for r in self.db.query(sql, [*args, limit])]
 
+    def due_channels(self, now: datetime) -> list[str]:
+        """The channels that have rows due now."""
+        return [row[0] for row in self.db.execute(
+            "SELECT DISTINCT channel_id FROM outbox WHERE status = 'pending' "
+            "AND next_attempt <= ? ORDER BY channel_id", [iso(now)])]
+
     def next_due(self) -> datetime | None:
         row = self.db.execute(
             "SELECT MIN(next_attempt) FROM outbox WHERE status = 'pending'"
