@@ -31,9 +31,12 @@ class DeliveryReport:
 
 
 def retry_delay(attempts: int, retry_after: float | None, rng: random.Random) -> timedelta:
-    """Capped exponential backoff with jitter; a server's Retry-After wins if longer."""
+    """Capped exponential backoff with jitter; a server's Retry-After wins if longer.
+
+    The jitter only shortens the wait (75-100% of it), so the cap is a real cap.
+    """
     base = min(RETRY_CAP.total_seconds(), RETRY_BASE.total_seconds() * 2 ** max(0, attempts - 1))
-    delay = base * rng.uniform(0.75, 1.25)
+    delay = base * rng.uniform(0.75, 1.0)
     if retry_after is not None:
         delay = max(delay, retry_after)
     return timedelta(seconds=delay)

@@ -4,15 +4,19 @@ SQLite file; only the clock is fake."""
 from __future__ import annotations
 
 import asyncio
+import itertools
+import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from monitor.app import App, build_app
 from monitor.config import parse_settings
+from monitor.delivery import RETRY_CAP
 from monitor.scheduler import Daemon
 from monitor.store import OutboxRow
 from tests.conftest import FakeClock
@@ -173,3 +177,110 @@ def test_the_daemon_delivers_each_channel_on_its_own(
     finally:
         aio.run(app.aclose())
 
+
+# --- outbox semantics -----------------------------------------------------------------
+
+
+@pytest.fixture
+def hook_app(tmp_path: Path, aio: asyncio.Runner, server: LoopbackServer,
+             clock: FakeClock) -> Iterator[App]:
+    """One alert in the outbox for channel "hook" (receiver at /hook, 1 s timeout)."""
+    server.route("/feed", feed(server))
+    app = make_app(config_text(tmp_path, server, {"hook": "/hook"}, timeout=1,
+                               extra="max_attempts = 3"), clock)
+    aio.run(app.poll("news"))
+    yield app
+    aio.run(app.aclose())
+
+
+def deliver(aio: asyncio.Runner, app: App) -> OutboxRow:
+    aio.run(app.deliverer.deliver_channel("hook"))
+    (row,) = rows(app)
+    return row
+
+
+def test_a_2xx_marks_the_row_sent(aio: asyncio.Runner, hook_app: App,
+                                  server: LoopbackServer) -> None:
+    server.route("/hook", Response(200, "stored"))
+    row = deliver(aio, hook_app)
+    assert (row.status, row.attempts, row.last_error) == ("sent", 1, None)
+    (request,) = server.hits("/hook")
+    assert request.headers["idempotency-key"] == row.alert_id
+    assert json.loads(request.body)["id"] == row.alert_id
+
+
+def test_a_429_waits_for_retry_after(aio: asyncio.Runner, hook_app: App, clock: FakeClock,
+                                     server: LoopbackServer) -> None:
+    server.route("/hook", Response(429, "slow down", {"Retry-After": "120"}))
+    row = deliver(aio, hook_app)
+    assert row.status == "pending" and "HTTP 429" in (row.last_error or "")
+    assert row.next_attempt >= clock.now + timedelta(seconds=120)
+    clock.advance(seconds=119)
+    assert aio.run(hook_app.deliverer.deliver_due()).retried == 0  # not due yet
+    assert len(server.hits("/hook")) == 1
+
+
+def test_a_5xx_backs_off_exponentially_with_jitter_up_to_the_cap(
+        tmp_path: Path, aio: asyncio.Runner, server: LoopbackServer, clock: FakeClock) -> None:
+    server.route("/feed", feed(server))
+    server.route("/hook", Response(500, "oops"))
+    app = make_app(config_text(tmp_path, server, {"hook": "/hook"}), clock)
+    try:
+        aio.run(app.poll("news"))
+        delays = []
+        for _ in range(12):
+            row = deliver(aio, app)
+            assert row.status == "pending" and "HTTP 500 oops" in (row.last_error or "")
+            delays.append((row.next_attempt - clock.now).total_seconds())
+            clock.now = row.next_attempt
+        assert row.attempts == 12 and len(server.hits("/hook")) == 12
+        cap = RETRY_CAP.total_seconds()
+        assert all(later > earlier for earlier, later in itertools.pairwise(delays[:8]))
+        assert all(0 < d <= cap for d in delays)
+        assert all(d >= 0.75 * cap for d in delays[8:])  # capped, not collapsing
+        assert len({round(d) for d in delays[8:]}) > 1  # jitter keeps receivers apart
+    finally:
+        aio.run(app.aclose())
+
+
+def test_a_4xx_makes_the_row_dead_with_the_reason(aio: asyncio.Runner, hook_app: App,
+                                                  server: LoopbackServer) -> None:
+    server.route("/hook", Response(400, "bad payload"))
+    row = deliver(aio, hook_app)
+    assert row.status == "dead" and row.attempts == 1
+    assert "HTTP 400 bad payload" in (row.last_error or "")
+
+
+def test_a_receiver_that_hangs_past_the_timeout_is_retried(
+        aio: asyncio.Runner, hook_app: App, server: LoopbackServer,
+        hang: threading.Event) -> None:
+    server.route("/hook", holding(hang))
+    started = time.monotonic()
+    row = deliver(aio, hook_app)
+    assert time.monotonic() - started < 5  # the channel's 1 s timeout, not the receiver
+    assert row.status == "pending" and "timed out" in (row.last_error or "")
+
+
+def test_a_dropped_connection_is_retried(aio: asyncio.Runner, hook_app: App,
+                                         server: LoopbackServer) -> None:
+    server.route("/hook", Response(close=True))
+    row = deliver(aio, hook_app)
+    assert row.status == "pending" and "cannot reach" in (row.last_error or "")
+
+
+def test_max_attempts_then_dead_with_one_idempotency_key(
+        aio: asyncio.Runner, hook_app: App, clock: FakeClock, server: LoopbackServer) -> None:
+    answers = iter([Response(503, "busy"), Response(close=True), Response(500, "oops")])
+    server.route("/hook", lambda _request: next(answers))
+    for _ in range(3):
+        row = deliver(aio, hook_app)
+        clock.now = max(clock.now, row.next_attempt)
+    assert row.status == "dead" and row.attempts == 3
+    assert (row.last_error or "").startswith("gave up after 3 attempts: ")
+    requests = server.hits("/hook")
+    assert len(requests) == 3
+    assert {r.headers["idempotency-key"] for r in requests} == {row.alert_id}
+    assert len({r.body for r in requests}) == 1  # the same bytes on every retry
+    clock.advance(days=1)
+    assert aio.run(hook_app.deliverer.deliver_due()).sent == 0  # dead stays dead
+    assert len(server.hits("/hook")) == 3
