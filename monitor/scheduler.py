@@ -21,7 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from monitor.app import App
 
 log = logging.getLogger("casewatch.scheduler")
-STOP_GRACE_SECONDS = 10.0
+STOP_GRACE_SECONDS = 5.0  # sends still in flight then are cancelled: resent after start
 
 
 def first_run(next_poll: datetime | None, now: datetime, interval: timedelta,
