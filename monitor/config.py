@@ -19,9 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from alerts.registry import CHANNEL_KINDS, ChannelConfig
 from feeds.base import Duration
 from feeds.registry import SOURCE_KINDS, SourceConfig
+from monitor.events import EVENTS
 from monitor.query import QuerySyntaxError, parse_query
 
 DEFAULT_CONFIG = "casewatch.toml"
+# what a channel's `events` filter may name: a kind of alert or a procedural event
+CHANNEL_EVENTS = ("development", "update", "docket_entry", "source_health", *EVENTS)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
@@ -171,6 +174,10 @@ def _cross_check(settings: Settings) -> list[str]:
         for n, name in enumerate(channel.cases):
             if name not in cases:
                 errors.append(f'channels[{index}].cases[{n}]: unknown case "{name}"')
+        for n, name in enumerate(channel.events):
+            if name not in CHANNEL_EVENTS:
+                errors.append(f'channels[{index}].events[{n}]: unknown event "{name}" '
+                              f'(expected one of {", ".join(CHANNEL_EVENTS)})')
     return errors
 
 
