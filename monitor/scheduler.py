@@ -1,4 +1,5 @@
-"""The daemon loop: one APScheduler job per source and one delivery job per channel.
+"""The daemon loop: one APScheduler job per source, one delivery job per channel and one
+cron job per digest.
 
 Each channel delivers on its own, so a receiver that hangs holds up its channel only.
 
@@ -82,6 +83,14 @@ class Daemon:
                 IntervalTrigger(seconds=every), id=f"deliver:{channel_id}",
                 next_run_time=now,
             )
+        for channel_id, trigger in app.digester.triggers.items():
+            self.scheduler.add_job(self._tracked(lambda cid=channel_id: self.digest(cid)),
+                                   trigger, id=f"digest:{channel_id}")
+
+    async def digest(self, channel_id: str) -> None:
+        """At a digest's cron time: gather what waited into one outbox row and send it."""
+        if self.app.digester.collect(channel_id):
+            self.wake_delivery()
 
     async def poll(self, source_id: str) -> None:
         """Poll one source; when it wrote alerts, deliver them now rather than at the next tick."""
@@ -108,6 +117,7 @@ class Daemon:
             except (NotImplementedError, RuntimeError):
                 pass
         self.app.deliverer.retire_unconfigured()
+        self.app.digester.collect_due()  # digests whose time passed while stopped
         self.schedule()
         self.scheduler.start()
         log.info("casewatch running: %d sources, %d cases, %d channels",
