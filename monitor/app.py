@@ -19,6 +19,7 @@ from feeds.fetch import Fetcher
 from feeds.registry import build_source
 from monitor.config import Settings
 from monitor.delivery import Deliverer, DeliveryReport
+from monitor.digests import Digester
 from monitor.grouping import Grouper
 from monitor.matching import Matcher
 from monitor.pipeline import Pipeline, PollReport
@@ -38,6 +39,7 @@ class App:
     fetcher: Fetcher
     pipeline: Pipeline
     deliverer: Deliverer
+    digester: Digester
     channels: dict[str, Channel]
     http: httpx.AsyncClient
     clock: Clock
@@ -49,16 +51,10 @@ class App:
         self.polls[source_id] = report
         return report
 
-    async def poll_and_deliver(self, source_id: str) -> PollReport:
-        report = await self.poll(source_id)
-        if report.alerts:
-            await self.deliverer.deliver_due()
-        return report
-
     async def run_once(
         self, on_poll: Callable[[PollReport], None] | None = None
     ) -> tuple[list[PollReport], DeliveryReport]:
-        """Poll every source once (side by side), then deliver what is due."""
+        """Poll every source once (side by side), gather due digests, deliver what is due."""
 
         async def one(source_id: str) -> PollReport:
             report = await self.poll(source_id)
@@ -67,6 +63,7 @@ class App:
             return report
 
         reports = await asyncio.gather(*(one(s.id) for s in self.settings.sources))
+        self.digester.collect_due()
         delivered = await self.deliverer.deliver_due()
         return list(reports), delivered
 
@@ -129,6 +126,7 @@ def build_app(
         clock=clock,
         rng=rng,
     )
+    digester = Digester(store=store, configs={c.id: c for c in settings.channels}, clock=clock)
     return App(settings=settings, store=store, fetcher=fetcher, pipeline=pipeline,
-               deliverer=deliverer, channels=channels, http=http, clock=clock,
+               deliverer=deliverer, digester=digester, channels=channels, http=http, clock=clock,
                executor=executor)

@@ -16,12 +16,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from alerts.base import ChannelConfigBase
 from alerts.registry import CHANNEL_KINDS, ChannelConfig
 from feeds.base import Duration
 from feeds.registry import SOURCE_KINDS, SourceConfig
+from monitor.cron import check_timezone, digest_trigger
+from monitor.events import EVENTS
 from monitor.query import QuerySyntaxError, parse_query
 
 DEFAULT_CONFIG = "casewatch.toml"
+# what a channel's `events` filter may name: a kind of alert or a procedural event
+CHANNEL_EVENTS = ("development", "update", "docket_entry", "source_health", *EVENTS)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
@@ -171,7 +176,27 @@ def _cross_check(settings: Settings) -> list[str]:
         for n, name in enumerate(channel.cases):
             if name not in cases:
                 errors.append(f'channels[{index}].cases[{n}]: unknown case "{name}"')
+        errors += _digest_errors(index, channel)
+        for n, name in enumerate(channel.events):
+            if name not in CHANNEL_EVENTS:
+                errors.append(f'channels[{index}].events[{n}]: unknown event "{name}" '
+                              f'(expected one of {", ".join(CHANNEL_EVENTS)})')
     return errors
+
+
+def _digest_errors(index: int, channel: ChannelConfigBase) -> list[str]:
+    where = f"channels[{index}]"
+    problem = check_timezone(channel.timezone)
+    if problem:
+        return [f"{where}.timezone: {problem}"]
+    if channel.digest is not None:
+        try:
+            digest_trigger(channel.digest, channel.timezone)
+        except ValueError as exc:
+            return [f"{where}.digest: {exc}"]
+    elif channel.updates == "digest":
+        return [f'{where}.updates: "digest" needs a digest schedule (digest = "<cron>")']
+    return []
 
 
 def _query_errors(index: int, case: CaseConfig) -> list[str]:

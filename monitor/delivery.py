@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,9 +31,12 @@ class DeliveryReport:
 
 
 def retry_delay(attempts: int, retry_after: float | None, rng: random.Random) -> timedelta:
-    """Capped exponential backoff with jitter; a server's Retry-After wins if longer."""
+    """Capped exponential backoff with jitter; a server's Retry-After wins if longer.
+
+    The jitter only shortens the wait (75-100% of it), so the cap is a real cap.
+    """
     base = min(RETRY_CAP.total_seconds(), RETRY_BASE.total_seconds() * 2 ** max(0, attempts - 1))
-    delay = base * rng.uniform(0.75, 1.25)
+    delay = base * rng.uniform(0.75, 1.0)
     if retry_after is not None:
         delay = max(delay, retry_after)
     return timedelta(seconds=delay)
@@ -55,33 +57,62 @@ class Deliverer:
         self.configs = configs
         self.clock = clock
         self.rng = rng or random.Random()
-        self._lock = asyncio.Lock()
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def _lock(self, channel_id: str) -> asyncio.Lock:
+        lock = self._locks.get(channel_id)
+        if lock is None:
+            lock = self._locks[channel_id] = asyncio.Lock()
+        return lock
+
+    def busy(self, channel_id: str) -> bool:
+        """True while a delivery to this channel is under way."""
+        return self._lock(channel_id).locked()
 
     async def deliver_due(self) -> DeliveryReport:
-        """Send every row due now. Channels run side by side; one slow channel delays no other."""
-        async with self._lock:
-            rows = self.store.due(self.clock(), limit=1000)
-            by_channel: dict[str, list[OutboxRow]] = defaultdict(list)
-            for row in rows:
-                by_channel[row.channel_id].append(row)
-            reports = await asyncio.gather(
-                *(self._deliver_channel(cid, batch) for cid, batch in by_channel.items())
-            )
-        return DeliveryReport(
-            sent=sum(r.sent for r in reports),
-            retried=sum(r.retried for r in reports),
-            dead=sum(r.dead for r in reports),
-        )
+        """Send every row due now, each channel on its own (for `run --once` and tests).
 
-    async def _deliver_channel(self, channel_id: str, rows: list[OutboxRow]) -> DeliveryReport:
-        sent = retried = dead = 0
-        channel = self.channels.get(channel_id)
-        for row in rows:
-            if channel is None:
+        A channel that is busy (a send in flight elsewhere) is left to that delivery.
+        """
+        self.retire_unconfigured()
+        reports = await asyncio.gather(
+            *(self.deliver_channel(cid) for cid in self.channels if not self.busy(cid))
+        )
+        return _total(reports)
+
+    def retire_unconfigured(self) -> int:
+        """Rows for channels no longer in the config are dead, with the reason."""
+        dead = 0
+        for channel_id in self.store.due_channels(self.clock()):
+            if channel_id in self.channels:
+                continue
+            for row in self.store.due(self.clock(), channel_id=channel_id, limit=10_000):
                 self.store.mark_dead(row.alert_id, channel_id,
                                      error=f'channel "{channel_id}" is no longer configured')
                 dead += 1
-                continue
+        return dead
+
+    async def deliver_channel(self, channel_id: str) -> DeliveryReport:
+        """Send this channel's due rows, oldest first, until none is due or one must wait.
+
+        One lock per channel: a hanging receiver holds up its own channel only.
+        """
+        channel = self.channels[channel_id]
+        reports: list[DeliveryReport] = []
+        async with self._lock(channel_id):
+            while True:
+                rows = self.store.due(self.clock(), channel_id=channel_id, limit=100)
+                if not rows:
+                    break
+                report = await self._send_batch(channel, rows)
+                reports.append(report)
+                if report.retried or len(rows) < 100:
+                    break
+        return _total(reports)
+
+    async def _send_batch(self, channel: Channel, rows: list[OutboxRow]) -> DeliveryReport:
+        sent = retried = dead = 0
+        for row in rows:
             outcome = await self.send_row(channel, row)
             sent += outcome == "sent"
             retried += outcome == "retry"
@@ -123,3 +154,11 @@ class Deliverer:
         log.warning("alert %s to %s failed (%s); retry in %ds", row.alert_id,
                     channel.describe(), message, delay.total_seconds())
         return "retry"
+
+
+def _total(reports: list[DeliveryReport]) -> DeliveryReport:
+    return DeliveryReport(
+        sent=sum(r.sent for r in reports),
+        retried=sum(r.retried for r in reports),
+        dead=sum(r.dead for r in reports),
+    )

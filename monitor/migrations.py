@@ -109,5 +109,15 @@ def m002_grouping(db: Database) -> None:
     )
 
 
+@migrations()
+def m003_digests(db: Database) -> None:
+    db.executescript(
+        """
+        ALTER TABLE outbox ADD COLUMN digest_id TEXT;
+        CREATE TABLE digests (channel_id TEXT PRIMARY KEY, last_fire TEXT NOT NULL);
+        """
+    )
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

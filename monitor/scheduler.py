@@ -1,4 +1,7 @@
-"""The daemon loop: one APScheduler job per source plus the delivery job, until stopped.
+"""The daemon loop: one APScheduler job per source, one delivery job per channel and one
+cron job per digest.
+
+Each channel delivers on its own, so a receiver that hangs holds up its channel only.
 
 A restart does not stampede: each source's next run comes from its stored next poll,
 and sources never polled before are spread over their interval.
@@ -11,7 +14,7 @@ import logging
 import random
 import signal
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -19,7 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from monitor.app import App
 
 log = logging.getLogger("casewatch.scheduler")
-STOP_GRACE_SECONDS = 10.0
+STOP_GRACE_SECONDS = 5.0  # sends still in flight then are cancelled: resent after start
 
 
 def first_run(next_poll: datetime | None, now: datetime, interval: timedelta,
@@ -31,8 +34,10 @@ def first_run(next_poll: datetime | None, now: datetime, interval: timedelta,
 
 
 class Daemon:
-    def __init__(self, app: App, *, rng: random.Random | None = None) -> None:
+    def __init__(self, app: App, *, rng: random.Random | None = None,
+                 stop_grace: float = STOP_GRACE_SECONDS) -> None:
         self.app = app
+        self.stop_grace = stop_grace
         self.rng = rng or random.Random()
         self.stop_event = asyncio.Event()
         self._running: set[asyncio.Task[object]] = set()
@@ -65,16 +70,41 @@ class Daemon:
             interval = app.pipeline.interval(source.id)
             row = app.store.source(source.id)
             self.scheduler.add_job(
-                self._tracked(lambda sid=source.id: app.poll_and_deliver(sid)),
+                self._tracked(lambda sid=source.id: self.poll(sid)),
                 IntervalTrigger(seconds=interval.total_seconds(),
                                 jitter=min(interval.total_seconds() * 0.1, 60)),
                 id=f"poll:{source.id}",
                 next_run_time=first_run(row.next_poll, now, interval, self.rng),
             )
         every = app.settings.service.delivery_interval.total_seconds()
-        self.scheduler.add_job(self._tracked(app.deliverer.deliver_due),
-                               IntervalTrigger(seconds=every), id="deliver",
-                               next_run_time=now)
+        for channel_id in app.channels:
+            self.scheduler.add_job(
+                self._tracked(lambda cid=channel_id: app.deliverer.deliver_channel(cid)),
+                IntervalTrigger(seconds=every), id=f"deliver:{channel_id}",
+                next_run_time=now,
+            )
+        for channel_id, trigger in app.digester.triggers.items():
+            self.scheduler.add_job(self._tracked(lambda cid=channel_id: self.digest(cid)),
+                                   trigger, id=f"digest:{channel_id}")
+
+    async def digest(self, channel_id: str) -> None:
+        """At a digest's cron time: gather what waited into one outbox row and send it."""
+        if self.app.digester.collect(channel_id):
+            self.wake_delivery()
+
+    async def poll(self, source_id: str) -> None:
+        """Poll one source; when it wrote alerts, deliver them now rather than at the next tick."""
+        report = await self.app.poll(source_id)
+        if report.alerts:
+            self.wake_delivery()
+
+    def wake_delivery(self) -> None:
+        """Run the delivery job of every idle channel that has rows due."""
+        deliverer = self.app.deliverer
+        now = datetime.now(UTC)
+        for channel_id in self.app.store.due_channels(self.app.clock()):
+            if channel_id in self.app.channels and not deliverer.busy(channel_id):
+                self.scheduler.modify_job(f"deliver:{channel_id}", next_run_time=now)
 
     def request_stop(self) -> None:
         self.stop_event.set()
@@ -86,6 +116,8 @@ class Daemon:
                 loop.add_signal_handler(sig, self.request_stop)
             except (NotImplementedError, RuntimeError):
                 pass
+        self.app.deliverer.retire_unconfigured()
+        self.app.digester.collect_due()  # digests whose time passed while stopped
         self.schedule()
         self.scheduler.start()
         log.info("casewatch running: %d sources, %d cases, %d channels",
@@ -95,7 +127,7 @@ class Daemon:
         log.info("stopping")
         self.scheduler.shutdown(wait=False)
         if self._running:
-            _, pending = await asyncio.wait(self._running, timeout=STOP_GRACE_SECONDS)
+            _, pending = await asyncio.wait(self._running, timeout=self.stop_grace)
             for task in pending:  # every write is one transaction: cancelling is safe
                 task.cancel()
         log.info("stopped")

@@ -325,6 +325,12 @@ class Store:
         sql += " ORDER BY next_attempt, rowid LIMIT ?"
         return [_outbox_row(r) for r in self.db.query(sql, [*args, limit])]
 
+    def due_channels(self, now: datetime) -> list[str]:
+        """The channels that have rows due now."""
+        return [row[0] for row in self.db.execute(
+            "SELECT DISTINCT channel_id FROM outbox WHERE status = 'pending' "
+            "AND next_attempt <= ? ORDER BY channel_id", [iso(now)])]
+
     def next_due(self) -> datetime | None:
         row = self.db.execute(
             "SELECT MIN(next_attempt) FROM outbox WHERE status = 'pending'"
@@ -358,6 +364,47 @@ class Store:
             "UPDATE outbox SET status = 'dead', last_error = ? "
             "WHERE alert_id = ? AND channel_id = ?",
             [error[:500], alert_id, channel_id],
+        )
+
+    # digests ----------------------------------------------------------------------------
+
+    def digest_last_fire(self, channel_id: str) -> datetime | None:
+        row = self.db.execute("SELECT last_fire FROM digests WHERE channel_id = ?",
+                              [channel_id]).fetchone()
+        return parse_iso(row[0]) if row else None
+
+    def set_digest_fire(self, channel_id: str, fire: datetime) -> None:
+        self.db.execute(
+            "INSERT INTO digests (channel_id, last_fire) VALUES (?, ?) "
+            "ON CONFLICT(channel_id) DO UPDATE SET last_fire = excluded.last_fire",
+            [channel_id, iso(fire)],
+        )
+
+    def oldest_held(self, channel_id: str) -> datetime | None:
+        """When the oldest alert waiting for this channel's digest was recorded."""
+        row = self.db.execute(
+            "SELECT MIN(created_at) FROM outbox WHERE channel_id = ? AND status = 'digest'",
+            [channel_id],
+        ).fetchone()
+        return parse_iso(row[0]) if row and row[0] else None
+
+    def held(self, channel_id: str, *, until: datetime) -> list[OutboxRow]:
+        """Alerts waiting for this channel's digest, recorded up to `until`, oldest first."""
+        return [
+            _outbox_row(r)
+            for r in self.db.query(
+                "SELECT * FROM outbox WHERE channel_id = ? AND status = 'digest' "
+                "AND created_at <= ? ORDER BY created_at, rowid",
+                [channel_id, iso(until)],
+            )
+        ]
+
+    def mark_digested(self, channel_id: str, alert_ids: Iterable[str], *,
+                      digest_id: str) -> None:
+        self.db.execute(
+            "UPDATE outbox SET status = 'digested', digest_id = ? WHERE channel_id = ? "
+            "AND status = 'digest' AND alert_id IN (SELECT value FROM json_each(?))",
+            [digest_id, channel_id, json.dumps(list(alert_ids))],
         )
 
     def outbox_counts(self) -> dict[str, int]:

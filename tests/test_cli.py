@@ -190,3 +190,63 @@ def test_send_test_posts_a_sample_alert_and_reports_the_answer(
     unknown = cli("send-test", "nope", "-c", str(config), cwd=tmp_path, env=env)
     assert unknown.returncode == 2
     assert unknown.stderr.strip() == 'casewatch: unknown channel "nope" (known: hook)'
+
+
+STATUS_CONFIG = """
+[service]
+database = "{db}"
+http = ""
+allow_private_addresses = true
+alert_on_first_poll = true
+
+[[sources]]
+id = "news"
+kind = "feed"
+url = "{feed}"
+
+[[cases]]
+id = "doe"
+caption = "John Doe v. Acme Corp."
+aliases = ["Doe v. Acme"]
+notify = ["refuses", "busy"]
+
+[[channels]]
+id = "refuses"
+kind = "webhook"
+url = "{refuses}"
+
+[[channels]]
+id = "busy"
+kind = "webhook"
+url = "{busy}"
+"""
+
+
+def test_status_lists_pending_and_dead_alerts_with_their_reasons(
+        tmp_path: Path, server: LoopbackServer) -> None:
+    setup(tmp_path, server)
+    server.route("/refuses", Response(400, "unknown case"))
+    server.route("/busy", Response(503, "come back later", {"Retry-After": "600"}))
+    config = tmp_path / "casewatch.toml"
+    config.write_text(STATUS_CONFIG.format(db=tmp_path / "cw.db", feed=server.url("/feed"),
+                                           refuses=server.url("/refuses"),
+                                           busy=server.url("/busy")))
+    ran = cli("run", "--once", "-c", str(config), cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert "0 alerts sent, 1 to retry, 1 dead" in ran.stderr
+
+    shown = cli("status", "-c", str(config), "--json", cwd=tmp_path)
+    rows = [json.loads(line) for line in shown.stdout.splitlines()]
+    outbox = next(r for r in rows if r["type"] == "outbox")
+    assert (outbox["pending"], outbox["dead"], outbox["sent"]) == (1, 1, 0)
+    dead = next(r for r in rows if r["type"] == "dead")
+    assert dead["channel"] == "refuses" and dead["case"] == "doe"
+    assert "HTTP 400 unknown case" in dead["reason"] and dead["attempts"] == 1
+    pending = next(r for r in rows if r["type"] == "pending")
+    assert pending["channel"] == "busy" and "HTTP 503 come back later" in pending["reason"]
+    assert pending["next_attempt"] and pending["attempts"] == 1
+
+    text = cli("status", "-c", str(config), cwd=tmp_path).stdout
+    dead_line = next(line for line in text.splitlines() if line.startswith("dead"))
+    assert "channel=refuses" in dead_line and "reason=webhook:" in dead_line
+    assert "HTTP 400 unknown case" in dead_line

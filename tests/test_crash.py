@@ -1,0 +1,189 @@
+"""The real daemon in a subprocess, killed mid-send: nothing is lost, at most the alert in
+flight is sent again, with the same idempotency key."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.servers import LoopbackServer, Request, Response, rss
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CONFIG = """
+[service]
+database = "{db}"
+http = ""
+allow_private_addresses = true
+alert_on_first_poll = true
+delivery_interval = "1s"
+
+[[sources]]
+id = "news"
+kind = "feed"
+url = "{feed}"
+interval = "1s"
+
+[[cases]]
+id = "doe"
+caption = "John Doe v. Acme Corp."
+aliases = ["Doe v. Acme"]
+notify = ["hook"]
+
+[[channels]]
+id = "hook"
+kind = "webhook"
+url = "{hook}"
+timeout = 60
+"""
+
+TITLES = [
+    "Doe sues Acme: complaint filed",
+    "Judge rules on Acme motion to dismiss",
+    "Doe v. Acme ends in settlement",
+]
+
+
+class Receiver:
+    """Holds the first request open until released; answers 200 to every later one."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self._lock = threading.Lock()
+        self._seen = 0
+
+    def __call__(self, _request: Request) -> Response:
+        with self._lock:
+            self._seen += 1
+            first = self._seen == 1
+        if first:
+            self.release.wait(60)
+            return Response(close=True)  # its sender is gone by now
+        return Response(200, "ok")
+
+
+@pytest.fixture
+def receiver(server: LoopbackServer) -> Iterator[Receiver]:
+    handler = Receiver()
+    server.route("/hook", handler)
+    yield handler
+    handler.release.set()
+
+
+def start(config: Path, cwd: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("CASEWATCH_CONFIG", None)
+    return subprocess.Popen([sys.executable, "-m", "monitor", "run", "-c", str(config)],
+                            cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def outbox(db: Path) -> list[tuple[str, str, int]]:
+    with sqlite3.connect(db) as conn:
+        return list(conn.execute(
+            "SELECT alert_id, status, attempts FROM outbox ORDER BY alert_id"))
+
+
+def test_sigkill_mid_send_loses_nothing_and_resends_once_with_the_same_key(
+        tmp_path: Path, server: LoopbackServer, receiver: Receiver) -> None:
+    server.route("/feed", rss([
+        {"title": title, "link": server.url(f"/a/{n}"),
+         "text": f"News about Doe v. Acme, part {n}."}
+        for n, title in enumerate(TITLES)
+    ]))
+    db = tmp_path / "cw.db"
+    config = tmp_path / "casewatch.toml"
+    config.write_text(CONFIG.format(db=db, feed=server.url("/feed"), hook=server.url("/hook")))
+
+    first = start(config, tmp_path)
+    try:
+        assert wait_for(lambda: len(server.hits("/hook")) == 1, 30), "nothing was sent"
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == -signal.SIGKILL
+    before = outbox(db)
+    assert len(before) == 3 and {status for _, status, _ in before} == {"pending"}
+    assert sorted(attempts for _, _, attempts in before) == [0, 0, 1]  # one was in flight
+    in_flight = server.hits("/hook")[0].headers["idempotency-key"]
+    receiver.release.set()
+
+    restarted = time.monotonic()
+    second = start(config, tmp_path)
+    try:
+        wanted = {alert_id for alert_id, _, _ in before}
+        assert wait_for(lambda: len(server.hits("/hook")) >= 4, 30), "not all were resent"
+        resumed_in = time.monotonic() - restarted
+        assert wait_for(lambda: {s for _, s, _ in outbox(db)} == {"sent"}, 10)
+        stopping = time.monotonic()
+        second.send_signal(signal.SIGTERM)
+        _, err = second.communicate(timeout=15)
+        stopped_in = time.monotonic() - stopping
+    finally:
+        if second.poll() is None:
+            second.kill()
+    assert second.returncode == 0, err
+    assert stopped_in < 5
+
+    requests = server.hits("/hook")
+    keys = Counter(r.headers["idempotency-key"] for r in requests)
+    assert set(keys) == wanted  # every alert arrived
+    assert keys[in_flight] == 2 and all(n == 1 for k, n in keys.items() if k != in_flight)
+    bodies = [r.body for r in requests if r.headers["idempotency-key"] == in_flight]
+    assert bodies[0] == bodies[1] and json.loads(bodies[0])["id"] == in_flight
+    assert {json.loads(r.body)["item"]["title"] for r in requests} == set(TITLES)
+    assert [status for _, status, _ in outbox(db)] == ["sent"] * 3
+    print(f"delivery resumed and finished {resumed_in:.2f}s after the restart")
+
+
+def test_sigterm_during_a_hanging_send_exits_cleanly_and_the_alert_waits(
+        tmp_path: Path, server: LoopbackServer) -> None:
+    release = threading.Event()
+
+    def hold(_request: Request) -> Response:
+        release.wait(60)
+        return Response(close=True)
+
+    server.route("/hook", hold)
+    server.route("/feed", rss([{"title": TITLES[0], "link": server.url("/a/0"),
+                                "text": "News about Doe v. Acme."}]))
+    db = tmp_path / "cw.db"
+    config = tmp_path / "casewatch.toml"
+    config.write_text(CONFIG.format(db=db, feed=server.url("/feed"), hook=server.url("/hook")))
+    proc = start(config, tmp_path)
+    try:
+        assert wait_for(lambda: len(server.hits("/hook")) == 1, 30), "nothing was sent"
+        stopping = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+        stopped_in = time.monotonic() - stopping
+    finally:
+        release.set()
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert stopped_in < 8  # the stop grace, not the receiver or the channel's timeout
+    ((_, status, attempts),) = outbox(db)
+    assert (status, attempts) == ("pending", 1)  # sent again, with its key, after a start
