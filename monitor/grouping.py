@@ -245,7 +245,12 @@ class Grouper:
             return found
         found = replace(found, signature=signature(shingle_set))
         for candidate in self._index(now).candidates(found.signature):
-            theirs = Words.of(*self._store.item_title_text(candidate))
+            # the index loaded at start holds the last 30 days; one running longer holds
+            # more, and must decide as a restarted one would
+            stored = self._store.item_title_text(candidate, since=now - LOOKBACK)
+            if stored is None:
+                continue
+            theirs = Words.of(*stored)
             if is_copy(shingle_set, shingles(theirs.body)) and not _adds_news(words, theirs):
                 return replace(found, original=candidate, reason="copy")
         return found

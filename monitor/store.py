@@ -210,16 +210,19 @@ class Store:
         return known
 
     def item_by_canonical_url(self, canonical_url: str) -> int | None:
+        """The original of the first item stored at this canonical URL (seen-state is
+        never pruned: a repeat of a repeat is still a repeat)."""
         row = self.db.execute(
-            "SELECT id FROM items WHERE canonical_url = ? AND duplicate_of IS NULL "
+            "SELECT COALESCE(duplicate_of, id) FROM items WHERE canonical_url = ? "
             "ORDER BY id LIMIT 1",
             [canonical_url],
         ).fetchone()
         return int(row[0]) if row else None
 
     def item_by_text_hash(self, text_hash: str) -> int | None:
+        """The original of the first item stored with this normalised text."""
         row = self.db.execute(
-            "SELECT id FROM items WHERE text_hash = ? AND duplicate_of IS NULL "
+            "SELECT COALESCE(duplicate_of, id) FROM items WHERE text_hash = ? "
             "ORDER BY id LIMIT 1",
             [text_hash],
         ).fetchone()
@@ -462,14 +465,15 @@ class Store:
             )
         ]
 
-    def item_title_text(self, item_id: int) -> tuple[str, str]:
-        """An item's title and its text (the summary when it has no extracted text)."""
+    def item_title_text(self, item_id: int, *, since: datetime) -> tuple[str, str] | None:
+        """An item's title and its text (the summary when it has no extracted text), if it
+        was fetched since `since`."""
         row = self.db.execute(
             "SELECT title, CASE WHEN text != '' THEN text ELSE summary END FROM items "
-            "WHERE id = ?",
-            [item_id],
+            "WHERE id = ? AND fetched_at >= ?",
+            [item_id, iso(since)],
         ).fetchone()
-        return (row[0], row[1]) if row else ("", "")
+        return (row[0], row[1]) if row else None
 
     def document_frequencies(self) -> tuple[dict[str, int], int]:
         counts = {row[0]: int(row[1]) for row in self.db.execute("SELECT term, df FROM term_df")}

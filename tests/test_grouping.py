@@ -14,6 +14,7 @@ import io
 import itertools
 import json
 import tomllib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -497,6 +498,27 @@ def test_an_uncertain_item_alerts_labelled_possibly_related(
         "SELECT payload FROM outbox WHERE channel_id = 'news' ORDER BY rowid DESC"))["payload"])
     assert payload["development"]["possibly_related_to"] == devs[0]["id"]
     aio.run(app.aclose())
+
+
+def test_a_copy_is_looked_for_over_30_days_running_or_restarted(
+        tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
+    app = acme_app(tmp_path, clock)
+    app.pipeline.ingest(_item("wire", "Acme sued over hidden data breach", WIRE, 5), clock())
+    late = Item("news", "partner", "https://partner.example/x", "Acme hit with lawsuit",
+                text=SYNDICATED, extracted=True,
+                published=datetime(2026, 1, 5, 12, tzinfo=UTC))
+    clock.advance(days=29)
+    early = replace(late, guid="partner-early", url="https://partner.example/y",
+                    text=SYNDICATED.replace("Dana Reyes", "Sam Lee"))
+    app.pipeline.ingest(early, clock())
+    clock.advance(days=2)  # 31 days after the original
+    again = replace(early, guid="partner-again", url="https://partner.example/z")
+    app.pipeline.ingest(again, clock())  # the same text as a stored copy: a repeat, ever
+    app.pipeline.ingest(late, clock())  # a copy of an original now 31 days old: new
+    rows = list(app.store.db.query("SELECT status, duplicate_of FROM items ORDER BY id"))
+    aio.run(app.aclose())
+    assert [(r["status"], r["duplicate_of"]) for r in rows] == [
+        ("new", None), ("near_duplicate", 1), ("duplicate", 1), ("new", None)]
 
 
 def test_short_summaries_are_never_called_copies(
