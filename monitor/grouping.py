@@ -123,7 +123,6 @@ class Decision:
     development_id: str
     new_development: NewDevelopment | None = None
     possibly_related_to: str | None = None
-    similarity: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +132,6 @@ class Identity:
     canonical_url: str | None
     text_hash: str | None
     words: Words
-    shingles: frozenset[int]
     signature: np.ndarray | None = None
     original: int | None = None
     reason: Literal["url", "text", "copy"] | None = None
@@ -236,7 +234,7 @@ class Grouper:
         # only full article text identifies a copy; summaries are too short
         digest = text_hash(words.body) if item.text else None
         shingle_set = shingles(words.body) if item.text else frozenset()
-        found = Identity(canon, digest, words, shingle_set)
+        found = Identity(canon, digest, words)
         if canon and (original := self._store.item_by_canonical_url(canon)) is not None:
             return replace(found, original=original, reason="url")
         if digest and (original := self._store.item_by_text_hash(digest)) is not None:
@@ -322,11 +320,9 @@ class Grouper:
             if parties - best.parties:
                 best.parties |= parties
                 self._store.set_development_parties(best.id, best.parties)
-            return Decision(role="update", development_id=best.id,
-                            similarity=round(best_similarity, 3))
+            return Decision(role="update", development_id=best.id)
         # not joined: when it resembles one, say so rather than stay silent
         related = nearest.id if nearest is not None and nearest_similarity >= GREY else None
-        best_similarity = nearest_similarity
         dev_id = "dev-" + stable_id(case.id, item.source_id, item.guid, length=12)
         state.add(state.open(dev_id, event, set(parties), now), vec, when, now)
         return Decision(
@@ -337,5 +333,4 @@ class Grouper:
                 possibly_related_to=related, parties=tuple(sorted(parties)),
             ),
             possibly_related_to=related,
-            similarity=round(best_similarity, 3),
         )

@@ -72,9 +72,6 @@ class NearDuplicates:
         self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
         self._size = 0
 
-    def __len__(self) -> int:
-        return self._size
-
     @staticmethod
     def _minhash(sig: np.ndarray) -> LeanMinHash:
         # the lean form carries only seed and hash values: 30x cheaper to build

@@ -2,9 +2,9 @@
 
 Words are the shared normaliser's, without English stop words; weights are sublinear
 term frequency times a smoothed IDF from document frequencies over every article
-stored so far (the rolling background corpus, kept in the database). Vectors are
-plain dicts: a case's developments are few, and a dict cosine over a few hundred
-terms costs microseconds.
+stored so far (the rolling background corpus, kept in the database). An article's
+vector is a dict; a case's developments are rows of a `Centroids` matrix, so one
+article is compared with all of them in one matrix product.
 """
 
 from __future__ import annotations
@@ -51,11 +51,6 @@ def vector(counts: Counter[str], df: DocumentFrequencies) -> Vector:
     weights = {w: (1.0 + math.log(n)) * df.idf(w) for w, n in counts.items()}
     norm = math.sqrt(sum(v * v for v in weights.values()))
     return {w: v / norm for w, v in weights.items()} if norm else {}
-
-
-def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
-    """Dot product of two unit vectors, over the words they share."""
-    return sum(a[w] * b[w] for w in a.keys() & b.keys())
 
 
 class Centroids:

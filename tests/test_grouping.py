@@ -28,7 +28,7 @@ from monitor.app import App, build_app
 from monitor.config import parse_settings
 from monitor.grouping import JOIN, canonical_url, item_url, site
 from monitor.normalise import Words
-from monitor.similarity import cosine, terms, vector
+from monitor.similarity import Centroids, terms, vector
 from tests.conftest import FakeClock
 from tests.servers import LoopbackServer, rss
 
@@ -471,8 +471,9 @@ def test_a_different_procedural_event_is_new_even_when_the_words_are_close(
         tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
     app = acme_app(tmp_path, clock)
     df = app.pipeline.grouper._frequencies()
-    similarity = cosine(vector(terms(Words.of("", WIRE)), df),
-                        vector(terms(Words.of("", RULING)), df))
+    centroids = Centroids()
+    centroids.add(centroids.new_row(), vector(terms(Words.of("", WIRE)), df))
+    similarity = centroids.cosines(vector(terms(Words.of("", RULING)), df))[0]
     assert similarity >= JOIN  # without the event tag, the ruling would join
     app.pipeline.ingest(_item("wire", "Acme sued over hidden data breach", WIRE, 5), clock())
     app.pipeline.ingest(_item("ruling", "Judge rules Acme must face breach lawsuit", RULING, 6),
