@@ -284,9 +284,9 @@ class Store:
     def developments(self, case_id: str | None = None) -> list[dict[str, Any]]:
         if case_id:
             return list(self.db.query(
-                "SELECT * FROM developments WHERE case_id = ? ORDER BY created_at, id", [case_id]
+                "SELECT * FROM developments WHERE case_id = ? ORDER BY created_at, rowid", [case_id]
             ))
-        return list(self.db.query("SELECT * FROM developments ORDER BY created_at, id"))
+        return list(self.db.query("SELECT * FROM developments ORDER BY created_at, rowid"))
 
     def development_items(self, development_id: str) -> list[dict[str, Any]]:
         return list(
