@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from feeds.docket_numbers import parse_docket_number
+
 ErrorKind = Literal["offline", "timeout", "http", "not_feed", "too_large", "refused", "parse"]
 
 
@@ -69,6 +71,32 @@ class DocketEntry:
     document_url: str
     pacer_case_id: str
     pacer_doc_id: str
+
+    @property
+    def guid(self) -> str:
+        """The entry's identity: court + normalised docket number + entry, never a feed GUID.
+
+        The entry part is the entry number, else the PACER document id, else the
+        filing time and short description (minute entries have neither number nor
+        document). Office digit and judge initials are left out, so `3:21-cv-00485`,
+        `21-cv-485-JCS` and `3:21cv485` name the same docket; a criminal defendant
+        number is kept, since each defendant has a docket of its own.
+        """
+        number = parse_docket_number(self.docket_number)
+        if number is None:
+            docket = " ".join(self.docket_number.lower().split())
+        else:
+            docket = "-".join(filter(None, (number.year, number.case_type, str(number.number))))
+            if number.defendant is not None:
+                docket += f"-{number.defendant}"
+        if self.entry_number is not None:
+            entry = str(self.entry_number)
+        elif self.pacer_doc_id:
+            entry = f"doc{self.pacer_doc_id}"
+        else:
+            when = self.filed_at.isoformat() if self.filed_at else ""
+            entry = f"{when} {' '.join(self.short_description.lower().split())}"
+        return f"{self.court.lower()}/{docket}/{entry}"
 
     def as_json(self) -> dict[str, Any]:
         return {
