@@ -17,9 +17,8 @@ from functools import lru_cache
 _TAG = re.compile(r"<[^<>]{0,2000}>")
 _LINE_BREAK_HYPHEN = re.compile(r"(?<=[^\W\d_])-[ \t]*\n\s*(?=[^\W\d_])")
 # "No. 1", "no 1", "Nos. 1", "number 1": the numbering word is not a word to compare, so
-# "#1" and "No. 1" both leave "1". Masked with spaces so that offsets do not move.
-_NUMBERING = re.compile(r"n(?<=\bn)(?:os?|umbers?)\.?(?=\s*#?\d)")  # "n" first: fast scan
-_NUMBERING_ANY_CASE = re.compile(r"[nN](?<=\b[nN])(?:os?|umbers?)\.?(?=\s*#?\d)", re.IGNORECASE)
+# "#1" and "No. 1" both leave "1". Decided on tokens, so that "Ñº 1" and "no 1" agree.
+_NUMBER_WORDS = frozenset({"no", "nos", "number", "numbers"})
 _TYPOGRAPHY = {
     "\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201b": "'", "\u2032": "'",
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
@@ -57,26 +56,37 @@ def normal_token(word: str) -> str:
     return _SYNONYMS.get(word, word)
 
 
-def _prepared(text: str) -> tuple[str, bool]:
-    """`text` lower-cased when that cannot move offsets, numbering words masked."""
+def _all_tokens(text: str) -> list[str]:
     if text.isascii():
-        return _NUMBERING.sub(lambda m: " " * len(m.group()), text.lower()), True
-    return _NUMBERING_ANY_CASE.sub(lambda m: " " * len(m.group()), text), False
+        synonyms = _SYNONYMS
+        return [synonyms.get(w, w) for w in WORD.findall(text.lower())]
+    return [normal_token(w) for w in WORD.findall(text)]
+
+
+def _numbering(words: list[str]) -> set[int]:
+    """Positions of numbering words: "no", "number"... right before a number."""
+    last = len(words) - 1
+    return {
+        i for i, word in enumerate(words)
+        if word in _NUMBER_WORDS and i < last and words[i + 1][:1].isdigit()
+    }
 
 
 def tokens(text: str) -> list[str]:
     """The normalised words of already `clean`ed text."""
-    prepared, ascii_lower = _prepared(text)
-    words = WORD.findall(prepared)
-    if ascii_lower:
-        synonyms = _SYNONYMS
-        return [synonyms.get(w, w) for w in words]
-    return [normal_token(w) for w in words]
+    words = _all_tokens(text)
+    if _NUMBER_WORDS.isdisjoint(words) or not (drop := _numbering(words)):
+        return words
+    return [word for i, word in enumerate(words) if i not in drop]
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:
     """The character span in `text` (cleaned) of each word `tokens` returns."""
-    return [m.span(1) for m in WORD.finditer(_prepared(text)[0])]
+    spans = [m.span(1) for m in WORD.finditer(text)]
+    words = _all_tokens(text)
+    if _NUMBER_WORDS.isdisjoint(words) or not (drop := _numbering(words)):
+        return spans
+    return [span for i, span in enumerate(spans) if i not in drop]
 
 
 def normalise(text: str) -> str:
