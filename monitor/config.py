@@ -12,14 +12,23 @@ import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from alerts.base import ChannelConfigBase
 from alerts.registry import CHANNEL_KINDS, ChannelConfig
 from feeds.base import Duration
+from feeds.docket_numbers import parse_docket_number
 from feeds.registry import SOURCE_KINDS, SourceConfig
+from monitor.courts import resolve_court
 from monitor.cron import check_timezone, digest_trigger
 from monitor.events import EVENTS
 from monitor.query import QuerySyntaxError, parse_query
@@ -73,6 +82,35 @@ class CaseConfig(_Strict):
     exclude: list[str] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)  # empty: every source
     notify: list[str] = Field(default_factory=list)
+    # docket entries: "filtered" leaves routine paperwork out of alerts, "all" sends
+    # every entry, "none" stores entries without alerting; `docket_routine` replaces
+    # the default list of routine-entry patterns (regular expressions)
+    docket_alert: Literal["filtered", "all", "none"] = "filtered"
+    docket_routine: list[str] | None = None
+
+    @field_validator("court")
+    @classmethod
+    def _known_court(cls, value: str | None) -> str | None:
+        """An id, a name or a citation; kept as the court's id."""
+        return None if value is None else resolve_court(value)
+
+    @field_validator("docket_number")
+    @classmethod
+    def _parsable_docket(cls, value: str | None) -> str | None:
+        if value is not None and parse_docket_number(value) is None:
+            raise ValueError(
+                f'not a docket number: "{value}" (expected e.g. "3:21-cv-00485" or "22-15961")')
+        return value
+
+    @field_validator("docket_routine")
+    @classmethod
+    def _patterns_compile(cls, value: list[str] | None) -> list[str] | None:
+        for pattern in value or ():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {pattern!r} ({exc})") from None
+        return value
 
     @model_validator(mode="after")
     def _something_to_match(self) -> CaseConfig:

@@ -119,5 +119,11 @@ def m003_digests(db: Database) -> None:
     )
 
 
+@migrations()
+def m004_docket_identity(db: Database) -> None:
+    """Docket entries are found by identity across sources."""
+    db.executescript("CREATE INDEX items_docket_guid ON items(guid) WHERE kind = 'docket';")
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

@@ -16,12 +16,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from alerts.base import Alert, AlertItem, AlsoCovered, ChannelConfigBase, DocketRef
-from feeds.base import FeedError, Fetch, Item, PollResult, Source
+from feeds.base import DocketEntry, FeedError, Fetch, Item, PollResult, Source
 from feeds.extract import Extracted
 from monitor.config import CaseConfig, Settings
+from monitor.dockets import DocketMatcher, is_fuller, is_routine
+from monitor.events import tag_event
 from monitor.grouping import Decision, Grouper, item_url, stable_id
 from monitor.matching import Match, Matcher
-from monitor.store import MatchRecord, OutboxEntry, Store, iso
+from monitor.normalise import Words
+from monitor.store import MatchRecord, NewDevelopment, OutboxEntry, Store, iso
 
 log = logging.getLogger("casewatch.pipeline")
 
@@ -97,6 +100,7 @@ class Pipeline:
         self.clock = clock
         self.rng = rng or random.Random()
         self.cases = {case.id: case for case in settings.cases}
+        self.dockets = DocketMatcher(settings.cases)
         self.channels = {channel.id: channel for channel in settings.channels}
 
     def interval(self, source_id: str) -> timedelta:
@@ -126,6 +130,11 @@ class Pipeline:
                 got_new=False,
             )
             return PollReport(source_id, ok=True, not_modified=True)
+        for warning in result.warnings:
+            log.warning("source %s: %s", source_id, warning)
+        if result.dropped:
+            log.info("source %s: %d items without a usable docket number dropped", source_id,
+                     result.dropped)
         fresh = self._unseen(source_id, result.items)
         silent = not row.first_poll_done and not (
             config.alert_on_first_poll
@@ -213,6 +222,9 @@ class Pipeline:
 
     def ingest(self, item: Item, now: datetime) -> int:
         """Store one unseen item with its matches and alerts; returns outbox rows written."""
+        if item.docket is not None:
+            with self.store.atomic():
+                return self._ingest_docket(item, item.docket, now)
         written = 0
         try:
             with self.store.atomic():
@@ -243,6 +255,61 @@ class Pipeline:
             raise
         return written
 
+    def _ingest_docket(self, item: Item, entry: DocketEntry, now: datetime) -> int:
+        """A docket entry: its identity is court + docket number + entry, across sources.
+
+        The same entry from another source is a repeat, unless it says more (a long
+        description where there was only a short one, a document): then it updates
+        the entry's development instead of alerting again.
+        """
+        prior = self.store.docket_original(item.guid)
+        fuller = prior is not None and is_fuller(entry, prior[1])
+        item_id = self.store.insert_item(
+            item, now=now, canonical_url=None,
+            status="new" if prior is None else "update" if fuller else "duplicate",
+            duplicate_of=prior[0] if prior is not None else None,
+        )
+        if item_id is None:
+            return 0
+        if prior is not None:
+            if not fuller:
+                self._attach_copy(item_id, prior[0], now)
+                return 0
+            written = 0
+            for row in self.store.item_matches(prior[0]):
+                case = self.cases.get(row["case_id"])
+                if case is None or row["development_id"] is None:
+                    continue
+                match = Match(case.id, row["score"], tuple(json.loads(row["terms"])),
+                              entry.short_description or entry.description[:300])
+                decision = Decision(role="update", development_id=row["development_id"])
+                written += self._record_match(case, item, item_id, match, decision, now,
+                                              send=self._alerts_entry(case, entry))
+            return written
+        matches = self.dockets.match(entry, item.source_id)
+        # a case without a docket number may still find entries by its query
+        matches += [m for m in self.matcher.match(item)
+                    if not self.dockets.watches(self.cases[m.case_id])]
+        written = 0
+        for match in matches:
+            case = self.cases[match.case_id]
+            dev_id = "dev-" + stable_id(case.id, "docket", item.guid, length=12)
+            event = tag_event(Words.of(entry.short_description, entry.description))
+            decision = Decision(
+                role="development", development_id=dev_id,
+                new_development=NewDevelopment(id=dev_id, case_id=case.id, event=event,
+                                               headline=item.title),
+            )
+            written += self._record_match(case, item, item_id, match, decision, now,
+                                          send=self._alerts_entry(case, entry))
+        return written
+
+    @staticmethod
+    def _alerts_entry(case: CaseConfig, entry: DocketEntry) -> bool:
+        if case.docket_alert == "none":
+            return False
+        return case.docket_alert == "all" or not is_routine(entry, case.docket_routine)
+
     def _attach_copy(self, item_id: int, original: int, now: datetime) -> None:
         """A repeat or copy joins the original's developments, silently."""
         for row in self.store.item_matches(original):
@@ -255,7 +322,7 @@ class Pipeline:
             )
 
     def _record_match(self, case: CaseConfig, item: Item, item_id: int, match: Match,
-                      decision: Decision, now: datetime) -> int:
+                      decision: Decision, now: datetime, *, send: bool = True) -> int:
         if decision.new_development is not None:
             self.store.insert_development(decision.new_development, item_id=item_id, now=now)
             articles = 1
@@ -270,9 +337,10 @@ class Pipeline:
                         role=role),
             now=now,
         )
-        if decision.role == "duplicate":
+        if decision.role == "duplicate" or not send:
             return 0
-        kind = "docket_entry" if item.docket is not None else decision.role
+        kind = "docket_entry" if item.docket is not None and decision.role == "development" \
+            else decision.role
         alert = build_alert(
             kind=kind, case=case, item=item, match=match, decision=decision, articles=articles,
             also=self._also(decision.development_id, item_id),

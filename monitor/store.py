@@ -251,6 +251,17 @@ class Store:
         )
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
+    def docket_original(self, guid: str) -> tuple[int, DocketEntry] | None:
+        """The first stored docket entry with this identity (from any source) and its fields."""
+        row = self.db.execute(
+            """SELECT id, docket FROM items WHERE guid = ? AND kind = 'docket'
+               AND duplicate_of IS NULL ORDER BY id LIMIT 1""",
+            [guid],
+        ).fetchone()
+        if row is None or (entry := docket_from_json(row[1])) is None:
+            return None
+        return row[0], entry
+
     def item(self, item_id: int) -> dict[str, Any]:
         return dict(next(self.db.query("SELECT * FROM items WHERE id = ?", [item_id])))
 

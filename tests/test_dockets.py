@@ -1,0 +1,229 @@
+"""Docket entries: courts resolved, entries tied to cases by court and number, routine
+paperwork kept quiet, one alert per entry across sources, fuller versions as updates."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from feeds.base import DocketEntry, Item
+from monitor.app import App, build_app
+from monitor.config import ConfigError, parse_settings
+from monitor.courts import court_name, resolve_court
+from monitor.dockets import DocketMatcher, is_routine, names_agree
+from tests.conftest import FakeClock
+
+FILED = datetime(2021, 4, 6, 17, 2, tzinfo=UTC)
+
+
+def entry(number: str = "3:21-cv-00485", n: int | None = 12, *, court: str = "cand",
+          name: str = "Doe v. Twitter, Inc.", short: str = "FIRST AMENDED COMPLAINT",
+          description: str = "", doc: str = "") -> DocketEntry:
+    return DocketEntry(court, number, name, n, short, description, FILED, doc, "372224", "")
+
+
+def item(e: DocketEntry, source: str = "cand-rss") -> Item:
+    return Item(source_id=source, guid=e.guid, url=e.document_url, title=e.short_description,
+                summary=e.short_description, published=e.filed_at, docket=e)
+
+
+@pytest.mark.parametrize(("given", "court"), [
+    ("cand", "cand"), ("CAND", "cand"), ("N.D. Cal.", "cand"), ("ND Cal", "cand"),
+    ("Northern District of California", "cand"),
+    ("United States District Court for the Northern District of California", "cand"),
+    ("S.D.N.Y.", "nysd"), ("Southern District of New York", "nysd"),
+    ("Bankr. S.D.N.Y.", "nysb"), ("Bankruptcy Court for the Southern District of New York", "nysb"),
+    ("9th Cir.", "ca9"), ("Ninth Circuit", "ca9"), ("D.C. Circuit", "cadc"),
+    ("U.S. Court of Appeals for the Second Circuit", "ca2"), ("arb", "azb"),
+])
+def test_a_court_is_an_id_a_citation_or_a_name(given: str, court: str) -> None:
+    assert resolve_court(given) == court
+
+
+@pytest.mark.parametrize(("given", "why"), [
+    ("Nowhere County Court", "unknown court"), ("", "empty"), ("Eastern District", "unknown"),
+    ("Orange County Court", "ambiguous"),  # Florida's and New York's
+])
+def test_an_unknown_or_ambiguous_court_is_refused(given: str, why: str) -> None:
+    with pytest.raises(ValueError, match=why):
+        resolve_court(given)
+
+
+def test_a_bad_court_or_docket_number_is_a_config_error_at_its_path() -> None:
+    text = """
+[[cases]]
+id = "a"
+caption = "A v. B"
+court = "Court of Nowhere"
+docket_number = "not a number"
+"""
+    with pytest.raises(ConfigError) as caught:
+        parse_settings(text, {})
+    joined = "\n".join(caught.value.errors)
+    assert "cases[0].court" in joined and "unknown court" in joined
+    assert "cases[0].docket_number" in joined and "not a docket number" in joined
+    case = parse_settings(text.replace("Court of Nowhere", "N.D. Cal.").replace(
+        "not a number", "3:21-cv-00485"), {}).cases[0]
+    assert case.court == "cand"
+    assert court_name(case.court) == "United States District Court for the Northern District " \
+        "of California"
+
+
+def matcher(*cases: str) -> DocketMatcher:
+    body = "".join(f'[[cases]]\nid = "c{i}"\n{case}\n' for i, case in enumerate(cases))
+    return DocketMatcher(parse_settings(body, {}).cases)
+
+
+DOE = 'caption = "John Doe #1 and John Doe #2 v. Twitter, Inc."\ncourt = "N.D. Cal."\n' \
+      'docket_number = "3:21-cv-00485"'
+
+
+@pytest.mark.parametrize(("e", "matched"), [
+    (entry(), True),
+    (entry("21-cv-485-JCS"), True),  # no office digit, judge initials
+    (entry("3:21cv485"), True),
+    (entry("4:21-cv-00485"), False),  # another office of the same court
+    (entry("3:21-cv-00486"), False),
+    (entry("3:21-cr-00485"), False),
+    (entry(court="nysd"), False),
+    (entry(name="Smith v. Jones"), False),  # the number is right, the case is not
+    (entry(name="Unknown Case Title"), True),
+    (entry(name="Doe et al v. Twitter"), True),
+])
+def test_entries_match_by_court_and_number_confirmed_by_name(e: DocketEntry,
+                                                              matched: bool) -> None:
+    found = matcher(DOE).match(e)
+    assert [m.case_id for m in found] == (["c0"] if matched else [])
+
+
+def test_a_defendant_number_is_kept_apart_only_when_the_case_names_one() -> None:
+    m = matcher('caption = "United States v. Lee"\ndocket_number = "1:18-cr-00224-PKC-2"',
+                'caption = "United States v. Lee"\ndocket_number = "1:18-cr-00224"')
+    both = entry("1:18-cr-00224-2", name="USA v. Lee")
+    other = entry("1:18-cr-00224-PKC-1", name="USA v. Lee")
+    assert [x.case_id for x in m.match(both)] == ["c0", "c1"]
+    assert [x.case_id for x in m.match(other)] == ["c1"]
+
+
+def test_names_agree_unless_they_plainly_name_other_people() -> None:
+    assert names_agree("Doe v. Twitter, Inc.", ["John Doe #1 and John Doe #2 v. Twitter, Inc."])
+    assert names_agree("Twitter", ["John Doe v. Twitter"])
+    assert not names_agree("Roe v. Meta Platforms", ["John Doe v. Twitter"])
+    assert names_agree("", ["John Doe v. Twitter"])
+
+
+@pytest.mark.parametrize(("short", "routine"), [
+    ("NOTICE of Appearance by Jane Smith on behalf of Twitter, Inc.", True),
+    ("MOTION for leave to appear in Pro Hac Vice", True),
+    ("Corporate Disclosure Statement by Twitter, Inc.", True),
+    ("Summons Issued as to Twitter, Inc.", True),
+    ("CERTIFICATE OF SERVICE", True),
+    ("FIRST AMENDED COMPLAINT against Twitter, Inc.", False),
+    ("ORDER granting in part and denying in part Motion to Dismiss", False),
+    ("Disclosure Statement filed by Debtor", False),  # substantive in bankruptcy
+])
+def test_routine_entries_are_recognised(short: str, routine: bool) -> None:
+    assert is_routine(entry(short=short)) is routine
+
+
+CONFIG = """
+[service]
+database = "{db}"
+http = ""
+
+[[cases]]
+id = "doe"
+caption = "John Doe #1 and John Doe #2 v. Twitter, Inc."
+aliases = ["Doe v. Twitter"]
+court = "N.D. Cal."
+docket_number = "3:21-cv-00485"
+notify = ["hook"]
+{case}
+
+[[channels]]
+id = "hook"
+kind = "console"
+updates = "{updates}"
+"""
+
+
+def app_for(tmp_path: Path, clock: FakeClock, *, case: str = "",
+            updates: str = "none") -> App:
+    text = CONFIG.format(db=tmp_path / "cw.db", case=case, updates=updates)
+    return build_app(parse_settings(text, {}), clock=clock, stream=io.StringIO(),
+                     extract_workers=0)
+
+
+def outbox(app: App) -> list[tuple[str, str]]:
+    rows = app.store.db.execute("SELECT kind, payload FROM outbox ORDER BY created_at, rowid")
+    return [(kind, json.loads(payload)["item"]["title"]) for kind, payload in rows]
+
+
+def test_an_entry_alerts_once_even_when_another_source_repeats_it(
+        tmp_path: Path, clock: FakeClock) -> None:
+    app = app_for(tmp_path, clock)
+    now = clock()
+    assert app.pipeline.ingest(item(entry()), now) == 1
+    again = entry("21-cv-485", name="Doe v. Twitter")  # the same entry, spelled otherwise
+    assert app.pipeline.ingest(item(again, "courtlistener"), now) == 0
+    assert outbox(app) == [("docket_entry", "FIRST AMENDED COMPLAINT")]
+    statuses = [r["status"] for r in app.store.db.query("SELECT status FROM items ORDER BY id")]
+    assert statuses == ["new", "duplicate"]
+    roles = [r["role"] for r in app.store.db.query("SELECT role FROM matches ORDER BY item_id")]
+    assert roles == ["docket_entry", "duplicate"]
+
+
+@pytest.mark.parametrize(("updates", "sent"), [("none", 0), ("send", 1)])
+def test_a_fuller_version_updates_the_entry_instead_of_alerting_again(
+        tmp_path: Path, clock: FakeClock, updates: str, sent: int) -> None:
+    app = app_for(tmp_path, clock, updates=updates)
+    now = clock()
+    app.pipeline.ingest(item(entry()), now)
+    full = entry(description="FIRST AMENDED COMPLAINT against Twitter, Inc. adding John Doe "
+                             "#2 as plaintiff. Filed by John Doe #1, John Doe #2.",
+                 doc="https://ecf.cand.uscourts.gov/doc1/035019165467")
+    assert app.pipeline.ingest(item(full, "courtlistener"), now + timedelta(hours=2)) == sent
+    kinds = [kind for kind, _ in outbox(app)]
+    assert kinds == ["docket_entry", "update"][: 1 + sent]
+    devs = app.store.developments("doe")
+    assert len(devs) == 1
+    members = app.store.development_items(devs[0]["id"])
+    assert [m["role"] for m in members] == ["docket_entry", "update"]
+    # and the short version coming back later says nothing new
+    assert app.pipeline.ingest(item(entry(), "other-rss"), now + timedelta(hours=3)) == 0
+
+
+def test_each_entry_is_its_own_development(tmp_path: Path, clock: FakeClock) -> None:
+    app = app_for(tmp_path, clock)
+    now = clock()
+    app.pipeline.ingest(item(entry(n=12)), now)
+    app.pipeline.ingest(item(entry(n=13, short="ORDER granting stipulation")), now)
+    assert len(app.store.developments("doe")) == 2
+    assert [k for k, _ in outbox(app)] == ["docket_entry", "docket_entry"]
+
+
+@pytest.mark.parametrize(("setting", "alerts"), [
+    ("", 1), ('docket_alert = "all"', 2), ('docket_alert = "none"', 0),
+    ('docket_routine = ["amended complaint"]', 1),
+])
+def test_routine_entries_are_stored_but_not_alerted_unless_the_case_asks(
+        tmp_path: Path, clock: FakeClock, setting: str, alerts: int) -> None:
+    app = app_for(tmp_path, clock, case=setting)
+    now = clock()
+    written = app.pipeline.ingest(item(entry(n=12)), now)
+    written += app.pipeline.ingest(item(entry(n=13, short="NOTICE of Appearance by A. Lawyer")),
+                                   now)
+    assert written == alerts
+    assert app.store.counts()["matches"] == 2  # both stored, alerted or not
+
+
+def test_entries_of_other_cases_in_a_court_feed_are_stored_without_alerts(
+        tmp_path: Path, clock: FakeClock) -> None:
+    app = app_for(tmp_path, clock)
+    other = entry("3:22-cv-01234", name="Roe v. Meta Platforms, Inc.", short="COMPLAINT")
+    assert app.pipeline.ingest(item(other), clock()) == 0
+    assert app.store.counts() == {"items": 1, "matches": 0, "developments": 0, "outbox": 0}
