@@ -5,6 +5,7 @@ the mail subject and HTML. Pure functions; outside text is escaped for each targ
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from jinja2 import Environment, StrictUndefined
@@ -54,7 +55,7 @@ def render_text(alert: Alert) -> str:
     if alert.possibly_related_to:
         lines.append(f"Possibly related to development {alert.possibly_related_to}")
     if item:
-        meta = " · ".join(x for x in (item.source, item.published or "") if x)
+        meta = _meta(item)
         if meta:
             lines.append(meta)
         if item.docket and item.docket.description:
@@ -128,7 +129,29 @@ def split_terms(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[str
 
 
 def _meta(item: AlertItem) -> str:
+    if item.docket is not None:
+        return docket_meta(item)
     return " · ".join(x for x in (item.source, item.published or "") if x)
+
+
+def filed_time(filed_at: str | None) -> str:
+    """'2021-04-06T10:02:00-07:00' → '6 Apr 2021 17:02 UTC' (as given when unparsable)."""
+    if not filed_at:
+        return ""
+    try:
+        when = datetime.fromisoformat(filed_at).astimezone(UTC)
+    except ValueError:
+        return filed_at
+    return f"{when.day} {when:%b %Y %H:%M} UTC"
+
+
+def docket_meta(item: AlertItem) -> str:
+    """Court, docket number, when it was filed and where it came from."""
+    d = item.docket
+    assert d is not None
+    filed = filed_time(d.filed_at)
+    parts = (d.court, d.docket_number, f"filed {filed}" if filed else "", item.source)
+    return " · ".join(one_line(x) for x in parts if x)
 
 
 # --- Slack ----------------------------------------------------------------------------

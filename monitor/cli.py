@@ -23,7 +23,9 @@ from feeds.fetch import Fetcher
 from feeds.registry import build_source
 from monitor.app import build_app, utc_now
 from monitor.config import ConfigError, Settings, config_path, load_settings
+from monitor.dockets import DocketMatcher
 from monitor.matching import Matcher, case_query, mark_terms
+from monitor.pipeline import match_entry
 from monitor.query import format_query
 from monitor.store import Store, StoreError
 
@@ -158,6 +160,7 @@ def preview(source_id: str, config_file: str | None, as_json: bool) -> None:
              f'{", ".join(s.id for s in settings.sources) or "none"})')
     source = build_source(config)
     matcher = Matcher(settings.cases)
+    dockets = DocketMatcher(settings.cases)
 
     async def fetch_items() -> list[Any]:
         fetcher = Fetcher(user_agent=settings.service.user_agent,
@@ -173,7 +176,8 @@ def preview(source_id: str, config_file: str | None, as_json: bool) -> None:
     except FeedError as exc:
         fail(f"{source_id}: {exc.message} ({exc.kind})")
     for item in items:
-        matches = matcher.match(item)
+        matches = (match_entry(item, item.docket, matcher, dockets) if item.docket is not None
+                   else matcher.match(item))
         if as_json:
             click.echo(json.dumps(item.as_json(), ensure_ascii=False))
             continue

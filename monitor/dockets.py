@@ -106,10 +106,11 @@ class DocketMatcher:
             number = parse_docket_number(case.docket_number or "")
             if number is not None:
                 self._by_key.setdefault(number.key, []).append(_DocketCase(case, number))
+        self._watched = frozenset(c.config.id for cs in self._by_key.values() for c in cs)
 
-    def watches(self, case: CaseConfig) -> bool:
-        """Whether docket entries reach `case` through its docket number."""
-        return any(c.config.id == case.id for cs in self._by_key.values() for c in cs)
+    def watches_id(self, case_id: str) -> bool:
+        """Whether docket entries reach the case through its docket number (and only so)."""
+        return case_id in self._watched
 
     def match(self, entry: DocketEntry, source_id: str = "") -> list[Match]:
         number = parse_docket_number(entry.docket_number)

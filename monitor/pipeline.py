@@ -286,10 +286,7 @@ class Pipeline:
                 written += self._record_match(case, item, item_id, match, decision, now,
                                               send=self._alerts_entry(case, entry))
             return written
-        matches = self.dockets.match(entry, item.source_id)
-        # a case without a docket number may still find entries by its query
-        matches += [m for m in self.matcher.match(item)
-                    if not self.dockets.watches(self.cases[m.case_id])]
+        matches = match_entry(item, entry, self.matcher, self.dockets)
         written = 0
         for match in matches:
             case = self.cases[match.case_id]
@@ -362,6 +359,15 @@ class Pipeline:
             for row in self.store.development_items(development_id)
             if row["id"] != item_id
         )
+
+
+def match_entry(item: Item, entry: DocketEntry, matcher: Matcher,
+                dockets: DocketMatcher) -> list[Match]:
+    """The cases a docket entry belongs to: by court and docket number, or, for a case
+    without a docket number, by its query over the entry's case name and text."""
+    found = dockets.match(entry, item.source_id)
+    found += [m for m in matcher.match(item) if not dockets.watches_id(m.case_id)]
+    return found
 
 
 def build_alert(

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from alerts.base import Alert
+from alerts.render import email_html, email_subject, render_text, slack_message
 from feeds.base import DocketEntry, Item
 from monitor.app import App, build_app
 from monitor.config import ConfigError, parse_settings
@@ -227,3 +229,30 @@ def test_entries_of_other_cases_in_a_court_feed_are_stored_without_alerts(
     other = entry("3:22-cv-01234", name="Roe v. Meta Platforms, Inc.", short="COMPLAINT")
     assert app.pipeline.ingest(item(other), clock()) == 0
     assert app.store.counts() == {"items": 1, "matches": 0, "developments": 0, "outbox": 0}
+
+
+def test_an_entry_alert_reads_the_same_in_every_channel(tmp_path: Path, clock: FakeClock) -> None:
+    app = app_for(tmp_path, clock)
+    full = entry(description="FIRST AMENDED COMPLAINT against Twitter, Inc. <b>adding</b> "
+                             "<!channel> John Doe #2",
+                 doc="https://ecf.cand.uscourts.gov/doc1/035019165467")
+    app.pipeline.ingest(item(full), clock())
+    payload = json.loads(app.store.db.execute("SELECT payload FROM outbox").fetchone()[0])
+    assert payload["kind"] == "docket_entry"
+    assert payload["item"]["docket"]["entry_number"] == 12
+    assert payload["item"]["docket"]["filed_at"] == "2021-04-06T17:02:00+00:00"
+    alert = Alert.from_payload(payload)
+    head = "New filing in John Doe #1 and John Doe #2 v. Twitter, Inc.: #12 FIRST AMENDED COMPLAINT"
+    text = render_text(alert)
+    assert text.startswith(head)
+    assert "cand · 3:21-cv-00485 · filed 6 Apr 2021 17:02 UTC" in text
+    assert "Document: https://ecf.cand.uscourts.gov/doc1/035019165467" in text
+    slack = json.dumps(slack_message(alert))
+    assert "#12 FIRST AMENDED COMPLAINT" in slack and "filed 6 Apr 2021 17:02 UTC" in slack
+    assert "<https://ecf.cand.uscourts.gov/doc1/035019165467|Document>" in slack
+    assert "<!channel>" not in slack and "&lt;!channel&gt;" in slack
+    html = email_html(alert)
+    assert "#12 FIRST AMENDED COMPLAINT" in html and "filed 6 Apr 2021 17:02 UTC" in html
+    assert '<a href="https://ecf.cand.uscourts.gov/doc1/035019165467">Document</a>' in html
+    assert "<b>adding</b>" not in html and "&lt;b&gt;adding&lt;/b&gt;" in html
+    assert email_subject(alert) == "[casewatch] " + head
