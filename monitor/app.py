@@ -21,6 +21,7 @@ from monitor.config import Settings
 from monitor.delivery import Deliverer, DeliveryReport
 from monitor.digests import Digester
 from monitor.grouping import Grouper
+from monitor.health import HealthMonitor
 from monitor.matching import Matcher
 from monitor.pipeline import Pipeline, PollReport
 from monitor.store import Store
@@ -40,6 +41,7 @@ class App:
     pipeline: Pipeline
     deliverer: Deliverer
     digester: Digester
+    health: HealthMonitor
     channels: dict[str, Channel]
     http: httpx.AsyncClient
     clock: Clock
@@ -49,6 +51,7 @@ class App:
     async def poll(self, source_id: str) -> PollReport:
         report = await self.pipeline.poll(source_id)
         self.polls[source_id] = report
+        self.health.check()
         return report
 
     async def run_once(
@@ -127,6 +130,7 @@ def build_app(
         rng=rng,
     )
     digester = Digester(store=store, configs={c.id: c for c in settings.channels}, clock=clock)
+    health = HealthMonitor(settings, store, {c.id: c for c in settings.channels}, clock)
     return App(settings=settings, store=store, fetcher=fetcher, pipeline=pipeline,
-               deliverer=deliverer, digester=digester, channels=channels, http=http, clock=clock,
-               executor=executor)
+               deliverer=deliverer, digester=digester, health=health, channels=channels,
+               http=http, clock=clock, executor=executor)

@@ -63,6 +63,7 @@ class ServiceConfig(_Strict):
     per_host_concurrency: int = Field(default=2, ge=1, le=32)
     max_backoff: Duration = timedelta(hours=6)
     delivery_interval: Duration = timedelta(seconds=10)
+    failure_alert_after: Duration = timedelta(hours=1)  # failing this long: a health alert
 
     @model_validator(mode="after")
     def _http_address(self) -> ServiceConfig:

@@ -125,5 +125,17 @@ def m004_docket_identity(db: Database) -> None:
     db.executescript("CREATE INDEX items_docket_guid ON items(guid) WHERE kind = 'docket';")
 
 
+@migrations()
+def m005_source_health(db: Database) -> None:
+    """What was last said about each source's health, so it is said once."""
+    db.executescript(
+        """
+        CREATE TABLE health (subject TEXT PRIMARY KEY, state TEXT NOT NULL, since TEXT,
+                             changed_at TEXT NOT NULL);
+        ALTER TABLE sources ADD COLUMN empty_extracts INTEGER NOT NULL DEFAULT 0;
+        """
+    )
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

@@ -151,6 +151,8 @@ class Pipeline:
                               backlog=True)
         if source.extract and fresh:
             fresh = await self._extract_all(fresh)
+            self.store.record_extraction(source_id,
+                                         all_failed=all(i.extract_failed for i in fresh))
         alerts = 0
         for item in fresh:
             alerts += self.ingest(item, self.clock())

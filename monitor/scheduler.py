@@ -83,9 +83,16 @@ class Daemon:
                 IntervalTrigger(seconds=every), id=f"deliver:{channel_id}",
                 next_run_time=now,
             )
+        self.scheduler.add_job(self._tracked(self.check_health), IntervalTrigger(seconds=60),
+                               id="health", next_run_time=now + timedelta(seconds=60))
         for channel_id, trigger in app.digester.triggers.items():
             self.scheduler.add_job(self._tracked(lambda cid=channel_id: self.digest(cid)),
                                    trigger, id=f"digest:{channel_id}")
+
+    async def check_health(self) -> None:
+        """Say sources that started failing or fell silent, and those that recovered."""
+        if self.app.health.check():
+            self.wake_delivery()
 
     async def digest(self, channel_id: str) -> None:
         """At a digest's cron time: gather what waited into one outbox row and send it."""

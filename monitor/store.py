@@ -46,6 +46,7 @@ class SourceRow:
     last_error: str | None
     last_error_kind: str | None
     last_new_item: datetime | None
+    empty_extracts: int = 0  # polls in a row whose new articles all failed extraction
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +192,33 @@ class Store:
             "SELECT consecutive_errors FROM sources WHERE id = ?", [source_id]
         ).fetchone()
         return int(row[0]) if row else 0
+
+    def record_extraction(self, source_id: str, *, all_failed: bool) -> None:
+        """Count polls in a row whose new articles yielded no text at all."""
+        self.db.execute(
+            """UPDATE sources SET empty_extracts = CASE WHEN ? THEN empty_extracts + 1 ELSE 0 END
+               WHERE id = ?""",
+            [all_failed, source_id],
+        )
+
+    def health(self, subject: str) -> tuple[str, str | None] | None:
+        """The source health last said of a subject: (state, since)."""
+        row = self.db.execute("SELECT state, since FROM health WHERE subject = ?",
+                              [subject]).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def set_health(self, subject: str, state: str, since: datetime | None, *,
+                   now: datetime) -> None:
+        self.db.execute(
+            """INSERT INTO health (subject, state, since, changed_at) VALUES (?, ?, ?, ?)
+               ON CONFLICT (subject) DO UPDATE SET state = excluded.state,
+                   since = excluded.since, changed_at = excluded.changed_at""",
+            [subject, state, iso(since) if since else None, iso(now)],
+        )
+
+    def healths(self) -> dict[str, tuple[str, str | None]]:
+        return {row[0]: (row[1], row[2])
+                for row in self.db.execute("SELECT subject, state, since FROM health")}
 
     # items ----------------------------------------------------------------------------
 
@@ -551,6 +579,7 @@ def _source_row(row: dict[str, Any]) -> SourceRow:
         last_error=row["last_error"],
         last_error_kind=row["last_error_kind"],
         last_new_item=parse_iso(row["last_new_item"]),
+        empty_extracts=int(row.get("empty_extracts") or 0),
     )
 
 

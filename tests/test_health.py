@@ -1,0 +1,182 @@
+"""Source health: a failing or silent source is said once to the ops channels, and so is
+its recovery; a network outage is one alert, not every feed broken."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import socket
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from feeds.base import SourceState
+from monitor.app import App, build_app
+from monitor.config import parse_settings
+from monitor.health import Health, assess, is_outage
+from monitor.store import SourceRow
+from tests.conftest import FakeClock
+from tests.servers import LoopbackServer, Response, rss
+
+CONFIG = """
+[service]
+database = "{db}"
+http = ""
+allow_private_addresses = true
+alert_on_first_poll = true
+failure_alert_after = "1h"
+
+{sources}
+
+[[cases]]
+id = "doe"
+caption = "John Doe v. Acme Corp."
+aliases = ["Doe v. Acme"]
+notify = ["team"]
+
+[[channels]]
+id = "team"
+kind = "console"
+
+[[channels]]
+id = "ops"
+kind = "console"
+ops = true
+"""
+
+
+def source(source_id: str, url: str, extra: str = "") -> str:
+    return (f'[[sources]]\nid = "{source_id}"\nkind = "feed"\nurl = "{url}"\n'
+            f'interval = "5m"\n{extra}\n')
+
+
+@pytest.fixture
+def run(aio: asyncio.Runner):
+    return aio.run
+
+
+def make_app(tmp_path: Path, clock: FakeClock, sources: str) -> App:
+    text = CONFIG.format(db=tmp_path / "cw.db", sources=sources)
+    return build_app(parse_settings(text, {}), clock=clock, stream=io.StringIO(),
+                     extract_workers=0)
+
+
+def health_alerts(app: App) -> list[tuple[str, str]]:
+    rows = app.store.db.execute(
+        "SELECT channel_id, payload FROM outbox WHERE kind = 'source_health' "
+        "ORDER BY created_at, rowid")
+    return [(channel, json.loads(payload)["item"]["title"]) for channel, payload in rows]
+
+
+def closed_port() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}/feed"
+
+
+def story(n: int) -> dict[str, str]:
+    return {"title": f"Doe v. Acme: hearing number {n}", "link": f"https://news.example/{n}",
+            "guid": f"g{n}", "description": "Doe v. Acme lawsuit news."}
+
+
+def test_a_source_failing_past_the_limit_is_said_once_then_its_recovery(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer, run) -> None:
+    server.route("/broken", Response(500, "oops"))
+    server.route("/good", rss([story(1)]))
+    app = make_app(tmp_path, clock, source("broken", server.url("/broken"))
+                   + source("good", server.url("/good")))
+    run(app.run_once())
+    assert health_alerts(app) == []  # failing, but not for an hour yet
+    clock.advance(minutes=61)
+    run(app.run_once())
+    assert health_alerts(app) == [("ops", "Source broken is failing")]
+    payload = json.loads(app.store.db.execute(
+        "SELECT payload FROM outbox WHERE kind = 'source_health'").fetchone()[0])
+    assert payload["item"]["snippet"].startswith("answering with an HTTP error for 61 min")
+    for _ in range(3):
+        clock.advance(minutes=30)
+        run(app.run_once())
+    assert len(health_alerts(app)) == 1  # said once, however long it lasts
+    server.route("/broken", rss([story(2)]))
+    clock.advance(minutes=30)
+    run(app.run_once())
+    assert health_alerts(app) == [("ops", "Source broken is failing"),
+                                  ("ops", "Source broken is working again")]
+    run(app.aclose())
+
+
+def test_a_source_silent_beyond_its_expected_update_is_said_once(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer, run) -> None:
+    server.route("/feed", rss([story(1)]))
+    app = make_app(tmp_path, clock, source("news", server.url("/feed"),
+                                           'expected_update = "2h"'))
+    run(app.run_once())
+    clock.advance(hours=1)
+    run(app.run_once())
+    assert health_alerts(app) == []
+    clock.advance(hours=1, minutes=30)
+    run(app.run_once())
+    app.health.check()
+    assert health_alerts(app) == [("ops", "Source news is silent")]
+    server.route("/feed", rss([story(1), story(2)]))
+    clock.advance(minutes=10)
+    run(app.run_once())
+    assert health_alerts(app)[-1] == ("ops", "Source news is working again")
+    run(app.aclose())
+
+
+def test_a_network_outage_is_one_alert_not_every_feed_broken(
+        tmp_path: Path, clock: FakeClock, run) -> None:
+    app = make_app(tmp_path, clock, "".join(source(f"s{i}", closed_port()) for i in range(4)))
+    run(app.run_once())
+    clock.advance(minutes=90)
+    run(app.run_once())
+    assert health_alerts(app) == [("ops", "The network is down")]
+    run(app.aclose())
+
+
+def test_articles_that_keep_extracting_empty_are_said(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer, run) -> None:
+    server.route("/empty", Response(200, "<html><body></body></html>",
+                                    {"Content-Type": "text/html"}))
+    stories = []
+    app = make_app(tmp_path, clock, source("news", server.url("/feed"), "extract = true"))
+    for n in range(4):
+        stories.append({**story(n), "link": server.url("/empty")  + f"?{n}"})
+        server.route("/feed", rss(stories))
+        clock.advance(minutes=10)
+        run(app.run_once())
+    assert health_alerts(app) == [("ops", "Source news is failing")]
+    snippet = json.loads(app.store.db.execute(
+        "SELECT payload FROM outbox WHERE kind = 'source_health'").fetchone()[0])["item"]["snippet"]
+    assert snippet.startswith("giving articles from which no text could be extracted (3 polls")
+    run(app.aclose())
+
+
+def row(**kwargs: object) -> SourceRow:
+    base = dict(id="s", state=SourceState(), first_poll_done=True, last_poll=None,
+                last_success=None, next_poll=None, consecutive_errors=0, failing_since=None,
+                last_error=None, last_error_kind=None, last_new_item=None)
+    base.update(kwargs)
+    return SourceRow(**base)  # type: ignore[arg-type]
+
+
+def test_assess_reads_the_stored_history(clock: FakeClock) -> None:
+    now = clock()
+    hour = timedelta(hours=1)
+    failing = row(failing_since=now - 2 * hour, last_error="HTTP 503", last_error_kind="http")
+    assert assess(failing, now, failure_after=hour, expected_update=None).state == "failing"
+    assert assess(failing, now, failure_after=3 * hour, expected_update=None).state == "ok"
+    quiet = row(last_success=now, last_new_item=now - 5 * hour)
+    assert assess(quiet, now, failure_after=hour, expected_update=4 * hour).state == "silent"
+    assert assess(quiet, now, failure_after=hour, expected_update=6 * hour).state == "ok"
+    assert assess(quiet, now, failure_after=hour, expected_update=None).state == "ok"
+
+
+def test_an_outage_needs_several_sources_all_failing_for_network_reasons() -> None:
+    down = Health("failing", kind="offline")
+    assert is_outage({"a": down, "b": Health("failing", kind="timeout"), "c": Health("ok")})
+    assert not is_outage({"a": down})
+    assert not is_outage({"a": down, "b": Health("failing", kind="http")})
