@@ -99,7 +99,12 @@ def run(config_file: str | None, once: bool) -> None:
                     err=True,
                 )
             else:
-                await Daemon(app).run()
+                daemon = Daemon(app, load=lambda: load_settings(config_path(config_file)),
+                                build=build_app)
+                try:
+                    await daemon.run()
+                finally:
+                    app = daemon.app  # the one running last, after any reload
         finally:
             await app.aclose()
 

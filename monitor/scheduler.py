@@ -20,6 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.app import App
+from monitor.config import ConfigError, Settings
 
 log = logging.getLogger("casewatch.scheduler")
 STOP_GRACE_SECONDS = 5.0  # sends still in flight then are cancelled: resent after start
@@ -34,12 +35,21 @@ def first_run(next_poll: datetime | None, now: datetime, interval: timedelta,
 
 
 class Daemon:
+    """Runs an App until stopped. With `load` and `build`, SIGHUP re-reads the config: a
+    valid one replaces the running App (state lives in the database, so nothing is lost);
+    an invalid one is refused with its errors and the running config stays."""
+
     def __init__(self, app: App, *, rng: random.Random | None = None,
-                 stop_grace: float = STOP_GRACE_SECONDS) -> None:
+                 stop_grace: float = STOP_GRACE_SECONDS,
+                 load: Callable[[], Settings] | None = None,
+                 build: Callable[[Settings], App] | None = None) -> None:
         self.app = app
         self.stop_grace = stop_grace
         self.rng = rng or random.Random()
+        self.load = load
+        self.build = build
         self.stop_event = asyncio.Event()
+        self.reload_event = asyncio.Event()
         self._running: set[asyncio.Task[object]] = set()
         self.scheduler = AsyncIOScheduler(
             timezone="UTC",
@@ -116,11 +126,48 @@ class Daemon:
     def request_stop(self) -> None:
         self.stop_event.set()
 
+    def request_reload(self) -> None:
+        self.reload_event.set()
+
+    async def _drain(self) -> None:
+        """Let running jobs finish (up to the grace period), then cancel the rest."""
+        if self._running:
+            _, pending = await asyncio.wait(self._running, timeout=self.stop_grace)
+            for task in pending:  # every write is one transaction: cancelling is safe
+                task.cancel()
+
+    async def reload(self) -> bool:
+        """Re-read the config; swap in a new App when it is valid. False when refused."""
+        if self.load is None or self.build is None:
+            log.warning("reload requested, but this daemon was not started from a file")
+            return False
+        try:
+            settings = self.load()
+            fresh = self.build(settings)
+        except ConfigError as exc:
+            log.error("config reload refused, the running config stays: %s",
+                      "; ".join(exc.errors))
+            return False
+        except Exception as exc:  # an unopenable database, say
+            log.error("config reload refused, the running config stays: %s", exc)
+            return False
+        self.scheduler.remove_all_jobs()
+        await self._drain()
+        old, self.app = self.app, fresh
+        self.app.deliverer.retire_unconfigured()
+        self.schedule()
+        await old.aclose()
+        log.info("config reloaded: %d sources, %d cases, %d channels",
+                 len(settings.sources), len(settings.cases), len(settings.channels))
+        return True
+
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        handlers = {signal.SIGTERM: self.request_stop, signal.SIGINT: self.request_stop,
+                    signal.SIGHUP: self.request_reload}
+        for sig, handler in handlers.items():
             try:
-                loop.add_signal_handler(sig, self.request_stop)
+                loop.add_signal_handler(sig, handler)
             except (NotImplementedError, RuntimeError):
                 pass
         self.app.deliverer.retire_unconfigured()
@@ -130,11 +177,16 @@ class Daemon:
         log.info("casewatch running: %d sources, %d cases, %d channels",
                  len(self.app.settings.sources), len(self.app.settings.cases),
                  len(self.app.settings.channels))
-        await self.stop_event.wait()
+        while not self.stop_event.is_set():
+            stop = asyncio.ensure_future(self.stop_event.wait())
+            reload = asyncio.ensure_future(self.reload_event.wait())
+            await asyncio.wait({stop, reload}, return_when=asyncio.FIRST_COMPLETED)
+            stop.cancel()
+            reload.cancel()
+            if self.reload_event.is_set() and not self.stop_event.is_set():
+                self.reload_event.clear()
+                await self.reload()
         log.info("stopping")
         self.scheduler.shutdown(wait=False)
-        if self._running:
-            _, pending = await asyncio.wait(self._running, timeout=self.stop_grace)
-            for task in pending:  # every write is one transaction: cancelling is safe
-                task.cancel()
+        await self._drain()
         log.info("stopped")
