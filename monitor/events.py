@@ -2,13 +2,19 @@
 
 `tag_event` reads the words of a title and text and names the procedural step the
 article reports (complaint filed, amended complaint, motion, ruling, hearing,
-settlement, verdict, sentencing, appeal), or None. `numbered_parties` finds pseudonymous
-parties such as `John Doe #2`, whose arrival is itself a development.
+settlement, verdict, sentencing, appeal), or None. `headline` reads only the headline,
+which names the news first: the first step it names and, for a step a party takes
+(filing, motion, appeal, withdrawal), which side of the caption (`sides`) takes it.
+`numbered_parties` finds pseudonymous parties such as `John Doe #2`, whose arrival is
+itself a development.
 """
 
 from __future__ import annotations
 
-from monitor.normalise import Words
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from monitor.normalise import Words, clean, tokens
 
 # (event, [(phrase, weight)]); a strong phrase names the event, a weak one only hints.
 _LEXICON: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = (
@@ -79,3 +85,104 @@ def numbered_parties(words: Words) -> frozenset[str]:
                     and len(seq[i + 2]) <= 3:
                 found.add(f"{seq[i]} doe {int(seq[i + 2])}")
     return frozenset(found)
+
+
+# The headline names the news: the first procedural phrase in it is the event reported;
+# later ones are what it led to or came after ("Heard moves to appeal Depp verdict").
+_HEADLINE: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("sentencing", ("sentenced", "sentencing", "sentences", "prison term")),
+    ("verdict", ("verdict", "jury finds", "jury found", "jury awards", "jury sides",
+                 "jury clears", "jurors find", "found liable", "found guilty", "convicted",
+                 "acquitted")),
+    ("settlement", ("settles", "settle", "settled", "settlement", "settling", "payout",
+                    "agrees to pay", "agreed to pay")),
+    ("appeal", ("appeal", "appeals", "appealed", "appealing", "cross appeal")),
+    ("withdrawal", ("drops", "dropped", "drop its", "drop the", "drop his", "drop her",
+                    "drop their", "withdraws", "withdrew", "withdrawn", "abandons",
+                    "voluntarily dismisses", "end appeal", "ends appeal", "end its appeal")),
+    ("transfer", ("consolidates", "consolidated", "consolidation", "transfer order",
+                  "transfers", "transferred", "multidistrict", "mdl")),
+    ("ruling", ("ruling", "rules", "ruled", "order", "orders", "ordered", "opinion",
+                "decision", "dismisses", "dismissed", "tosses", "tossed", "throws out",
+                "threw out", "must face", "survives", "survive", "loses bid", "lost bid",
+                "wins bid", "loses", "injunction", "restraining order", "contempt", "court win",
+                "court gives", "court extends", "court rules", "court says", "court said",
+                "court blocks", "court sides", "judge", "judges", "stay", "turns down")),
+    ("scheduling", ("delayed", "delays", "postponed", "postpones", "postponement",
+                    "pushed back", "rescheduled")),
+    ("hearing", ("hearing", "oral argument", "oral arguments", "hears arguments",
+                 "heard arguments")),
+    ("amended_complaint", ("amended complaint", "refiles", "refiled", "revised complaint",
+                           "joins lawsuit", "joins suit")),
+    ("motion", ("motion", "moves to dismiss", "asks judge", "asks court", "asks the court",
+                "asks a court", "seeks dismissal", "seeks to dismiss", "seeks to block",
+                "bid to", "proposes", "proposed", "proposal", "request")),
+    ("complaint_filed", ("sue", "sues", "sued", "suing", "files suit", "filed suit",
+                         "files lawsuit", "filed a lawsuit", "files a lawsuit",
+                         "new lawsuit", "countersues", "countersued")),
+)
+
+
+def _by_first_word(lexicon: Iterable[tuple[str, tuple[str, ...]]]
+                   ) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """Phrases as word tuples keyed by their first word, the longest first."""
+    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for step, phrases in lexicon:
+        for phrase in phrases:
+            words = tuple(phrase.split())
+            index.setdefault(words[0], []).append((words, step))
+    for candidates in index.values():
+        candidates.sort(key=lambda candidate: -len(candidate[0]))
+    return index
+
+
+_HEADLINE_PHRASES = _by_first_word(_HEADLINE)
+
+
+# Steps a party takes (a court's decision is the court's, whoever the headline names):
+# the same step by the other side is another event ("Heard appeals", "Depp appeals").
+PARTY_STEPS = frozenset({"complaint_filed", "amended_complaint", "motion", "appeal",
+                         "withdrawal"})
+# words of a caption that name no side: "Twitter, Inc. v. Elon R. Musk et al."
+_NOT_NAMES = frozenset({"inc", "llc", "ltd", "corp", "corporation", "company", "co", "plc",
+                        "et", "al", "the", "of", "and", "in", "re", "ii", "iii", "jr"})
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """The step a headline names first, and which side of the caption takes it."""
+
+    step: str | None
+    side: int | None = None  # 0 the side before "v.", 1 the side after
+
+
+def sides(captions: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The names of each side of captions such as `Depp v. Heard` (normalised words
+    longer than one letter; a word on both sides names neither)."""
+    found: tuple[set[str], set[str]] = (set(), set())
+    for caption in captions:
+        words = tokens(clean(caption))
+        if words.count("v") != 1:
+            continue
+        split = words.index("v")
+        for side, part in enumerate((words[:split], words[split + 1:])):
+            found[side].update(w for w in part if len(w) > 1 and w not in _NOT_NAMES)
+    both = found[0] & found[1]
+    return frozenset(found[0] - both), frozenset(found[1] - both)
+
+
+def headline(words: Words, names: tuple[frozenset[str], frozenset[str]] = (frozenset(),
+                                                                           frozenset())
+             ) -> Headline:
+    """The procedural step the headline names first and, for a step a party takes, the
+    side named nearest before it ("Amber Heard files notice of appeal" → appeal, Heard)."""
+    title = words.title
+    for i, word in enumerate(title):
+        for phrase, step in _HEADLINE_PHRASES.get(word, ()):
+            if title[i:i + len(phrase)] == phrase:
+                side = None
+                if step in PARTY_STEPS:
+                    side = next((n for w in reversed(title[:i])
+                                 for n, known in enumerate(names) if w in known), None)
+                return Headline(step, side)
+    return Headline(None)

@@ -7,8 +7,10 @@
    over the last 30 days. A copy is attached to the original.
 3. Same development: within one case, a rewrite of an event already alerted joins its
    development (TF-IDF cosine against the development's centroid, within a time
-   window); a different procedural event or a new numbered party forces a new one;
-   the grey zone alerts, labelled as possibly related.
+   window; a lower cosine when the headline names the same step); a headline naming
+   another step, or the same step taken by the other side, or a new numbered party
+   forces a new one (undated, so does another step read from the whole text); the grey
+   zone alerts, labelled as possibly related.
 
 All of it is derived from rows in SQLite, so a restart rebuilds the same state.
 """
@@ -27,7 +29,7 @@ import numpy as np
 
 from feeds.base import Item
 from monitor.config import CaseConfig
-from monitor.events import numbered_parties, tag_event
+from monitor.events import Headline, headline, numbered_parties, sides, tag_event
 from monitor.neardup import NearDuplicates, is_copy, shingles, signature, text_hash
 from monitor.normalise import Words, clean, tokens
 from monitor.similarity import Centroids, DocumentFrequencies, Vector, terms, vector
@@ -42,6 +44,7 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 _TWO_LEVEL_SUFFIXES = frozenset({"co", "com", "org", "net", "gov", "ac", "edu"})
 
 JOIN = 0.15  # cosine to join a development (precision first)
+AGREE_JOIN = 0.08  # for a dated article whose headline names a step the development's do
 GREY = 0.10  # from here to JOIN: a new development, labelled possibly related
 LONG_JOIN = 0.30  # a rewrite this similar may join up to LONG_WINDOW later
 WINDOW = timedelta(hours=72)
@@ -145,6 +148,12 @@ class _Development:
     row: int  # its row in the case's centroids
     last_seen: datetime  # when its latest article arrived
     times: list[datetime] = field(default_factory=list)  # its articles' publication times
+    headlines: set[Headline] = field(default_factory=set)  # the steps its headlines name
+
+    def agrees(self, head: Headline) -> bool:
+        """Some headline of it names the same step, by the same side when both say."""
+        return any(h.step == head.step and (h.side == head.side or None in (h.side, head.side))
+                   for h in self.headlines)
 
     def gap(self, when: datetime) -> timedelta:
         return min((abs(when - t) for t in self.times), default=timedelta.max)
@@ -161,8 +170,11 @@ class _Case:
         self.developments.append(dev)
         return dev
 
-    def add(self, dev: _Development, vec: Vector, when: datetime, seen: datetime) -> None:
+    def add(self, dev: _Development, vec: Vector, when: datetime, seen: datetime,
+            head: Headline) -> None:
         self.centroids.add(dev.row, vec)
+        if head.step is not None:
+            dev.headlines.add(head)
         dev.times.append(when)
         dev.last_seen = max(dev.last_seen, seen)
 
@@ -203,11 +215,17 @@ class Grouper:
         self._df: DocumentFrequencies | None = None
         self._cases: dict[str, _Case] = {}
         self._skip: dict[str, frozenset[str]] = {}
+        self._names: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 
     def _case_words(self, case: CaseConfig) -> frozenset[str]:
         if case.id not in self._skip:
             self._skip[case.id] = case_words(case)
         return self._skip[case.id]
+
+    def _sides(self, case: CaseConfig) -> tuple[frozenset[str], frozenset[str]]:
+        if case.id not in self._names:
+            self._names[case.id] = sides([case.caption, *case.aliases])
+        return self._names[case.id]
 
     def forget(self) -> None:
         """Drop what is cached; it is rebuilt from the database when next needed."""
@@ -282,16 +300,19 @@ class Grouper:
                         fetched)
                 when = parse_iso(row["published"]) or fetched
                 words = Words.of(row["title"], row["text"] or row["summary"])
-                state.add(dev, vector(_content(words, skip), df), when, fetched)
+                state.add(dev, vector(_content(words, skip), df), when, fetched,
+                          headline(words, self._sides(case)))
             self._cases[case.id] = state
         return self._cases[case.id]
 
     def assign(self, case: CaseConfig, item: Item, identity: Identity, now: datetime) -> Decision:
         """The development of `case` a new original item belongs to, or a new one."""
         when = item.published or now
+        dated = item.published is not None
         words = identity.words
         vec = vector(_content(words, self._case_words(case)), self._frequencies())
         event = tag_event(words)
+        head = headline(words, self._sides(case))
         parties = numbered_parties(words)
         state = self._case(case, now)
         similarities = state.centroids.cosines(vec)
@@ -303,8 +324,11 @@ class Grouper:
             for dev in state.developments:
                 if now - dev.last_seen > LOOKBACK:
                     continue  # as after a restart, which loads only the last 30 days
-                if event and dev.event and event != dev.event:
-                    continue  # a different procedural step is news
+                agree = head.step is not None and dev.agrees(head)
+                if head.step is not None and dev.headlines and not agree:
+                    continue  # the headline names another step, or another side's
+                if not dated and event and dev.event and event != dev.event:
+                    continue  # undated, the whole text's step is all there is to go on
                 if _new_parties(parties, dev.parties):
                     continue  # so is a new party
                 similarity = float(similarities[dev.row])
@@ -313,10 +337,12 @@ class Grouper:
                 gap = dev.gap(when)
                 if gap > LONG_WINDOW or (gap > WINDOW and similarity < LONG_JOIN):
                     continue
+                if agree and dated:  # the same step in the same few days
+                    similarity *= JOIN / AGREE_JOIN
                 if similarity > best_similarity:
                     best, best_similarity = dev, similarity
         if best is not None and best_similarity >= JOIN:
-            state.add(best, vec, when, now)
+            state.add(best, vec, when, now, head)
             if parties - best.parties:
                 best.parties |= parties
                 self._store.set_development_parties(best.id, best.parties)
@@ -324,7 +350,7 @@ class Grouper:
         # not joined: when it resembles one, say so rather than stay silent
         related = nearest.id if nearest is not None and nearest_similarity >= GREY else None
         dev_id = "dev-" + stable_id(case.id, item.source_id, item.guid, length=12)
-        state.add(state.open(dev_id, event, set(parties), now), vec, when, now)
+        state.add(state.open(dev_id, event, set(parties), now), vec, when, now, head)
         return Decision(
             role="development",
             development_id=dev_id,

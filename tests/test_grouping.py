@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from feeds.base import Item
 from monitor.app import App, build_app
 from monitor.config import parse_settings
+from monitor.events import Headline, headline, sides
 from monitor.grouping import JOIN, canonical_url, item_url, site
 from monitor.normalise import Words
 from monitor.similarity import Centroids, terms, vector
@@ -480,6 +481,60 @@ def test_a_different_procedural_event_is_new_even_when_the_words_are_close(
                         clock.advance(hours=1))
     events = [d["event"] for d in app.store.developments()]
     assert events == ["complaint_filed", "ruling"]
+    aio.run(app.aclose())
+
+
+@pytest.mark.parametrize(
+    ("title", "step", "side"),
+    [
+        ("Amber Heard files notice of appeal in Depp defamation case", "appeal", 1),
+        ("Depp appeals counterclaim verdict in Heard case", "appeal", 0),
+        ("Heard moves to appeal Depp verdict, vows to fight on", "appeal", 1),
+        ("Jury finds Heard defamed Depp, awards him $15 million", "verdict", None),
+        ("Judge rules Heard must pay Depp", "ruling", None),  # the court's step, not a side's
+        ("Heard settles defamation case with Johnny Depp", "settlement", None),
+        ("What the trial taught Hollywood", None, None),
+    ],
+)
+def test_a_headline_names_its_step_first_and_the_side_that_takes_it(
+        title: str, step: str | None, side: int | None) -> None:
+    names = sides(["John C. Depp, II v. Amber Laura Heard", "Depp v. Heard"])
+    assert names == ({"john", "depp"}, {"amber", "laura", "heard"})
+    assert headline(Words.of(title, ""), names) == Headline(step, side)
+
+
+APPEAL = (
+    "Acme Corp. filed a notice of appeal on Friday, asking the Ninth Circuit to overturn the "
+    "ruling that let a class action over its hidden data breach go forward. The lawsuit, "
+    "brought by a patient identified as John Doe, says hackers stole the medical records of "
+    "more than two million patients while Acme waited five months to tell them. The "
+    "appeal argues that the patients suffered no harm and that the class is far too broad."
+)
+
+
+def test_the_same_step_by_the_other_side_is_a_new_development(
+        tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
+    app = acme_app(tmp_path, clock)
+    app.pipeline.ingest(_item("acme", "Acme appeals ruling in breach class action", APPEAL, 5),
+                        clock())
+    theirs = (
+        "The patient suing Acme Corp. over its hidden data breach has lodged his own appeal. "
+        "John Doe, as he is known in court papers, wants the Ninth Circuit to restore the "
+        "negligence claims the judge trimmed from the class action. His lawyers say Acme "
+        "waited five months to tell more than two million patients that hackers had their "
+        "medical records, and that the dropped claims are central to the case."
+    )
+    app.pipeline.ingest(_item("doe", "John Doe appeals ruling in Acme breach class action",
+                              theirs, 5), clock.advance(hours=2))
+    rewrite = (
+        "Acme Corp. is asking an appeals court to undo a judge's decision allowing a class "
+        "action over its data breach to proceed. In a notice of appeal filed Friday, the "
+        "company says the patients whose medical records hackers stole cannot show harm. The "
+        "suit says Acme waited five months before telling two million patients."
+    )
+    app.pipeline.ingest(_item("again", "Acme files appeal over breach class action", rewrite, 6),
+                        clock.advance(hours=3))
+    assert [d[2] for d in developments(app)] == [["development", "update"], ["development"]]
     aio.run(app.aclose())
 
 
