@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from monitor.pipeline import Pipeline, PollReport
 from monitor.store import Store
 
 Clock = Callable[[], datetime]
+log = logging.getLogger("casewatch.app")
 
 
 def utc_now() -> datetime:
@@ -49,8 +52,14 @@ class App:
     polls: dict[str, PollReport] = field(default_factory=dict)
 
     async def poll(self, source_id: str) -> PollReport:
+        started = time.perf_counter()
         report = await self.pipeline.poll(source_id)
         self.polls[source_id] = report
+        log.info("polled %s", source_id, extra={
+            "source": source_id, "ok": report.ok, "items": report.items, "new": report.new,
+            "alerts": report.alerts, "not_modified": report.not_modified,
+            "error_kind": report.error_kind,
+            "ms": round((time.perf_counter() - started) * 1000, 1)})
         self.health.check()
         return report
 

@@ -24,6 +24,7 @@ from feeds.registry import build_source
 from monitor.app import build_app, utc_now
 from monitor.config import ConfigError, Settings, config_path, load_settings
 from monitor.dockets import DocketMatcher
+from monitor.logs import SECRETS, secret_values, setup_logging
 from monitor.matching import Matcher, case_query, mark_terms
 from monitor.pipeline import match_entry
 from monitor.query import format_query
@@ -43,12 +44,14 @@ def fail(message: str) -> NoReturn:
 def settings_from(config_file: str | None) -> Settings:
     path = config_path(config_file)
     try:
-        return load_settings(path)
+        settings = load_settings(path)
     except ConfigError as exc:
         click.echo(f"{path}: {len(exc.errors)} error(s)", err=True)
         for line in exc.errors:
             click.echo(f"  {line}", err=True)
         sys.exit(2)
+    SECRETS.set(secret_values(settings))
+    return settings
 
 
 def open_store(settings: Settings) -> Store:
@@ -56,15 +59,6 @@ def open_store(settings: Settings) -> Store:
         return Store.open(settings.service.database)
     except StoreError as exc:
         fail(str(exc))
-
-
-def setup_logging(level: int = logging.INFO) -> None:
-    logging.basicConfig(
-        level=level, stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -138,7 +138,9 @@ class Deliverer:
         self.store.mark_sent(row.alert_id, row.channel_id, now=self.clock(),
                              response=delivered.detail)
         log.info("delivered alert %s to %s (%s)", row.alert_id, channel.describe(),
-                 delivered.detail)
+                 delivered.detail, extra={"alert": row.alert_id, "channel": row.channel_id,
+                                          "case": row.case_id, "kind": row.kind,
+                                          "attempt": attempts, "outcome": "sent"})
         return "sent"
 
     def _failed(self, row: OutboxRow, attempts: int, max_attempts: int, message: str,
@@ -146,13 +148,19 @@ class Deliverer:
         if not retryable or attempts >= max_attempts:
             reason = message if not retryable else f"gave up after {attempts} attempts: {message}"
             self.store.mark_dead(row.alert_id, row.channel_id, error=reason)
-            log.error("alert %s to %s is dead: %s", row.alert_id, channel.describe(), reason)
+            log.error("alert %s to %s is dead: %s", row.alert_id, channel.describe(), reason,
+                      extra={"alert": row.alert_id, "channel": row.channel_id,
+                             "case": row.case_id, "kind": row.kind, "attempt": attempts,
+                             "outcome": "dead"})
             return "dead"
         delay = retry_delay(attempts, retry_after, self.rng)
         self.store.mark_retry(row.alert_id, row.channel_id, next_attempt=self.clock() + delay,
                               error=message)
         log.warning("alert %s to %s failed (%s); retry in %ds", row.alert_id,
-                    channel.describe(), message, delay.total_seconds())
+                    channel.describe(), message, delay.total_seconds(),
+                    extra={"alert": row.alert_id, "channel": row.channel_id,
+                           "case": row.case_id, "kind": row.kind, "attempt": attempts,
+                           "outcome": "retry"})
         return "retry"
 
 

@@ -21,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.app import App
 from monitor.config import ConfigError, Settings
+from monitor.logs import SECRETS, secret_values
 
 log = logging.getLogger("casewatch.scheduler")
 STOP_GRACE_SECONDS = 5.0  # sends still in flight then are cancelled: resent after start
@@ -143,6 +144,7 @@ class Daemon:
             return False
         try:
             settings = self.load()
+            SECRETS.set(secret_values(settings))
             fresh = self.build(settings)
         except ConfigError as exc:
             log.error("config reload refused, the running config stays: %s",
