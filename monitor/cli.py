@@ -7,13 +7,14 @@ import json
 import logging
 import sys
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 import httpx
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from alerts.base import ChannelContext, Delivered, DeliveryError
 from alerts.registry import build_channel
@@ -21,13 +22,15 @@ from alerts.render import sample_alert
 from feeds.base import FeedError, SourceState, parse_duration
 from feeds.fetch import Fetcher
 from feeds.registry import build_source
-from monitor.app import build_app, utc_now
+from monitor.app import App, build_app, utc_now
 from monitor.config import ConfigError, Settings, config_path, load_settings
+from monitor.delivery import DeliveryReport
 from monitor.dockets import DocketMatcher
 from monitor.logs import SECRETS, secret_values, setup_logging
 from monitor.matching import Matcher, case_query, mark_terms
-from monitor.pipeline import match_entry
+from monitor.pipeline import PollReport, match_entry
 from monitor.query import format_query
+from monitor.status import gather, render
 from monitor.store import Store, StoreError
 
 CONFIG_OPTION = click.option(
@@ -83,7 +86,7 @@ def run(config_file: str | None, once: bool) -> None:
             fail(str(exc))
         try:
             if once:
-                reports, delivered = await app.run_once()
+                reports, delivered = await run_once_with_progress(app)
                 failed = [r for r in reports if not r.ok]
                 click.echo(
                     f"polled {len(reports)} sources ({len(failed)} failed), "
@@ -103,6 +106,17 @@ def run(config_file: str | None, once: bool) -> None:
             await app.aclose()
 
     asyncio.run(main())
+
+
+async def run_once_with_progress(app: App) -> tuple[list[PollReport], DeliveryReport]:
+    """`run --once`; on a terminal, a progress bar counts the sources polled."""
+    if not sys.stderr.isatty():
+        return await app.run_once()
+    columns = (TextColumn("polling"), BarColumn(), MofNCompleteColumn(), TextColumn("sources"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("poll", total=len(app.settings.sources))
+        return await app.run_once(on_poll=lambda _report: progress.advance(task))
 
 
 @cli.command()
@@ -230,31 +244,15 @@ def status(config_file: str | None, as_json: bool) -> None:
     settings = settings_from(config_file)
     store = open_store(settings)
     store.ensure_sources(s.id for s in settings.sources)
-    emit: Callable[[str, dict[str, Any]], None]
-    if as_json:
-        def emit(kind: str, data: dict[str, Any]) -> None:
-            click.echo(json.dumps({"type": kind, **data}, default=str))
-    else:
-        def emit(kind: str, data: dict[str, Any]) -> None:
-            click.echo(f"{kind:<8} " + "  ".join(f"{k}={v}" for k, v in data.items()
-                                                  if v not in (None, "")))
-    configured = {s.id for s in settings.sources}
-    for row in store.sources():
-        if row.id not in configured:
-            continue
-        emit("source", {"id": row.id, "last_poll": row.last_poll, "next_poll": row.next_poll,
-                        "errors": row.consecutive_errors, "last_error": row.last_error})
-    counts = store.outbox_counts()
-    emit("outbox", {"pending": counts.get("pending", 0), "digest": counts.get("digest", 0),
-                    "sent": counts.get("sent", 0), "dead": counts.get("dead", 0)})
-    for out in store.outbox_rows(statuses=("pending", "dead")):
-        emit(out.status, {"alert": out.alert_id, "channel": out.channel_id, "case": out.case_id,
-                          "attempts": out.attempts, "next_attempt": out.next_attempt,
-                          "reason": out.last_error})
-    for out in store.recent_sent():
-        emit("sent", {"alert": out.alert_id, "channel": out.channel_id, "case": out.case_id,
-                      "kind": out.kind, "title": (out.payload.get("item") or {}).get("title")})
+    now = utc_now()
+    rows = list(gather(settings, store, now))
     store.close()
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, default=str))
+        return
+    out = sys.stdout
+    render(rows, now, Console(file=out, width=None if out.isatty() else 160))
 
 
 @cli.command("send-test")

@@ -247,6 +247,37 @@ def test_status_lists_pending_and_dead_alerts_with_their_reasons(
     assert pending["next_attempt"] and pending["attempts"] == 1
 
     text = cli("status", "-c", str(config), cwd=tmp_path).stdout
-    dead_line = next(line for line in text.splitlines() if line.startswith("dead"))
-    assert "channel=refuses" in dead_line and "reason=webhook:" in dead_line
-    assert "HTTP 400 unknown case" in dead_line
+    for title in ("Sources", "Cases", "Alerts"):
+        assert title in text
+    assert "Outbox: 1 pending, 0 held for digests, 0 sent, 1 dead" in text
+    dead_line = next(line for line in text.splitlines() if "│ dead" in line)
+    assert "refuses" in dead_line and "answered HTTP 400 unknown case" in dead_line
+    pending_line = next(line for line in text.splitlines() if "│ pending" in line)
+    assert "busy" in pending_line and "HTTP 503 come back later" in pending_line
+    assert "in 9 min" in pending_line or "in 10 min" in pending_line  # Retry-After: 600
+
+
+def test_run_once_on_a_terminal_shows_progress_and_off_one_does_not(
+        tmp_path: Path, server: LoopbackServer) -> None:
+    config = setup(tmp_path, server)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100", "TERM": "xterm"}
+    env.pop("CASEWATCH_CONFIG", None)
+    leader, follower = os.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--once", "-c", str(config)],
+                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert proc.wait(timeout=60) == 0
+    shown = seen.decode(errors="replace")
+    assert "polling" in shown and "/1\x1b[0m sources" in shown  # the bar, counting sources
+    piped = cli("run", "--once", "-c", str(config), cwd=tmp_path)
+    assert "polling" not in piped.stderr and "sources" in piped.stderr

@@ -1,0 +1,121 @@
+"""What `casewatch status` shows: sources, cases, the outbox and recent alerts.
+
+`gather` reads the store into plain rows (the `--json` lines); `render` lays the same
+rows out as tables with rich. Nothing here holds a secret: rows come from the store,
+and the config contributes only ids, kinds and captions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from monitor.config import Settings
+from monitor.health import assess
+from monitor.store import Store
+
+
+def gather(settings: Settings, store: Store, now: datetime) -> Iterator[dict[str, Any]]:
+    """One row per source, case, outbox total, undelivered alert and recent alert."""
+    configured = {s.id: s for s in settings.sources}
+    for row in store.sources():
+        if row.id not in configured:
+            continue
+        source = configured[row.id]
+        health = assess(row, now, failure_after=settings.service.failure_alert_after,
+                        expected_update=source.expected_update)
+        yield {"type": "source", "id": row.id, "kind": source.kind, "last_poll": row.last_poll,
+               "last_success": row.last_success, "next_poll": row.next_poll,
+               "errors": row.consecutive_errors, "last_error": row.last_error,
+               "error_kind": row.last_error_kind, "health": health.state,
+               "last_new_item": row.last_new_item}
+    for case in settings.cases:
+        developments = store.developments(case.id)
+        yield {"type": "case", "id": case.id, "caption": case.title,
+               "developments": len(developments),
+               "last_development": max((d["created_at"] for d in developments), default=None)}
+    counts = store.outbox_counts()
+    yield {"type": "outbox", "pending": counts.get("pending", 0),
+           "digest": counts.get("digest", 0), "sent": counts.get("sent", 0),
+           "dead": counts.get("dead", 0)}
+    for out in store.outbox_rows(statuses=("pending", "dead")):
+        yield {"type": out.status, "alert": out.alert_id, "channel": out.channel_id,
+               "case": out.case_id, "attempts": out.attempts,
+               "next_attempt": out.next_attempt, "reason": out.last_error}
+    for out in store.recent_sent():
+        yield {"type": "sent", "alert": out.alert_id, "channel": out.channel_id,
+               "case": out.case_id, "kind": out.kind,
+               "title": (out.payload.get("item") or {}).get("title")}
+
+
+def ago(when: datetime | str | None, now: datetime) -> str:
+    """'3 min ago', 'in 2 h', or '—'."""
+    if when is None:
+        return "—"
+    if isinstance(when, str):
+        try:
+            when = datetime.fromisoformat(when)
+        except ValueError:
+            return when
+    delta = now - when
+    future = delta < timedelta(0)
+    seconds = abs(delta.total_seconds())
+    if seconds < 90:
+        text = f"{int(seconds)} s"
+    elif seconds < 5400:
+        text = f"{int(seconds // 60)} min"
+    elif seconds < 172800:
+        text = f"{int(seconds // 3600)} h"
+    else:
+        text = f"{int(seconds // 86400)} days"
+    return f"in {text}" if future else f"{text} ago"
+
+
+_HEALTH_STYLE = {"ok": "green", "failing": "bold red", "silent": "yellow"}
+
+
+def render(rows: list[dict[str, Any]], now: datetime, console: Console) -> None:
+    """The rows as four tables: sources, cases, outbox, alerts."""
+    sources = Table(title="Sources", title_justify="left")
+    for column in ("source", "kind", "health", "last poll", "next poll", "errors", "last error"):
+        sources.add_column(column, overflow="fold")
+    cases = Table(title="Cases", title_justify="left")
+    for column in ("case", "caption", "developments", "last development"):
+        cases.add_column(column, overflow="fold")
+    alerts = Table(title="Alerts", title_justify="left")
+    for column in ("status", "channel", "case", "what", "attempts", "next try / reason"):
+        alerts.add_column(column, overflow="fold")
+    outbox = Text()
+    for row in rows:
+        kind = row["type"]
+        if kind == "source":
+            sources.add_row(row["id"], row["kind"],
+                            Text(row["health"], style=_HEALTH_STYLE.get(row["health"], "")),
+                            ago(row["last_poll"], now), ago(row["next_poll"], now),
+                            str(row["errors"]), Text(row["last_error"] or ""))
+        elif kind == "case":
+            cases.add_row(row["id"], Text(row["caption"]), str(row["developments"]),
+                          ago(row["last_development"], now))
+        elif kind == "outbox":
+            outbox = Text(f"Outbox: {row['pending']} pending, {row['digest']} held for digests, "
+                          f"{row['sent']} sent, {row['dead']} dead",
+                          style="bold red" if row["dead"] else "")
+        elif kind in ("pending", "dead"):
+            detail = row["reason"] or ""
+            if kind == "pending":
+                detail = f"{ago(row['next_attempt'], now)}: {detail}".rstrip(": ")
+            alerts.add_row(Text(kind, style="bold red" if kind == "dead" else "yellow"),
+                           row["channel"], row["case"], row["alert"], str(row["attempts"]),
+                           Text(detail))
+        elif kind == "sent":
+            alerts.add_row(Text("sent", style="green"), row["channel"], row["case"],
+                           Text(row["title"] or row["alert"]), "", "")
+    console.print(sources)
+    console.print(cases)
+    console.print(outbox)
+    console.print(alerts)
