@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 UNKNOWN_CASE_NAME = "Unknown Case Title"
 
@@ -40,6 +41,7 @@ def unescape(text: str, rounds: int = 3) -> str:
     return text
 
 
+@lru_cache(maxsize=4096)  # a feed repeats its busiest cases many times
 def clean_case_name(raw: str) -> str:
     """A court's case title → its cleaned name, or "Unknown Case Title" when empty."""
     text = " ".join(unescape(raw).replace("\u00a0", " ").split())

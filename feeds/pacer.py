@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Literal
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 from pydantic import HttpUrl, field_validator
@@ -197,6 +197,7 @@ _BANKRUPTCY = re.compile(
     r"Chapter:\s*(?P<chapter>[^\s\[]*)\s*(?:Trustee:\s*(?P<trustee>[^\[]*?))?\s*\[",
 )
 _DOC_PATH = re.compile(r"/docs?1/(\d+)")
+_SEQ_NO = re.compile(r"[?&]de_seq_num=(\d+)")
 _CASE_ID = re.compile(r"(?:DktRpt\.pl\?|[?&]caseid=)(\d+)", re.IGNORECASE)
 # appellate numbers may be as short as 11-8; parse_docket_number wants 3+ digits there
 _SHORT_APPELLATE = re.compile(r"(\d{2})-(\d{1,6})")
@@ -205,9 +206,18 @@ _ZONES = {"AKST": -9, "AKDT": -8, "HST": -10, "HDT": -9, "SST": -11, "CHST": 10,
 _TIME = re.compile(r"^(?P<stamp>.*\d{1,2}:\d{2}(?::\d{2})?)\s*(?P<zone>[A-Za-z]{2,5})?$")
 
 
-def _text(item: etree._Element, tag: str) -> str:
-    found = item.find(tag)
+def _text(element: etree._Element, tag: str) -> str:
+    found = element.find(tag)
     return (found.text or "") if found is not None else ""
+
+
+def _fields(item: etree._Element) -> dict[str, str]:
+    """An item's child elements by tag (the first of each), read in one pass."""
+    fields: dict[str, str] = {}
+    for child in item:
+        if isinstance(child.tag, str):
+            fields.setdefault(child.tag, child.text or "")
+    return fields
 
 
 def parse_time(value: str) -> datetime | None:
@@ -271,8 +281,8 @@ def _docket_number(token: str, kind: CourtKind) -> DocketNumber | None:
 
 
 def _seq_no(url: str) -> int | None:
-    values = parse_qs(urlsplit(url).query).get("de_seq_num")
-    return int(values[0]) if values and values[0].isdigit() else None
+    found = _SEQ_NO.search(url)
+    return int(found.group(1)) if found else None
 
 
 def _entry_types(description: str) -> tuple[str, ...]:
@@ -293,18 +303,19 @@ class _Raw:
 
 
 def _read_item(item: etree._Element, court: str, kind: CourtKind) -> _Raw | None:
-    token, _, name = " ".join(unescape(_text(item, "title")).split()).partition(" ")
+    fields = _fields(item)
+    token, _, name = " ".join(unescape(fields.get("title", "")).split()).partition(" ")
     number = _docket_number(token, kind)
     if number is None:
         return None
-    description = _text(item, "description")
+    description = fields.get("description", "")
     if "<a" not in description and "&lt;a" in description.lower():
         description = unescape(description)
     link = _LINK.search(description)
     href = unescape(link.group("href")).strip() if link else ""
     link_text = unescape(link.group("text")).strip() if link else ""
     before_link = description[: link.start()] if link else description
-    docket_url = unescape(_text(item, "link")).strip()
+    docket_url = unescape(fields.get("link", "")).strip()
     case_id = _CASE_ID.search(docket_url) if kind != "appellate" else None
     details = _BANKRUPTCY.match(before_link)
     short = " ".join(unescape(_short_description(before_link)).split())
@@ -315,7 +326,7 @@ def _read_item(item: etree._Element, court: str, kind: CourtKind) -> _Raw | None
         entry_number=int(link_text) if link_text.isdigit() else None,
         short_description=short,
         description="",
-        filed_at=parse_time(_text(item, "pubDate")),
+        filed_at=parse_time(fields.get("pubDate", "")),
         document_url=href,
         pacer_case_id=case_id.group(1) if case_id else "",
         pacer_doc_id=pacer_doc_id(href) if href else "",
@@ -330,7 +341,7 @@ def _read_item(item: etree._Element, court: str, kind: CourtKind) -> _Raw | None
         )
     pacer = PacerEntry(entry=entry, number=number, docket_url=docket_url,
                        seq_no=_seq_no(href) if href else None, bankruptcy=bankruptcy)
-    return _Raw(pacer, (short,) if short else (), unescape(_text(item, "guid")).strip())
+    return _Raw(pacer, (short,) if short else (), unescape(fields.get("guid", "")).strip())
 
 
 def _same_filing(a: _Raw, b: _Raw) -> bool:
