@@ -256,3 +256,70 @@ def test_an_entry_alert_reads_the_same_in_every_channel(tmp_path: Path, clock: F
     assert '<a href="https://ecf.cand.uscourts.gov/doc1/035019165467">Document</a>' in html
     assert "<b>adding</b>" not in html and "&lt;b&gt;adding&lt;/b&gt;" in html
     assert email_subject(alert) == "[casewatch] " + head
+
+
+def cand_item(number: str, name: str, case_id: int, seq: int, entry_no: int, doc: str,
+              short: str, when: str) -> str:
+    base = "https://ecf.cand.uscourts.gov"
+    link = (f"&#x3C;a href=&#x22;{base}/doc1/{doc}?caseid={case_id}&#x26;de_seq_num={seq}"
+            f"&#x22; &#x3E;{entry_no}&#x3C;/a&#x3E;")
+    return f"""<item>
+<title>{number} {name}</title>
+<link>{base}/cgi-bin/DktRpt.pl?{case_id}</link>
+<description>[{short}] ({link})</description>
+<guid isPermaLink="true">{base}/cgi-bin/DktRpt.pl?{case_id}&#x26;{seq}</guid>
+<pubDate>{when}</pubDate>
+</item>
+"""
+
+
+def cand_feed(built: str, *items: str) -> bytes:
+    return ("""<?xml version="1.0" encoding="ISO-8859-1"?>
+<rss version="2.0"><channel>
+<title>Northern District of California - Recent Entries</title>
+<link>https://ecf.cand.uscourts.gov</link>
+<description>Docket entries of type: all</description>
+<lastBuildDate>""" + built + "</lastBuildDate>\n" + "".join(items)
+            + "</channel></rss>\n").encode("iso-8859-1")
+
+
+def test_the_seeds_case_gets_an_entry_alert_from_a_court_feed_on_loopback(
+        tmp_path: Path, clock: FakeClock, aio, server) -> None:
+    seeds = Path(__file__).resolve().parent.parent / "seeds" / "demo.toml"
+    text = seeds.read_text(encoding="utf-8").split("[[sources]]")[0]
+    case_and_channel = "[[cases]]" + seeds.read_text(encoding="utf-8").split("[[cases]]")[1]
+    config = (text + f'[[sources]]\nid = "cand"\nkind = "pacer_rss"\ncourt = "cand"\n'
+              f'url = "{server.url("/cgi-bin/rss_outside.pl")}"\n\n' + case_and_channel)
+    settings = parse_settings(config, {"CASEWATCH_DEMO_DB": str(tmp_path / "cw.db")})
+    stream = io.StringIO()
+    app = build_app(settings, clock=clock, stream=stream, extract_workers=0)
+    other = cand_item("3:21-cv-01234", "Roe v. Meta Platforms, Inc.", 371000, 3, 2,
+                      "035119100001", "Order Setting Case Management Conference",
+                      "Wed, 07 Apr 2021 18:01:00 GMT")
+    appearance = cand_item("3:21-cv-00485-JCS", "Doe v. Twitter, Inc.", 372224, 60, 58,
+                           "035119100002", "Notice of Appearance",
+                           "Wed, 07 Apr 2021 18:02:00 GMT")
+    amended = cand_item("3:21-cv-00485-JCS", "Doe v. Twitter, Inc.", 372224, 62, 60,
+                        "035119100003", "Amended Complaint", "Wed, 07 Apr 2021 18:03:00 GMT")
+    server.route("/cgi-bin/rss_outside.pl", cand_feed("Wed, 07 Apr 2021 18:05:00 GMT",
+                                                      other, appearance, amended))
+    reports, delivered = aio.run(app.run_once())
+    assert reports[0].ok and reports[0].new == 3
+    assert delivered.sent == 1
+    shown = stream.getvalue()
+    assert "New filing in John Doe #1 and John Doe #2 v. Twitter, Inc.: #60 Amended Complaint" \
+        in shown
+    assert "Document: https://ecf.cand.uscourts.gov/doc1/035119100003?caseid=372224" in shown
+    assert "cand · 3:21-cv-00485-JCS · filed 7 Apr 2021 18:03 UTC" in shown
+    assert "Notice of Appearance" not in shown and "Roe v. Meta" not in shown
+    # the court rebuilds its feed: the same entries again, one new; only the new one alerts
+    order = cand_item("3:21-cv-00485-JCS", "Doe v. Twitter, Inc.", 372224, 64, 61,
+                      "035119100004", "Order on Motion to Dismiss",
+                      "Thu, 08 Apr 2021 16:00:00 GMT")
+    server.route("/cgi-bin/rss_outside.pl", cand_feed("Thu, 08 Apr 2021 16:05:00 GMT",
+                                                      other, appearance, amended, order))
+    clock.advance(hours=1)
+    reports, delivered = aio.run(app.run_once())
+    assert reports[0].new == 1 and delivered.sent == 1
+    assert stream.getvalue().count("New filing in") == 2
+    aio.run(app.aclose())
