@@ -18,6 +18,7 @@ from monitor.config import ConfigError, parse_settings
 from monitor.courts import court_name, resolve_court
 from monitor.dockets import DocketMatcher, is_routine, names_agree
 from tests.conftest import FakeClock
+from tests.test_cli import cli
 
 FILED = datetime(2021, 4, 6, 17, 2, tzinfo=UTC)
 
@@ -323,3 +324,28 @@ def test_the_seeds_case_gets_an_entry_alert_from_a_court_feed_on_loopback(
     assert reports[0].new == 1 and delivered.sent == 1
     assert stream.getvalue().count("New filing in") == 2
     aio.run(app.aclose())
+
+
+def test_preview_json_prints_entries_in_contract_form(tmp_path: Path, server) -> None:
+    server.route("/rss", cand_feed("Wed, 07 Apr 2021 18:05:00 GMT", cand_item(
+        "3:21-cv-00485-JCS", "Doe v. Twitter, Inc.", 372224, 62, 60, "035119100003",
+        "Amended Complaint", "Wed, 07 Apr 2021 18:03:00 GMT")))
+    config = tmp_path / "casewatch.toml"
+    config.write_text(CONFIG.format(db=tmp_path / "cw.db", case="", updates="none")
+                      + f'\n[[sources]]\nid = "cand"\nkind = "pacer_rss"\ncourt = "cand"\n'
+                        f'url = "{server.url("/rss")}"\n')
+    shown = cli("preview", "cand", "-c", str(config), "--json", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    (entry_json,) = [json.loads(line) for line in shown.stdout.splitlines()]
+    assert entry_json == {
+        "court": "cand", "docket_number": "3:21-cv-00485-JCS",
+        "case_name": "Doe v. Twitter, Inc.",
+        "entry_number": 60, "short_description": "Amended Complaint", "description": "",
+        "filed_at": "2021-04-07T18:03:00+00:00",
+        "document_url": "https://ecf.cand.uscourts.gov/doc1/035119100003?caseid=372224"
+                        "&de_seq_num=62",
+        "pacer_case_id": "372224", "pacer_doc_id": "035019100003",
+    }
+    text = cli("preview", "cand", "-c", str(config), cwd=tmp_path).stdout
+    assert "→ doe" in text
+    assert not (tmp_path / "cw.db").exists()
