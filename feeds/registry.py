@@ -1,21 +1,29 @@
-"""Every source kind: one config model and one builder line each."""
+"""Every source kind: one config model and one builder line each.
+
+`SourceConfig` is a union discriminated on `kind`, so a config error names the fields
+of the kind that was asked for.
+"""
 
 from __future__ import annotations
 
-from typing import assert_never
+from typing import Annotated, assert_never
+
+from pydantic import Field
 
 from feeds.base import Source
+from feeds.courtlistener import CourtListenerConfig, CourtListenerSource
 from feeds.rss import FeedConfig, FeedSource
 
-AnySourceConfig = FeedConfig
-# With one kind there is no union to discriminate; the Literal `kind` still validates.
-SourceConfig = AnySourceConfig
-SOURCE_KINDS = ("feed",)
+AnySourceConfig = FeedConfig | CourtListenerConfig
+SourceConfig = Annotated[AnySourceConfig, Field(discriminator="kind")]
+SOURCE_KINDS = ("feed", "courtlistener")
 
 
 def build_source(config: AnySourceConfig) -> Source:
     match config:
         case FeedConfig():
             return FeedSource(config)
+        case CourtListenerConfig():
+            return CourtListenerSource(config)
         case _:
             assert_never(config)
