@@ -12,11 +12,12 @@ from pydantic import Field
 
 from feeds.base import Source
 from feeds.courtlistener import CourtListenerConfig, CourtListenerSource
+from feeds.docket_page import DocketPageConfig, DocketPageSource
 from feeds.rss import FeedConfig, FeedSource
 
-AnySourceConfig = FeedConfig | CourtListenerConfig
+AnySourceConfig = FeedConfig | CourtListenerConfig | DocketPageConfig
 SourceConfig = Annotated[AnySourceConfig, Field(discriminator="kind")]
-SOURCE_KINDS = ("feed", "courtlistener")
+SOURCE_KINDS = ("feed", "courtlistener", "docket_page")
 
 
 def build_source(config: AnySourceConfig) -> Source:
@@ -25,5 +26,7 @@ def build_source(config: AnySourceConfig) -> Source:
             return FeedSource(config)
         case CourtListenerConfig():
             return CourtListenerSource(config)
+        case DocketPageConfig():
+            return DocketPageSource(config)
         case _:
             assert_never(config)
