@@ -508,6 +508,7 @@ class CourtListenerSource:
         newest: str | None = remembered.get("pending_since") if cursor else None
         items: list[Item] = []
         warnings: list[str] = []
+        stopped = "the request budget is spent"
         pages = 0
         while url and budget > 0:
             if not self._ours(url):
@@ -518,8 +519,7 @@ class CourtListenerSource:
             except FeedError as exc:
                 if pages and exc.retryable:
                     # a 429, an outage: keep what was read, go on from here next time
-                    warnings.append(f"{exc.message}: stopped after {pages} page(s); the rest "
-                                    "is read from the saved cursor on the next poll")
+                    stopped = f"{exc.message}, after {pages} page(s)"
                     break
                 if exc.status in (400, 404) and url == cursor:
                     # an expired or unknown cursor: start over from the high-water mark
@@ -545,8 +545,9 @@ class CourtListenerSource:
                 remembered["pending_since"] = newest
         elif newest:
             remembered["since"] = _later(since, newest)
-        if url and first:
-            warnings.append(f"first poll: the newest {len(items)} entries were read within "
-                            f"the budget of {self.max_requests} requests; older ones are "
-                            "history and are not read")
+        if url and not first:
+            warnings.append(f"{stopped}: the rest is read from the saved cursor next poll")
+        elif url and items:
+            warnings.append(f"{stopped}: the first poll read the newest {len(items)} entries; "
+                            "older ones are history and are not read")
         return PollResult(items=items, state=remembered, warnings=warnings)
