@@ -11,12 +11,14 @@ from typing import Annotated, assert_never
 from pydantic import Field
 
 from feeds.base import Source
+from feeds.courtlistener import CourtListenerConfig, CourtListenerSource
+from feeds.docket_page import DocketPageConfig, DocketPageSource
 from feeds.pacer import PacerConfig, PacerSource
 from feeds.rss import FeedConfig, FeedSource
 
-AnySourceConfig = FeedConfig | PacerConfig
+AnySourceConfig = FeedConfig | PacerConfig | CourtListenerConfig | DocketPageConfig
 SourceConfig = Annotated[AnySourceConfig, Field(discriminator="kind")]
-SOURCE_KINDS = ("feed", "pacer_rss")
+SOURCE_KINDS = ("feed", "pacer_rss", "courtlistener", "docket_page")
 
 
 def build_source(config: AnySourceConfig) -> Source:
@@ -25,5 +27,9 @@ def build_source(config: AnySourceConfig) -> Source:
             return FeedSource(config)
         case PacerConfig():
             return PacerSource(config)
+        case CourtListenerConfig():
+            return CourtListenerSource(config)
+        case DocketPageConfig():
+            return DocketPageSource(config)
         case _:
             assert_never(config)
