@@ -103,6 +103,12 @@ id = "stdout"
 kind = "console"
 EOF
 
+echo "== casewatch check in the image"
+checked=$(podman run --rm --network none --no-healthcheck \
+  -v "$SMOKE/casewatch.toml:/config/casewatch.toml:ro" "$TAG" check) \
+  || fail "casewatch check refuses the config"
+echo "${checked%%$'\n'*}"
+
 echo "== run the container"
 PORT=$(free_port)
 podman volume create "$VOLUME" >/dev/null
