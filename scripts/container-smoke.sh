@@ -146,8 +146,8 @@ code=$(podman inspect -f '{{.State.ExitCode}}' "$NAME")
 podman logs "$NAME" >"$SMOKE/container.log" 2>&1
 grep -q "=== \[development\] doe-v-twitter" "$SMOKE/container.log" \
   || fail "no alert in the container's output"
-grep -q "casewatch.scheduler: stopped" "$SMOKE/container.log" \
-  || fail "the daemon did not log its clean stop"
+grep -Eq '"event": "stopped".*"casewatch\.scheduler"|casewatch\.scheduler: stopped' \
+  "$SMOKE/container.log" || fail "the daemon did not log its clean stop"
 [ "$code" = 0 ] || fail "exit code $code after SIGTERM (0 expected: the daemon's own handler)"
 
 size=$(podman image inspect -f '{{.Size}}' "$TAG")
