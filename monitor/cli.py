@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sys
 import uuid
 from datetime import timedelta
@@ -26,6 +27,7 @@ from monitor.app import App, build_app, utc_now
 from monitor.config import ConfigError, Settings, config_path, load_settings
 from monitor.delivery import DeliveryReport
 from monitor.dockets import DocketMatcher
+from monitor.http import HttpError, HttpServer, http_address
 from monitor.logs import SECRETS, secret_values, setup_logging
 from monitor.matching import Matcher, case_query, mark_terms
 from monitor.pipeline import PollReport, match_entry
@@ -98,9 +100,17 @@ def run(config_file: str | None, once: bool) -> None:
             else:
                 daemon = Daemon(app, load=lambda: load_settings(config_path(config_file)),
                                 build=build_app)
+                server = None
+                address = http_address(settings.service.http, os.environ)
                 try:
+                    if address:
+                        server = await HttpServer.start(address, daemon, daemon.metrics)
                     await daemon.run()
+                except HttpError as exc:
+                    fail(str(exc))
                 finally:
+                    if server is not None:
+                        await server.aclose()
                     app = daemon.app  # the one running last, after any reload
         finally:
             await app.aclose()

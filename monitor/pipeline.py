@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -44,6 +45,7 @@ class PollReport:
     backlog: bool = False  # first poll, recorded silently
     error: str | None = None
     error_kind: str | None = None
+    fetch_seconds: float | None = None  # fetching and parsing the response, or failing to
 
 
 def backoff_delay(
@@ -112,15 +114,18 @@ class Pipeline:
         config = self.settings.source(source_id)
         row = self.store.source(source_id)
         interval = self.interval(source_id)
+        started = time.perf_counter()
         try:
             result = await source.poll(self.fetch, row.state)
         except FeedError as exc:
-            return self._failed(source_id, exc.message, exc.kind, exc.retry_after,
-                                row.consecutive_errors + 1, interval)
+            return replace(self._failed(source_id, exc.message, exc.kind, exc.retry_after,
+                                        row.consecutive_errors + 1, interval),
+                           fetch_seconds=time.perf_counter() - started)
         except Exception as exc:  # a parser bug must not stop the daemon
             log.exception("source %s: unexpected error", source_id)
             return self._failed(source_id, f"{type(exc).__name__}: {exc}", "parse", None,
                                 row.consecutive_errors + 1, interval)
+        fetched = time.perf_counter() - started
         done = self.clock()
         next_poll = done + interval
         if result.not_modified:
@@ -129,7 +134,7 @@ class Pipeline:
                 last_modified=result.last_modified, state=result.state,
                 got_new=False,
             )
-            return PollReport(source_id, ok=True, not_modified=True)
+            return PollReport(source_id, ok=True, not_modified=True, fetch_seconds=fetched)
         for warning in result.warnings:
             log.warning("source %s: %s", source_id, warning)
         if result.dropped:
@@ -148,7 +153,7 @@ class Pipeline:
                                            status="backlog")
                 self._record_success(source_id, result, done, next_poll, got_new=bool(fresh))
             return PollReport(source_id, ok=True, items=len(result.items), new=len(fresh),
-                              backlog=True)
+                              backlog=True, fetch_seconds=fetched)
         if source.extract and fresh:
             fresh = await self._extract_all(fresh)
             self.store.record_extraction(source_id,
@@ -158,7 +163,7 @@ class Pipeline:
             alerts += self.ingest(item, self.clock())
         self._record_success(source_id, result, self.clock(), next_poll, got_new=bool(fresh))
         return PollReport(source_id, ok=True, items=len(result.items), new=len(fresh),
-                          alerts=alerts)
+                          alerts=alerts, fetch_seconds=fetched)
 
     # steps ----------------------------------------------------------------------------
 

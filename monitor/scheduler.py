@@ -21,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.app import App
 from monitor.config import ConfigError, Settings
+from monitor.http import Metrics
 from monitor.logs import SECRETS, secret_values
 
 log = logging.getLogger("casewatch.scheduler")
@@ -52,6 +53,7 @@ class Daemon:
         self.stop_event = asyncio.Event()
         self.reload_event = asyncio.Event()
         self._running: set[asyncio.Task[object]] = set()
+        self.metrics = Metrics(lambda: self.app)  # a reload replaces the App
         self.scheduler = AsyncIOScheduler(
             timezone="UTC",
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
@@ -90,7 +92,7 @@ class Daemon:
         every = app.settings.service.delivery_interval.total_seconds()
         for channel_id in app.channels:
             self.scheduler.add_job(
-                self._tracked(lambda cid=channel_id: app.deliverer.deliver_channel(cid)),
+                self._tracked(lambda cid=channel_id: self.deliver(cid)),
                 IntervalTrigger(seconds=every), id=f"deliver:{channel_id}",
                 next_run_time=now,
             )
@@ -113,8 +115,12 @@ class Daemon:
     async def poll(self, source_id: str) -> None:
         """Poll one source; when it wrote alerts, deliver them now rather than at the next tick."""
         report = await self.app.poll(source_id)
+        self.metrics.polled(report)
         if report.alerts:
             self.wake_delivery()
+
+    async def deliver(self, channel_id: str) -> None:
+        self.metrics.delivered(channel_id, await self.app.deliverer.deliver_channel(channel_id))
 
     def wake_delivery(self) -> None:
         """Run the delivery job of every idle channel that has rows due."""
@@ -162,6 +168,19 @@ class Daemon:
         log.info("config reloaded: %d sources, %d cases, %d channels",
                  len(settings.sources), len(settings.cases), len(settings.channels))
         return True
+
+    def health(self) -> str | None:
+        """For /healthz: None while the scheduler runs and the database takes writes."""
+        if not self.scheduler.running:
+            return "scheduler not running"
+        problem = self.app.store.write_problem()
+        return f"database not writable: {problem}" if problem else None
+
+    def readiness(self) -> str | None:
+        """For /readyz: None from the scheduler's start until shutdown begins."""
+        if self.stop_event.is_set():
+            return "stopping"
+        return None if self.scheduler.running else "starting"
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()

@@ -128,14 +128,32 @@ class Store:
 
     def writable(self) -> bool:
         """A cheap write probe for /healthz."""
+        return self.write_problem() is None
+
+    def write_problem(self, *, wait: float = 1.0) -> str | None:
+        """Why the database file takes no writes now (None: it does), found by writing.
+
+        One row of `counters` is written and committed, so a lock held by another
+        process, a read-only or full disk, an I/O error or a closed store all show (a
+        temporary table lives outside the file and would not). Waits at most `wait`
+        seconds for another writer.
+        """
         try:
-            with self.db.atomic():
-                self.db.execute("CREATE TEMP TABLE IF NOT EXISTS _probe (x)")
-                self.db.execute("INSERT INTO _probe VALUES (1)")
-                self.db.execute("DELETE FROM _probe")
-            return True
-        except sqlite3.Error:
-            return False
+            conn = self.db.conn
+            (previous,) = conn.execute("PRAGMA busy_timeout").fetchone()
+            conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+            try:
+                with self.db.atomic():
+                    self.db.execute(
+                        "INSERT INTO counters (name, value) "
+                        "VALUES ('health_probe', strftime('%s', 'now')) "
+                        "ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+                    )
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {int(previous)}")
+        except sqlite3.Error as exc:
+            return str(exc) or type(exc).__name__
+        return None
 
     # sources --------------------------------------------------------------------------
 
@@ -555,6 +573,17 @@ class Store:
 
     def item_matches(self, item_id: int) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM matches WHERE item_id = ?", [item_id]))
+
+    def case_counts(self) -> dict[str, tuple[int, int]]:
+        """(matches, developments) stored per case."""
+        out: dict[str, tuple[int, int]] = {}
+        for case_id, count in self.db.execute(
+                "SELECT case_id, COUNT(*) FROM matches GROUP BY case_id"):
+            out[case_id] = (int(count), 0)
+        for case_id, count in self.db.execute(
+                "SELECT case_id, COUNT(*) FROM developments GROUP BY case_id"):
+            out[case_id] = (out.get(case_id, (0, 0))[0], int(count))
+        return out
 
     def counts(self) -> dict[str, int]:
         out = {}

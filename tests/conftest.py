@@ -53,3 +53,9 @@ def aio() -> Iterator[asyncio.Runner]:
     """One event loop for the whole test, so an App's HTTP client outlives each call."""
     with asyncio.Runner() as runner:
         yield runner
+
+
+@pytest.fixture(autouse=True)
+def _no_http_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Daemons started by tests serve HTTP only where their config or the test says."""
+    monkeypatch.delenv("CASEWATCH_HTTP", raising=False)

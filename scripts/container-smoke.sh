@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Build the image and run it as in production: the config mounted at /config, the
+# database in a /data volume, a seed feed served on this host's 127.0.0.1 (reached with
+# --network host). Checks /readyz, /healthz, the image's own HEALTHCHECK and /metrics after
+# a poll, then stops the container with SIGTERM and requires the daemon's exit code 0.
+# Prints the build time, image size, time to ready, time from SIGTERM to exit and the
+# size of /metrics. Any failure ends the script with "FAIL: ..." and a non-zero status.
+#   usage: scripts/container-smoke.sh      env: WORK (image cache), TAG, PYTHON
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export WORK=${WORK:-${TMPDIR:-/tmp}/verify-dockerfile}
+TAG=${TAG:-localhost/casewatch:ci}
+PYTHON=${PYTHON:-.venv/bin/python}
+NAME=casewatch-smoke-$$
+VOLUME=casewatch-smoke-data-$$
+SMOKE=$(mktemp -d "${TMPDIR:-/tmp}/casewatch-smoke.XXXXXX")
+feed_pid=
+
+fail() {
+  echo "FAIL: $*" >&2
+  if podman container exists "$NAME" 2>/dev/null; then
+    echo "--- container log" >&2
+    podman logs "$NAME" >&2 || true
+  fi
+  exit 1
+}
+cleanup() {
+  podman rm -f -t 0 "$NAME" >/dev/null 2>&1 || true
+  podman volume rm -f "$VOLUME" >/dev/null 2>&1 || true
+  [ -z "$feed_pid" ] || kill "$feed_pid" 2>/dev/null || true
+  rm -rf "$SMOKE"
+}
+trap cleanup EXIT
+free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+now() { date +%s.%N; }
+since() { "$PYTHON" -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$(now)"; }
+# GET a path of the container's HTTP server; prints the body, fails on non-2xx
+get() { "$PYTHON" -c "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())" "http://127.0.0.1:$PORT$1"; }
+wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
+  local limit=$1 what=$2; shift 2
+  local deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "$what: not within ${limit}s"
+    podman container exists "$NAME" && [ "$(podman inspect -f '{{.State.Running}}' "$NAME")" = true ] \
+      || fail "$what: the container stopped"
+    sleep 0.5
+  done
+}
+
+echo "== build $TAG"
+built=$(now)
+SMOKE_SECS=none BUILD_ARGS="--format docker ${BUILD_ARGS:-}" TAG=$TAG \
+  bash scripts/verify-dockerfile.sh . || fail "the image did not build"
+build_secs=$(since "$built")
+export CONTAINERS_STORAGE_CONF=$WORK/cfg/storage.conf CONTAINERS_CONF=$WORK/cfg/containers.conf
+
+echo "== serve the seed feed on 127.0.0.1"
+FEED_PORT=$(free_port)
+PYTHONPATH="$PWD" "$PYTHON" - "$SMOKE/site" "http://127.0.0.1:$FEED_PORT" <<'EOF'
+import sys
+from pathlib import Path
+from monitor.demo import article_html, feed_xml, load_seed_articles
+
+site, base = Path(sys.argv[1]), sys.argv[2]
+site.mkdir()
+articles = load_seed_articles()
+(site / "feed.xml").write_text(feed_xml(articles, base), encoding="utf-8")
+for a in articles:
+    (site / f"{a.slug}.html").write_text(article_html(a, f"{base}/{a.slug}.html"),
+                                         encoding="utf-8")
+print(f"{len(articles)} seed articles at {base}/feed.xml")
+EOF
+"$PYTHON" -m http.server "$FEED_PORT" --bind 127.0.0.1 --directory "$SMOKE/site" \
+  >"$SMOKE/feed.log" 2>&1 &
+feed_pid=$!
+
+cat >"$SMOKE/casewatch.toml" <<EOF
+# The demo's case and seed feed, run as the daemon: database in the /data volume.
+[service]
+database = "/data/casewatch.db"
+allow_private_addresses = true   # the seed pages are on 127.0.0.1
+alert_on_first_poll = true
+delivery_interval = "1s"
+
+[[sources]]
+id = "seed-news"
+kind = "feed"
+url = "http://127.0.0.1:$FEED_PORT/feed.xml"
+interval = "5s"
+extract = true
+
+[[cases]]
+id = "doe-v-twitter"
+caption = "John Doe #1 and John Doe #2 v. Twitter, Inc."
+aliases = ["Doe v. Twitter"]
+parties = ["Twitter", "John Doe"]
+court = "cand"
+docket_number = "3:21-cv-00485"
+notify = ["stdout"]
+
+[[channels]]
+id = "stdout"
+kind = "console"
+EOF
+
+echo "== casewatch check in the image"
+checked=$(podman run --rm --network none --no-healthcheck \
+  -v "$SMOKE/casewatch.toml:/config/casewatch.toml:ro" "$TAG" check) \
+  || fail "casewatch check refuses the config"
+echo "${checked%%$'\n'*}"
+
+echo "== run the container"
+PORT=$(free_port)
+podman volume create "$VOLUME" >/dev/null
+started=$(now)
+podman run -d --name "$NAME" --network host \
+  -e CASEWATCH_HTTP="127.0.0.1:$PORT" \
+  -v "$SMOKE/casewatch.toml:/config/casewatch.toml:ro" \
+  -v "$VOLUME:/data" \
+  "$TAG" >/dev/null || fail "podman run"
+wait_for 60 "/readyz answers 200" get /readyz
+ready_secs=$(since "$started")
+[ "$(get /healthz)" = '{"status": "ok"}' ] || fail "/healthz is not ok"
+# (without systemd, podman logs errors about healthcheck timers; the check itself runs here)
+podman healthcheck run "$NAME" || fail "the image's HEALTHCHECK reports unhealthy"
+echo "HEALTHCHECK: healthy"
+
+metrics_ok() {
+  get /metrics >"$SMOKE/metrics.txt" || return 1
+  grep -Eq '^casewatch_polls_total\{source="seed-news"\} [1-9]' "$SMOKE/metrics.txt" \
+    && grep -Eq '^casewatch_alerts_total\{channel="stdout",outcome="sent"\} [1-9]' "$SMOKE/metrics.txt" \
+    && grep -Eq '^casewatch_outbox_rows\{status="pending"\} 0' "$SMOKE/metrics.txt"
+}
+wait_for 90 "a poll of the seed feed and its alerts in /metrics" metrics_ok
+grep -E '^casewatch_(polls|items_new|matches|developments|alerts)_total|^casewatch_outbox_rows' \
+  "$SMOKE/metrics.txt"
+podman exec "$NAME" test -s /data/casewatch.db || fail "no database in the /data volume"
+user=$(podman exec "$NAME" id -u)
+[ "$user" != 0 ] || fail "the daemon runs as root"
+
+echo "== stop with SIGTERM"
+stopping=$(now)
+podman stop -t 10 "$NAME" >/dev/null || fail "podman stop"
+stop_secs=$(since "$stopping")
+code=$(podman inspect -f '{{.State.ExitCode}}' "$NAME")
+podman logs "$NAME" >"$SMOKE/container.log" 2>&1
+grep -q "=== \[development\] doe-v-twitter" "$SMOKE/container.log" \
+  || fail "no alert in the container's output"
+grep -Eq '"event": "stopped".*"casewatch\.scheduler"|casewatch\.scheduler: stopped' \
+  "$SMOKE/container.log" || fail "the daemon did not log its clean stop"
+[ "$code" = 0 ] || fail "exit code $code after SIGTERM (0 expected: the daemon's own handler)"
+
+size=$(podman image inspect -f '{{.Size}}' "$TAG")
+echo "== OK"
+echo "build (incl. base images when not cached): ${build_secs}s"
+echo "image size: $((size / 1000000)) MB"
+echo "start to /readyz 200: ${ready_secs}s"
+echo "SIGTERM to exit: ${stop_secs}s, exit code $code"
+echo "/metrics: $(wc -c <"$SMOKE/metrics.txt") bytes, $(grep -vc '^#' "$SMOKE/metrics.txt") samples"
