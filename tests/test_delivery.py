@@ -165,12 +165,12 @@ def test_the_daemon_delivers_each_channel_on_its_own(
         while time.monotonic() < deadline and len(server.hits("/b")) < 2:
             await asyncio.sleep(0.02)
         daemon.request_stop()
-        await asyncio.wait_for(running, timeout=5)
+        await asyncio.wait_for(running, timeout=15)
         return took, len(server.hits("/a")), len(server.hits("/b"))
 
     try:
         took, to_a, to_b = aio.run(scenario())
-        assert took < 5
+        assert took < 10  # both channels were reached while a's receiver hung
         assert to_a == 1 and to_b == 2
         status = sorted((r.channel_id, r.status) for r in rows(app))
         assert status == [("a", "pending"), ("a", "pending"), ("b", "sent"), ("b", "sent")]
