@@ -187,15 +187,36 @@ class Pipeline:
 
     def _unseen(self, source_id: str, items: list[Item]) -> list[Item]:
         known = self.store.known_guids(source_id, (i.guid for i in items))
+        fuller = self._fuller_entries(source_id,
+                                      [i for i in items if i.guid in known and i.docket])
         fresh: list[Item] = []
         seen: set[str] = set()
         for item in items:
-            if item.guid in known or item.guid in seen:
+            if item.guid in seen:
                 continue
             seen.add(item.guid)
-            fresh.append(item)
+            if item.guid not in known:
+                fresh.append(item)
+            elif item.guid in fuller:
+                fresh.append(fuller[item.guid])
         # oldest first, so developments form in the order events happened
         return sorted(fresh, key=lambda i: (i.published is None, i.published or datetime.min))
+
+    def _fuller_entries(self, source_id: str, items: list[Item]) -> dict[str, Item]:
+        """Known docket entries a source now tells more about (a description added): each
+        comes back under a versioned guid, so it is stored as an update of the entry."""
+        out: dict[str, Item] = {}
+        for item in items:
+            entry = item.docket
+            assert entry is not None
+            prior = self.store.docket_original(entry.guid)
+            if prior is not None and is_fuller(entry, prior[1]):
+                version = stable_id(entry.description, entry.document_url, length=8)
+                out[item.guid] = replace(item, guid=f"{item.guid}@{version}")
+        if out:  # a version already stored is not news again
+            stored = self.store.known_guids(source_id, (i.guid for i in out.values()))
+            out = {guid: item for guid, item in out.items() if item.guid not in stored}
+        return out
 
     async def _extract_all(self, items: list[Item]) -> list[Item]:
         gate = asyncio.Semaphore(EXTRACT_CONCURRENCY)
@@ -269,7 +290,7 @@ class Pipeline:
         description where there was only a short one, a document): then it updates
         the entry's development instead of alerting again.
         """
-        prior = self.store.docket_original(item.guid)
+        prior = self.store.docket_original(entry.guid)
         fuller = prior is not None and is_fuller(entry, prior[1])
         item_id = self.store.insert_item(
             item, now=now, canonical_url=None,

@@ -349,3 +349,23 @@ def test_preview_json_prints_entries_in_contract_form(tmp_path: Path, server) ->
     text = cli("preview", "cand", "-c", str(config), cwd=tmp_path).stdout
     assert "→ doe" in text
     assert not (tmp_path / "cw.db").exists()
+
+
+def test_an_entry_its_own_source_later_describes_in_full_is_an_update_once(
+        tmp_path: Path, clock: FakeClock) -> None:
+    app = app_for(tmp_path, clock, updates="send")
+    short = entry(n=60, short="Amended Complaint")
+    full = entry(n=60, short="Amended Complaint",
+                 description="FIRST AMENDED COMPLAINT against Twitter, Inc., adding John Doe "
+                             "#2. Filed by John Doe #1, John Doe #2.")
+    first = app.pipeline._unseen("cl", [item(short, "cl")])
+    app.pipeline.ingest(first[0], clock())
+    for n in range(2):  # the source returns the entry, now with its full text, twice
+        (again,) = app.pipeline._unseen("cl", [item(full, "cl")]) or (None,)
+        if n == 0:
+            assert again is not None and again.guid.startswith(short.guid + "@")
+            assert app.pipeline.ingest(again, clock()) == 1
+        else:
+            assert again is None
+    assert app.pipeline._unseen("cl", [item(short, "cl")]) == []
+    assert [k for k, _ in outbox(app)] == ["docket_entry", "update"]
