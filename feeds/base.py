@@ -7,7 +7,7 @@ hands each source its saved state and stores what the poll returns.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, Protocol
@@ -179,6 +179,10 @@ class SourceState:
     etag: str | None = None
     last_modified: str | None = None
     state: Mapping[str, Any] = field(default_factory=dict)
+
+
+# Runs a pure function away from the event loop (a thread, or a worker process).
+Offload = Callable[..., Awaitable[Any]]
 
 
 class Fetch(Protocol):

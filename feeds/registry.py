@@ -10,7 +10,7 @@ from typing import Annotated, assert_never
 
 from pydantic import Field
 
-from feeds.base import Source
+from feeds.base import Offload, Source
 from feeds.courtlistener import CourtListenerConfig, CourtListenerSource
 from feeds.docket_page import DocketPageConfig, DocketPageSource
 from feeds.pacer import PacerConfig, PacerSource
@@ -21,10 +21,11 @@ SourceConfig = Annotated[AnySourceConfig, Field(discriminator="kind")]
 SOURCE_KINDS = ("feed", "pacer_rss", "courtlistener", "docket_page")
 
 
-def build_source(config: AnySourceConfig) -> Source:
+def build_source(config: AnySourceConfig, *, offload: Offload | None = None) -> Source:
+    """The source for a config; `offload` runs CPU-bound parsing away from the event loop."""
     match config:
         case FeedConfig():
-            return FeedSource(config)
+            return FeedSource(config, offload=offload)
         case PacerConfig():
             return PacerSource(config)
         case CourtListenerConfig():

@@ -13,7 +13,17 @@ from typing import Any, Literal
 import feedparser
 from pydantic import HttpUrl
 
-from feeds.base import FeedError, Fetch, Item, Page, PollResult, SourceConfigBase, SourceState
+from feeds.base import (
+    FeedError,
+    Fetch,
+    Item,
+    Offload,
+    Page,
+    PollResult,
+    SourceConfigBase,
+    SourceState,
+)
+from feeds.fastfeed import Entry, read_entries
 
 
 class FeedConfig(SourceConfigBase):
@@ -65,42 +75,54 @@ def _json_feed(body: bytes, source_id: str) -> list[Item] | None:
     return items
 
 
+def _item(source_id: str, guid: str | None, url: str | None, title: str | None,
+          summary: str | None, published: datetime | None) -> Item:
+    url, title, summary = url or "", title or "", summary or ""
+    guid = guid or url
+    if not guid:
+        # no id and no link: fall back to a hash of what there is
+        guid = "sha1:" + hashlib.sha1((title + summary).encode()).hexdigest()
+    return Item(source_id=source_id, guid=guid, url=url, title=title, summary=summary,
+                published=published)
+
+
+def _entry_item(entry: Entry, source_id: str) -> Item:
+    parsed = entry.published or entry.updated or entry.created
+    published = datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC) if parsed else None
+    return _item(source_id, entry.id, entry.link, entry.title, entry.summary, published)
+
+
 def parse_feed(page: Page, source_id: str) -> list[Item]:
-    """Bytes of a feed → items. Raises FeedError(kind="not_feed") for anything else."""
+    """Bytes of a feed → items. Raises FeedError(kind="not_feed") for anything else.
+
+    The common shapes of RSS and Atom are read with lxml (feeds.fastfeed), which gives
+    feedparser's values or declines; feedparser reads everything else.
+    """
     as_json = _json_feed(page.body, source_id)
     if as_json is not None:
         return as_json
+    entries = read_entries(page.body, page.headers)
+    if entries is not None:
+        return [_entry_item(entry, source_id) for entry in entries]
     # BytesIO, never str: feedparser treats a string as a URL or a path.
     parsed = feedparser.parse(io.BytesIO(page.body), response_headers=dict(page.headers))
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = parsed.get("bozo_exception") or "no feed elements"
         raise FeedError(f"not a feed: {reason}", kind="not_feed", retryable=True)
-    items = []
-    for entry in parsed.entries:
-        url = entry.get("link") or ""
-        title = entry.get("title") or ""
-        guid = entry.get("id") or url
-        if not guid:
-            # no id and no link: fall back to a hash of what there is
-            guid = "sha1:" + hashlib.sha1((title + entry.get("summary", "")).encode()).hexdigest()
-        items.append(
-            Item(
-                source_id=source_id,
-                guid=guid,
-                url=url,
-                title=title,
-                summary=entry.get("summary") or "",
-                published=_when(entry, "published_parsed", "updated_parsed", "created_parsed"),
-            )
-        )
-    return items
+    return [
+        _item(source_id, entry.get("id"), entry.get("link"), entry.get("title"),
+              entry.get("summary"),
+              _when(entry, "published_parsed", "updated_parsed", "created_parsed"))
+        for entry in parsed.entries
+    ]
 
 
 class FeedSource:
-    def __init__(self, config: FeedConfig) -> None:
+    def __init__(self, config: FeedConfig, *, offload: Offload | None = None) -> None:
         self.id = config.id
         self.url = str(config.url)
         self.extract = config.extract
+        self._offload: Offload = offload or asyncio.to_thread
 
     async def poll(self, fetch: Fetch, state: SourceState) -> PollResult:
         page = await fetch(self.url, etag=state.etag, last_modified=state.last_modified)
@@ -113,7 +135,7 @@ class FeedSource:
             # the same bytes as last time: nothing to parse (servers without ETags)
             return PollResult(items=[], not_modified=True, etag=page.etag,
                               last_modified=page.last_modified, state=remembered)
-        # feedparser is CPU-bound: keep the event loop free while it works
-        items = await asyncio.to_thread(parse_feed, page, self.id)
+        # parsing is CPU-bound: off the event loop, in a worker process when there is one
+        items = await self._offload(parse_feed, page, self.id)
         return PollResult(items=items, etag=page.etag, last_modified=page.last_modified,
                           state=remembered)

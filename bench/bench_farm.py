@@ -1,0 +1,460 @@
+"""casewatch against a loopback farm of real feeds and pages, next to a peer, in one table.
+
+The farm (bench/farm.py) serves N feeds made of the 100 real bodies of the bench data,
+article pages made of its 308 real pages, a slow host, a failing host and a webhook.
+casewatch runs in this process with its pool of 2 workers and 10,000 cases; the peer
+(rss2email, `r2e run --no-send`) runs over the same farm. Phases:
+
+1. cold: the first poll of every feed (fetch, parse, store the backlog silently);
+2. all 304: nothing changed, every validator honoured;
+3. same bodies: the farm stops sending validators; bodies hash as before, nothing parsed;
+4. steady: a tenth of the feeds get two new items each, linking new article pages
+   (fetched, extracted, matched against 10,000 cases, grouped, delivered to the webhook);
+5. burst: many new articles at once.
+
+Then the parse rate of casewatch's feed parser (and of feedparser) over the real bodies,
+matching cost at 10 / 1,000 / 10,000 cases, and the peer. `--quick` is a smaller farm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import logging
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.bench_matching import cases as generated_cases
+from bench.farm import FAILING_SHARE, SLOW_SHARE, Farm, NewItem, changeable
+from bench.loopback import articles, bench_data
+from feeds.base import Page
+from monitor.matching import caption_short_forms
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# ---- measuring -----------------------------------------------------------------------
+
+
+def core_times() -> list[tuple[int, int]]:
+    """(busy, total) jiffies of each core."""
+    out = []
+    for line in Path("/proc/stat").read_text().splitlines():
+        if line.startswith("cpu") and line[3:4].isdigit():
+            fields = [int(x) for x in line.split()[1:]]
+            idle = fields[3] + fields[4]
+            out.append((sum(fields) - idle, sum(fields)))
+    return out
+
+
+def utilisation(before: list[tuple[int, int]], after: list[tuple[int, int]]) -> str:
+    return " / ".join(f"{100 * (b1 - b0) / max(1, t1 - t0):.0f}%"
+                      for (b0, t0), (b1, t1) in zip(before, after, strict=True))
+
+
+def tree_cpu() -> float:
+    """CPU seconds of this process and its finished and running children."""
+    total = sum(os.times()[:4])
+    for pid in children():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass
+    return total
+
+
+def children(pid: int | None = None) -> list[int]:
+    pid = pid or os.getpid()
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class PeakRSS:
+    """Samples the RSS of this process plus its children (the extraction pool)."""
+
+    def __init__(self) -> None:
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(0.05):
+            farm = getattr(self, "exclude", None)
+            total = rss_mb(me) + sum(rss_mb(c) for c in children(me) if c != farm)
+            self.peak = max(self.peak, total)
+
+    def __enter__(self) -> PeakRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+class Timer:
+    """Wraps a method and sums the wall time spent in it."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.calls = 0
+
+    def wrap(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - start
+                self.calls += 1
+        return timed
+
+
+# ---- configuration -------------------------------------------------------------------
+
+
+def settings_text(farm: Farm, db: Path, case_count: int) -> str:
+    sources = "".join(
+        f'[[sources]]\nid = "f{n}"\nkind = "feed"\nurl = "{farm.feed_url(n)}"\nextract = true\n'
+        for n in range(farm.feeds)
+    )
+    cases = "".join(
+        f'[[cases]]\nid = "{c.id}"\ncaption = {json.dumps(c.caption)}\n'
+        f"parties = {json.dumps(list(c.parties))}\n"
+        + (f'docket_number = "{c.docket_number}"\n' if c.docket_number else "")
+        + (f"query = {json.dumps(c.query)}\n" if c.query else "")
+        + 'notify = ["hook"]\n'
+        for c in generated_cases(case_count)
+    )
+    return f"""
+[service]
+database = "{db}"
+http = ""
+allow_private_addresses = true
+per_host_concurrency = 8
+
+{sources}
+{cases}
+[[channels]]
+id = "hook"
+kind = "webhook"
+url = "{farm.hook_url}"
+"""
+
+
+def healthy(n: int) -> bool:
+    return n % FAILING_SHARE != FAILING_SHARE // 2 and n % SLOW_SHARE != SLOW_SHARE - 1
+
+
+def new_items(farm: Farm, feeds: list[int], per_feed: int, first: int, case_count: int,
+              ) -> dict[int, list[NewItem]]:
+    """`per_feed` new items on each feed; every other one names one of the cases."""
+    names = [caption_short_forms(c.caption)[0] for c in generated_cases(case_count)]
+    added: dict[int, list[NewItem]] = {}
+    k = first
+    for n in feeds:
+        for _ in range(per_feed):
+            topic = f"ruling in the lawsuit, day {k}" if k % 2 == 0 else f"market notes {k}"
+            title = f"{names[k % len(names)]}: {topic}" if k % 2 == 0 else topic
+            added.setdefault(n, []).append(NewItem(
+                guid=f"bench-{k}", title=title, link=farm.page_url(k),
+                published=time.time() - 60, summary=f"Summary of article {k}."))
+            k += 1
+    return added
+
+
+# ---- phases --------------------------------------------------------------------------
+
+
+async def cycle(app: Any, farm: Farm, label: str, row: dict[str, Any]) -> None:
+    hooks_before = len(farm.hooks())
+    cores, cpu, farm_cpu = core_times(), tree_cpu(), farm.cpu()
+    started_at, started = time.time(), time.perf_counter()
+    with PeakRSS() as peak:
+        peak.exclude = farm.pid  # type: ignore[attr-defined]
+        reports, _ = await app.run_once()
+    wall = time.perf_counter() - started
+    hooks = farm.hooks()[hooks_before:]
+    latencies = sorted(t - started_at for t, _ in hooks)
+    row.update(
+        label=label, wall=wall, feeds=len(reports),
+        failed=sum(not r.ok for r in reports), not_modified=sum(r.not_modified for r in reports),
+        items=sum(r.items for r in reports), new=sum(r.new for r in reports),
+        alerts=len(hooks), cpu=tree_cpu() - cpu, farm_cpu=farm.cpu() - farm_cpu,
+        cores=utilisation(cores, core_times()), rss=peak.peak,
+        latency=(statistics.median(latencies), latencies[-1]) if latencies else None,
+    )
+
+
+async def run_farm(farm: Farm, db: Path, size: dict[str, int], bodies: list[bytes]
+                   ) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    from monitor.app import build_app
+    from monitor.config import parse_settings
+
+    logging.getLogger("casewatch").setLevel(logging.ERROR)
+    case_count = size["cases"]
+    started = time.perf_counter()
+    settings = parse_settings(settings_text(farm, db, case_count), {})
+    app = build_app(settings, stream=io.StringIO(), extract_workers=2)
+    setup = time.perf_counter() - started
+    timers = {"match": Timer(), "identify": Timer(), "remember": Timer(), "assign": Timer(),
+              "extract": Timer()}
+    pipeline = app.pipeline
+    pipeline.matcher.match = timers["match"].wrap(pipeline.matcher.match)  # type: ignore
+    for name in ("identify", "remember", "assign"):
+        setattr(pipeline.grouper, name, timers[name].wrap(getattr(pipeline.grouper, name)))
+    rows: list[dict[str, Any]] = []
+    try:
+        row: dict[str, Any] = {}
+        await cycle(app, farm, "cold: first poll", row)
+        row["mb"] = sum(len(bodies[n % len(bodies)]) for n in range(farm.feeds)
+                        if healthy(n)) / 1e6
+        rows.append(row)
+        for label in ("all 304",):
+            row = {}
+            await cycle(app, farm, label, row)
+            rows.append(row)
+        farm.validators(False)
+        row = {}
+        await cycle(app, farm, "same bodies, no validators", row)
+        rows.append(row)
+        farm.validators(True)
+        await app.run_once()  # validators learnt again
+
+        candidates = [n for n in range(farm.feeds)
+                      if healthy(n) and changeable(bodies[n % len(bodies)])]
+        first = 0
+        for label, feeds, per_feed in (
+            ("steady: 10% changed", candidates[:size["steady_feeds"]], 2),
+            ("burst", candidates[:size["burst_feeds"]], size["burst_per_feed"]),
+        ):
+            farm.change(new_items(farm, feeds, per_feed, first, case_count))
+            first += len(feeds) * per_feed
+            for timer in timers.values():
+                timer.seconds, timer.calls = 0.0, 0
+            row = {"expected": len(feeds) * per_feed}
+            await cycle(app, farm, label, row)
+            row["match_ms"] = timers["match"].seconds * 1000 / max(1, timers["match"].calls)
+            grouping = sum(timers[n].seconds for n in ("identify", "remember", "assign"))
+            row["group_ms"] = grouping * 1000 / max(1, timers["identify"].calls)
+            rows.append(row)
+    finally:
+        await app.aclose()
+    return rows, {"setup": setup}
+
+
+# ---- parse rate ----------------------------------------------------------------------
+
+
+def _parse_all(bodies: list[bytes]) -> int:
+    from feeds.rss import parse_feed
+
+    count = 0
+    for n, body in enumerate(bodies):
+        try:
+            count += len(parse_feed(Page(f"http://bench/{n}", 200, body, {}), "bench"))
+        except Exception:
+            pass
+    return count
+
+
+def _feedparser_all(bodies: list[bytes]) -> int:
+    import feedparser
+
+    return sum(len(feedparser.parse(io.BytesIO(body)).entries) for body in bodies)
+
+
+def parse_rates(bodies: list[bytes], reference: list[bytes]) -> dict[str, float]:
+    mb = sum(map(len, bodies)) / 1e6
+    out: dict[str, float] = {"mb": mb, "ref_mb": sum(map(len, reference)) / 1e6}
+    _parse_all(bodies[:3])
+    start = time.perf_counter()
+    out["items"] = _parse_all(bodies)
+    out["one_core"] = mb / (time.perf_counter() - start)
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_parse_all, [[b] for b in bodies[:4]]))
+        start = time.perf_counter()
+        list(pool.map(_parse_all, [[b] for b in sorted(bodies, key=len, reverse=True)]))
+        out["two_cores"] = mb / (time.perf_counter() - start)
+    start = time.perf_counter()
+    _feedparser_all(reference)
+    out["feedparser"] = out["ref_mb"] / (time.perf_counter() - start)
+    return out
+
+
+def matching_costs(docs: list[tuple[str, str]]) -> dict[int, float]:
+    from monitor.matching import Document, Matcher
+
+    out = {}
+    for count in (10, 1_000, 10_000):
+        matcher = Matcher(generated_cases(count))
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            for title, text in docs:
+                matcher.match_document(Document(title, text))
+            times.append((time.perf_counter() - start) / len(docs))
+        out[count] = statistics.median(times) * 1e6
+    return out
+
+
+# ---- the peer ------------------------------------------------------------------------
+
+
+def run_peer(farm: Farm, feeds: int, tmp: Path) -> dict[str, float] | None:
+    r2e = shutil.which("r2e", path=str(Path(sys.executable).parent))
+    if r2e is None:
+        return None
+    config, data = tmp / "r2e.cfg", tmp / "r2e.json"
+    lines = ["[DEFAULT]", "to = bench@example.org", "email-protocol = smtp",
+             "smtp-server = 127.0.0.1:9", "use-8bit = True", ""]
+    for n in range(feeds):
+        lines += [f"[feed.f{n}]", f"url = {farm.feed_url(n)}", ""]
+    config.write_text("\n".join(lines))
+    out: dict[str, float] = {"feeds": feeds}
+    for label in ("cold", "unchanged"):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run([r2e, "-c", str(config), "-d", str(data), "run", "--no-send"],
+                       check=False, capture_output=True)
+        out[label] = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out[label + "_cpu"] = (after.ru_utime + after.ru_stime
+                               - before.ru_utime - before.ru_stime)
+    return out
+
+
+# ---- report --------------------------------------------------------------------------
+
+
+def report(size: dict[str, int], rows: list[dict[str, Any]], rates: dict[str, float],
+           match: dict[int, float], peer: dict[str, float] | None, load: str,
+           extra: dict[str, float]) -> None:
+    print()
+    print(f"cores: {os.cpu_count()}   load before: {load}   feeds: {size['feeds']}   "
+          f"cases: {size['cases']:,}   setup (config, matcher, pool): {extra['setup']:.1f} s")
+    print(f"{'phase':28s} {'wall s':>7} {'feeds/s':>8} {'new':>5} {'alerts':>6} "
+          f"{'art/s':>6} {'CPU s':>6} {'farm s':>6} {'cores busy':>11} {'peak RSS':>8} "
+          f"{'to webhook p50/max s':>20}")
+    for row in rows:
+        per_s = row["feeds"] / row["wall"]
+        art = f"{row['new'] / row['wall']:6.1f}" if "expected" in row else f"{'':6}"
+        latency = (f"{row['latency'][0]:.2f} / {row['latency'][1]:.2f}" if row["latency"]
+                   else "-")
+        print(f"{row['label']:28s} {row['wall']:7.2f} {per_s:8.0f} {row['new']:5d} "
+              f"{row['alerts']:6d} {art} {row['cpu']:6.1f} {row['farm_cpu']:6.1f} "
+              f"{row['cores']:>11} {row['rss']:6.0f} MB {latency:>20}")
+    cold = rows[0]
+    print()
+    print(f"cold poll: {cold['mb']:.0f} MB of feed XML in {cold['wall']:.2f} s = "
+          f"{cold['mb'] / cold['wall']:.1f} MB/s end to end "
+          f"({cold['failed']} feeds failed: the failing host)")
+    print(f"feed parser, {rates['mb']:.1f} MB of real bodies ({rates['items']:.0f} items): "
+          f"{rates['one_core']:.1f} MB/s on one core, {rates['two_cores']:.1f} MB/s on two; "
+          f"feedparser (defaults) over {rates['ref_mb']:.1f} MB: {rates['feedparser']:.2f} MB/s")
+    print("matching µs per article: " + ", ".join(
+        f"{count:,} cases {cost:.0f}" for count, cost in match.items()))
+    for row in rows[3:]:
+        print(f"{row['label']}: {row['new']} of {row['expected']} new articles; in the "
+              f"pipeline matching {row['match_ms'] * 1000:.0f} µs and grouping "
+              f"{row['group_ms']:.2f} ms per article")
+    if peer is None:
+        print("peer: not run (--no-peer, or rss2email not installed: pip install -e '.[bench]')")
+        return
+    ours = rows[0]["feeds"] / rows[0]["wall"]
+    theirs = peer["feeds"] / peer["cold"]
+    unchanged_ours = rows[1]["feeds"] / rows[1]["wall"]
+    unchanged_theirs = peer["feeds"] / peer["unchanged"]
+    print(f"peer rss2email 3 (`r2e run --no-send`) over {peer['feeds']:.0f} feeds of the same "
+          f"farm: cold {peer['cold']:.2f} s ({peer['cold_cpu']:.1f} s CPU) = {theirs:.1f} "
+          f"feeds/s; unchanged {peer['unchanged']:.2f} s = {unchanged_theirs:.0f} feeds/s")
+    print(f"casewatch / peer, feeds per second: cold {ours / theirs:.1f}x, "
+          f"unchanged {unchanged_ours / unchanged_theirs:.1f}x")
+
+
+SIZES = {
+    "quick": {"feeds": 300, "cases": 10_000, "steady_feeds": 30, "burst_feeds": 200,
+              "burst_per_feed": 2, "peer_feeds": 100, "docs": 30, "parse_every": 4},
+    "full": {"feeds": 1000, "cases": 10_000, "steady_feeds": 100, "burst_feeds": 1000,
+             "burst_per_feed": 2, "peer_feeds": 1000, "docs": 100, "parse_every": 1},
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a smaller farm, under 2 minutes")
+    parser.add_argument("--no-peer", action="store_true")
+    args = parser.parse_args()
+    size = SIZES["quick" if args.quick else "full"]
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    data = bench_data()
+    bodies = [p.read_bytes() for p in sorted((data / "feeds").glob("*.xml"))]
+    pages = Path(tempfile.gettempdir()) / "casewatch-bench-pages"
+    count = size["steady_feeds"] * 2 + size["burst_feeds"] * size["burst_per_feed"]
+    sources = sorted((data / "pages").glob("*.html"))
+    print(f"preparing {count} article pages in {pages} (kept between runs)", flush=True)
+    with ProcessPoolExecutor(2) as pool:
+        step = 100
+        list(pool.map(_write_range, [(sources, pages, s, min(count, s + step))
+                                     for s in range(0, count, step)]))
+    farm = Farm(bodies, size["feeds"], pages)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            print("farm up; casewatch phases", flush=True)
+            rows, extra = asyncio.run(run_farm(farm, Path(tmp) / "bench.db", size, bodies))
+            print("parse rates", flush=True)
+            sample = bodies[::size["parse_every"]]
+            rates = parse_rates(bodies, sample)
+            print("matching", flush=True)
+            match = matching_costs(articles(size["docs"]))
+            peer = None
+            if not args.no_peer:
+                print("peer", flush=True)
+                peer = run_peer(farm, min(size["peer_feeds"], size["feeds"]), Path(tmp))
+    finally:
+        farm.close()
+    report(size, rows, rates, match, peer, load, extra)
+
+
+def _write_range(job: tuple[list[Path], Path, int, int]) -> None:
+    from bench.farm import article_page
+
+    sources, out, start, stop = job
+    out.mkdir(parents=True, exist_ok=True)
+    for n in range(start, stop):
+        target = out / f"{n}.html"
+        if not target.exists():
+            target.write_bytes(article_page(sources[n % len(sources)].read_bytes(), n))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""The lxml fast path gives feedparser's items, or declines: never a guess of its own.
+
+Checked over every feed body in the repository's fixtures and, when present, every real
+feed body of the bench data (`../shared/bench-data/feeds`, or $CASEWATCH_BENCH_DATA).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from feeds.base import Page
+from feeds.fastfeed import read_entries
+from feeds.rss import parse_feed
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(os.environ.get("CASEWATCH_BENCH_DATA", ROOT.parent / "shared" / "bench-data"))
+BODIES = sorted((ROOT / "tests" / "fixtures").rglob("*.xml")) + sorted(
+    (BENCH / "feeds").glob("*.xml"))
+
+
+def reference(body: bytes) -> list[tuple[object, ...]]:
+    parsed = feedparser.parse(io.BytesIO(body))
+    return [
+        (e.get("id"), e.get("link"), e.get("title"), e.get("summary"),
+         e.get("published_parsed") or e.get("updated_parsed") or e.get("created_parsed"))
+        for e in parsed.entries
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", BODIES, ids=lambda p: p.name)
+def test_fast_path_equals_feedparser_or_declines(path: Path) -> None:
+    body = path.read_bytes()
+    entries = read_entries(body)
+    if entries is None:
+        return  # declined: feedparser reads it
+    ours = [(e.id, e.link, e.title, e.summary, e.published or e.updated or e.created)
+            for e in entries]
+    assert ours == reference(body)
+
+
+def test_the_fast_path_serves_most_real_feeds() -> None:
+    real = sorted((BENCH / "feeds").glob("*.xml"))
+    if not real:
+        pytest.skip("no bench data")
+    served = [p for p in real if read_entries(p.read_bytes()) is not None]
+    assert len(served) >= len(real) // 2
+
+
+SHAPES = {
+    "rss": b"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>
+<item><title>Doe v. Twitter &amp; more</title><link>https://example.org/a?x=1&amp;y=2</link>
+<guid isPermaLink="false">g-1</guid><pubDate>Tue, 03 Feb 2026 10:00:00 GMT</pubDate>
+<description><![CDATA[<p>Filed <script>alert(1)</script><a href="/rel">here</a></p>]]></description>
+</item></channel></rss>""",
+    "atom": b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">
+<title>t</title><entry><title type="html">A &lt;b&gt;ruling&lt;/b&gt;</title>
+<link rel="alternate" href="https://example.org/b"/><id>tag:example.org,2026:b</id>
+<updated>2026-02-03T10:00:00Z</updated><summary>Plain text</summary></entry></feed>""",
+    "rss without description": b"""<?xml version="1.0"?><rss version="2.0"
+xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</title><item>
+<title>x</title><link>https://example.org/c</link>
+<content:encoded><![CDATA[<p onclick="x()">Full text</p>]]></content:encoded></item>
+</channel></rss>""",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_common_shapes_take_the_fast_path_with_feedparsers_values(shape: str) -> None:
+    body = SHAPES[shape]
+    entries = read_entries(body)
+    assert entries is not None
+    assert [(e.id, e.link, e.title, e.summary, e.published or e.updated or e.created)
+            for e in entries] == reference(body)
+
+
+@pytest.mark.parametrize("body", [
+    # an element of the item feedparser reads into the summary
+    b"""<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><item>
+<title>x</title><media:description>d</media:description></item></channel></rss>""",
+    # a relative base
+    b"""<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://example.org/"><entry>
+<id>1</id><link href="a"/></entry></feed>""",
+    # not well-formed
+    b"""<rss version="2.0"><channel><item><title>x &nbsp; y</title></item></channel></rss>""",
+    # not UTF-8
+    b"""<?xml version="1.0" encoding="iso-8859-1"?><rss version="2.0"><channel><item>
+<title>caf\xe9</title></item></channel></rss>""",
+])
+def test_declines_what_it_does_not_read_as_feedparser_does(body: bytes) -> None:
+    assert read_entries(body) is None
+
+
+def test_parse_feed_falls_back_to_feedparser() -> None:
+    body = b"""<?xml version="1.0" encoding="iso-8859-1"?><rss version="2.0"><channel>
+<title>t</title><item><title>caf\xe9</title><link>https://example.org/d</link></item>
+</channel></rss>"""
+    items = parse_feed(Page("https://example.org/feed", 200, body, {}), "s")
+    assert [(i.title, i.url, i.guid) for i in items] == [
+        ("caf\u00e9", "https://example.org/d", "https://example.org/d")]
