@@ -23,6 +23,8 @@ from pathlib import Path
 
 from monitor.app import build_app
 from monitor.config import load_settings
+from monitor.dockets import is_routine
+from monitor.store import docket_from_json
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -107,6 +109,8 @@ def serve_seeds(articles: list[SeedArticle]) -> Iterator[str]:
     base = f"http://127.0.0.1:{server.server_address[1]}"
     pages["/feed.xml"] = ("application/rss+xml; charset=utf-8",
                           feed_xml(articles, base).encode())
+    pages["/court/cand.xml"] = ("application/rss+xml; charset=iso-8859-1",
+                                (SEEDS / "court" / "cand.xml").read_bytes())
     for a in articles:
         url = f"{base}/{a.slug}.html"
         pages[f"/{a.slug}.html"] = ("text/html; charset=utf-8", article_html(a, url).encode())
@@ -125,26 +129,40 @@ def run_demo(database: Path | None = None, seeds: Path = SEEDS) -> int:
             serve_seeds(articles) as base:
         db = database or Path(tmp) / "demo.db"
         env = {**os.environ, "CASEWATCH_DEMO_DB": str(db),
-               "CASEWATCH_DEMO_FEED": f"{base}/feed.xml"}
+               "CASEWATCH_DEMO_FEED": f"{base}/feed.xml",
+               "CASEWATCH_DEMO_COURT": f"{base}/court/cand.xml"}
         settings = load_settings(seeds / "demo.toml", env)
         print(f"casewatch demo: {len(articles)} seed articles served at {base}/feed.xml\n")
         sys.stdout.flush()
 
-        async def once() -> tuple[int, list[str], int]:
+        async def once() -> tuple[dict[str, int], list[str], list[str], int]:
             app = build_app(settings, stream=sys.stdout)
             try:
                 reports, delivered = await app.run_once()
-                lines = []
-                for n, dev in enumerate(app.store.developments(), 1):
+                news, filings = [], []
+                for dev in app.store.developments():
                     members = app.store.development_items(dev["id"])
+                    if members[0]["kind"] == "docket":
+                        entry = docket_from_json(members[0]["docket"])
+                        quiet = " (routine: kept, not alerted)" if entry and is_routine(entry) \
+                            else ""
+                        filings.append(f"  - {members[0]['title']}{quiet}")
+                        continue
                     outlets = ", ".join(m["site_name"] or m["source_id"] for m in members)
                     event = (dev["event"] or "news").replace("_", " ")
-                    lines.append(f"  {n}. {event}: {len(members)} article(s): {outlets}")
-                return sum(r.new for r in reports), lines, delivered.sent
+                    news.append(f"  {len(news) + 1}. {event}: {len(members)} article(s): "
+                                f"{outlets}")
+                return {r.source_id: r.new for r in reports}, news, filings, delivered.sent
             finally:
                 await app.aclose()
 
-        new, lines, sent = asyncio.run(once())
-    print(f"{new} articles → {len(lines)} developments, {sent} alerts sent")
-    print("\n".join(lines))
+        new, news, filings, sent = asyncio.run(once())
+    entries = new.get("seed-court", 0)
+    print(f"{new.get('seed-news', 0)} articles → {len(news)} developments; "
+          f"{entries} court feed entries → {len(filings)} filings in the case; "
+          f"{sent} alerts sent")
+    print("\n".join(news))
+    if filings:
+        print("Filings:")
+        print("\n".join(filings))
     return 0

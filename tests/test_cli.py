@@ -146,8 +146,12 @@ def test_python_dash_m_monitor_and_help(tmp_path: Path) -> None:
 def test_demo_needs_no_network_and_prints_alerts(tmp_path: Path) -> None:
     result = cli("demo", cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert "=== [development] doe-v-twitter" in result.stdout
-    assert "5 articles →" in result.stdout
+    assert result.stdout.count("=== [development] doe-v-twitter") == 2
+    assert result.stdout.count("=== [docket_entry] doe-v-twitter") == 2
+    assert "5 articles → 2 developments; 5 court feed entries → 3 filings in the case; " \
+        "4 alerts sent" in result.stdout
+    assert "#38: Notice of Appearance (routine: kept, not alerted)" in result.stdout
+    assert "Roe v. Example" not in result.stdout
 
 
 SEND_TEST_CONFIG = """
