@@ -31,6 +31,7 @@ log = logging.getLogger("casewatch.pipeline")
 Clock = Callable[[], datetime]
 Extractor = Callable[[bytes, str], Awaitable[Extracted | None]]
 EXTRACT_CONCURRENCY = 4
+FUTURE_SLACK = timedelta(days=1)  # time zones and clock skew; later dates are not believed
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,13 @@ def backoff_delay(
     if retry_after is not None:
         delay = max(delay, retry_after)
     return timedelta(seconds=min(delay, cap.total_seconds() * 1.2))
+
+
+def believable(moment: datetime | None, now: datetime) -> datetime | None:
+    """A published date, unless it lies in the future (a feed dated 2200): then none."""
+    if moment is not None and moment > now + FUTURE_SLACK:
+        return None
+    return moment
 
 
 def channel_status(channel: ChannelConfigBase, alert: Alert) -> str | None:
@@ -135,7 +143,7 @@ class Pipeline:
         if result.dropped:
             log.info("source %s: %d items without a usable docket number dropped", source_id,
                      result.dropped)
-        fresh = self._unseen(source_id, result.items)
+        fresh = self._unseen(source_id, result.items, done)
         silent = not row.first_poll_done and not (
             config.alert_on_first_poll
             if config.alert_on_first_poll is not None
@@ -180,7 +188,7 @@ class Pipeline:
             last_modified=result.last_modified, state=result.state, got_new=got_new,
         )
 
-    def _unseen(self, source_id: str, items: list[Item]) -> list[Item]:
+    def _unseen(self, source_id: str, items: list[Item], now: datetime) -> list[Item]:
         known = self.store.known_guids(source_id, (i.guid for i in items))
         fresh: list[Item] = []
         seen: set[str] = set()
@@ -188,7 +196,8 @@ class Pipeline:
             if item.guid in known or item.guid in seen:
                 continue
             seen.add(item.guid)
-            fresh.append(item)
+            when = believable(item.published, now)
+            fresh.append(item if when == item.published else replace(item, published=when))
         # oldest first, so developments form in the order events happened
         return sorted(fresh, key=lambda i: (i.published is None, i.published or datetime.min))
 
@@ -217,7 +226,7 @@ class Pipeline:
             text=extracted.text,
             title=item.title or extracted.title,
             site_name=extracted.site_name,
-            published=item.published or extracted.date,
+            published=item.published or believable(extracted.date, self.clock()),
             extracted=True,
             canonical_url=extracted.canonical_url,
         )
