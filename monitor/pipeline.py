@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import random
+import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -18,13 +19,14 @@ from datetime import datetime, timedelta
 from alerts.base import Alert, AlertItem, AlsoCovered, ChannelConfigBase, DocketRef
 from feeds.base import DocketEntry, FeedError, Fetch, Item, PollResult, Source
 from feeds.extract import Extracted
+from feeds.registry import SourceConfig
 from monitor.config import CaseConfig, Settings
 from monitor.dockets import DocketMatcher, is_fuller, is_routine
 from monitor.events import tag_event
 from monitor.grouping import Decision, Grouper, item_url, stable_id
 from monitor.matching import Match, Matcher
 from monitor.normalise import Words
-from monitor.store import MatchRecord, NewDevelopment, OutboxEntry, Store, iso
+from monitor.store import MatchRecord, NewDevelopment, OutboxEntry, SourceRow, Store, iso
 
 log = logging.getLogger("casewatch.pipeline")
 
@@ -129,6 +131,23 @@ class Pipeline:
             log.exception("source %s: unexpected error", source_id)
             return self._failed(source_id, f"{type(exc).__name__}: {exc}", "parse", None,
                                 row.consecutive_errors + 1, interval)
+        try:
+            return await self._remember(source_id, source, config, row, result, interval)
+        except sqlite3.Error as exc:
+            # a full disk, a database locked past the busy timeout, a read-only file: the
+            # new items stay unseen (nothing was half-written) and are read again next poll
+            message = f"database write failed ({exc}); new items are read again next poll"
+            log.error("source %s: %s", source_id, message)
+            try:
+                self._failed(source_id, message, "store", None, row.consecutive_errors + 1,
+                             interval)
+            except sqlite3.Error:
+                pass  # the failure cannot be recorded either; the log line says it
+            return PollReport(source_id, ok=False, error=message, error_kind="store")
+
+    async def _remember(self, source_id: str, source: Source, config: SourceConfig,
+                        row: SourceRow, result: PollResult, interval: timedelta) -> PollReport:
+        """Store what a successful poll returned: unseen items, matches and alerts."""
         done = self.clock()
         next_poll = done + interval
         if result.not_modified:
