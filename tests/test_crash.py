@@ -265,18 +265,28 @@ class Scenario:
         return Response(200, "ok")
 
 
-def started(proc: subprocess.Popen[str]) -> threading.Event:
-    """Set once the daemon says it is running; its stderr is drained meanwhile."""
-    ready = threading.Event()
+class Started(threading.Event):
+    """Set once the daemon says it is running; its stderr is drained meanwhile and kept."""
 
-    def read() -> None:
-        assert proc.stderr is not None
-        for line in proc.stderr:
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+        self.proc = proc
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.append(line)
             if "casewatch running" in line:
-                ready.set()
+                self.set()
 
-    threading.Thread(target=read, daemon=True).start()
-    return ready
+    def __str__(self) -> str:
+        return f"exit {self.proc.poll()}: " + "".join(self.lines[-20:])
+
+
+def started(proc: subprocess.Popen[str]) -> Started:
+    return Started(proc)
 
 
 def stored_stories(db: Path) -> int:
@@ -323,7 +333,8 @@ def run_kill_loop(tmp_path: Path, server: LoopbackServer, kills: int, seed: int)
     for _ in range(kills):
         proc = start(config, tmp_path)
         try:
-            assert started(proc).wait(30), "the daemon did not start"
+            ready = started(proc)
+            assert ready.wait(30), f"the daemon did not start: {ready}"
             fetches, before = scenario.fetches, attempts(db)
             time.sleep(rng.uniform(0.05, 0.8))
             in_flight = scenario.in_flight
@@ -339,7 +350,8 @@ def run_kill_loop(tmp_path: Path, server: LoopbackServer, kills: int, seed: int)
     # one last life, left to finish: everything must arrive
     proc = start(config, tmp_path)
     try:
-        assert started(proc).wait(30), "the daemon did not start"
+        ready = started(proc)
+        assert ready.wait(30), f"the daemon did not start: {ready}"
         assert wait_for(lambda: scenario.revealed() == len(STORIES)
                         and len(outbox(db)) == len(STORIES)
                         and {s for _, s, _ in outbox(db)} == {"sent"}, 90), outbox(db)
