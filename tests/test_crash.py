@@ -331,11 +331,12 @@ def run_kill_loop(tmp_path: Path, server: LoopbackServer, kills: int, seed: int)
     stages: Counter[str] = Counter()
     began = time.monotonic()
     for _ in range(kills):
+        before = attempts(db)  # before the start: delivery begins as soon as it runs
+        fetches = scenario.fetches
         proc = start(config, tmp_path)
         try:
             ready = started(proc)
             assert ready.wait(30), f"the daemon did not start: {ready}"
-            fetches, before = scenario.fetches, attempts(db)
             time.sleep(rng.uniform(0.05, 0.8))
             in_flight = scenario.in_flight
             proc.send_signal(signal.SIGKILL)
