@@ -2,14 +2,15 @@
 
 2xx is delivered; 408, 429, 5xx, timeouts and connection errors are retryable (with the
 server's Retry-After, in seconds or as an HTTP date); any other status is permanent.
-Messages name the host only: a URL may carry a token.
+Messages name the host only: a URL may carry a token. A receiver's answer is quoted,
+but with every part of the URL it was sent to masked, for a receiver may echo it.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
@@ -47,6 +48,18 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
+def without_url(text: str, url: str) -> str:
+    """`text` with the URL's path, query and credentials masked, plain or percent-encoded."""
+    parts = urlsplit(url)
+    secrets = {url, parts.path + (f"?{parts.query}" if parts.query else ""), parts.path,
+               parts.query, parts.username or "", parts.password or ""}
+    spelled = {form for s in secrets if len(s) >= 4
+               for form in (s, quote(s, safe=""), quote(s), unquote(s))}
+    for secret in sorted(spelled, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
 def printable(text: str, limit: int = 200) -> str:
     """One line of at most `limit` characters, control characters replaced."""
     line = "".join(c if c.isprintable() else " " for c in text)
@@ -80,7 +93,8 @@ async def post(
         raise DeliveryError(f"{label}: cannot reach {where} ({type(exc).__name__})",
                             retryable=True) from None
     status = response.status_code
-    text = printable(bytes(answer[:MAX_ANSWER_BYTES]).decode("utf-8", "replace"))
+    text = printable(without_url(bytes(answer[:MAX_ANSWER_BYTES]).decode("utf-8", "replace"),
+                                 url))
     said = f"HTTP {status}" + (f" {text}" if text else "")
     if 200 <= status < 300:
         return Delivered(f"{label}: {where} answered {said}")

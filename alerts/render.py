@@ -71,7 +71,7 @@ def render_text(alert: Alert) -> str:
     if alert.also:
         lines.append(f"Also covered by ({len(alert.also)}):")
         lines.extend(f"  - {a.source}: {a.title} {a.url}".rstrip() for a in alert.also)
-    return "\n".join(lines)
+    return inert("\n".join(lines))
 
 
 def sample_alert(alert_id: str, published: str) -> Alert:
@@ -103,6 +103,13 @@ def one_line(text: str, limit: int | None = None) -> str:
     if limit is not None and len(line) > limit:
         line = line[: limit - 1].rstrip() + "…"
     return line
+
+
+def inert(text: str) -> str:
+    """Outside text over several lines: control characters (escape sequences, NUL, CR),
+    right-to-left overrides and other invisible format characters become U+FFFD, so
+    they can neither drive a terminal nor reorder what a reader sees."""
+    return "".join(c if c in "\n\t" or c.isprintable() else "\ufffd" for c in text)
 
 
 def is_web_url(url: str) -> bool:
@@ -157,6 +164,8 @@ def docket_meta(item: AlertItem) -> str:
 # --- Slack ----------------------------------------------------------------------------
 
 SLACK_SNIPPET_LIMIT = 1500
+SLACK_TEXT_LIMIT = 3000  # Slack refuses a block text longer than this, and the message with it
+SLACK_URL_LIMIT = 1000  # a longer link is shown as its label alone
 SLACK_ALSO_LIMIT = 10
 SLACK_DIGEST_LIMIT = 12  # 1 + 12 * (divider + 3 blocks) + 1 stays within 50 blocks
 
@@ -168,10 +177,10 @@ def slack_escape(text: str) -> str:
 
 def slack_link(url: str, label: str) -> str:
     """`<url|label>` with both parts escaped; a non-web URL is shown as plain text."""
-    label = slack_escape(one_line(label, 200) or url)
-    if not is_web_url(url):
-        return label
+    label = slack_escape(one_line(label, 200) or one_line(url, 200))
     target = slack_escape(url).replace("|", "%7C")
+    if not is_web_url(url) or len(target) > SLACK_URL_LIMIT:
+        return label
     return f"<{target}|{label.replace('|', '¦')}>"
 
 
@@ -182,8 +191,19 @@ def slack_snippet(snippet: str, terms: tuple[str, ...]) -> str:
                    for piece, hit in split_terms(text, terms))
 
 
+def slack_fit(text: str, limit: int = SLACK_TEXT_LIMIT) -> str:
+    """Escaped mrkdwn cut to Slack's limit, never inside an entity such as `&amp;`."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    entity = cut.rfind("&")
+    if entity >= len(cut) - 5 and ";" not in cut[entity:]:
+        cut = cut[:entity]
+    return cut + "…"
+
+
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": slack_fit(text)}}
 
 
 def _slack_blocks(alert: Alert) -> list[dict[str, Any]]:
@@ -191,14 +211,15 @@ def _slack_blocks(alert: Alert) -> list[dict[str, Any]]:
     item = alert.item
     context: list[str] = []
     if item and _meta(item):
-        context.append(slack_escape(one_line(_meta(item))))
+        context.append(slack_escape(one_line(_meta(item), 300)))
     if alert.event:
         context.append(slack_escape(EVENT_LABELS.get(alert.event, alert.event)))
     if alert.development_id and alert.articles > 1:
         context.append(f"{alert.articles} articles")
     if context:
         blocks.append({"type": "context",
-                       "elements": [{"type": "mrkdwn", "text": " · ".join(context)}]})
+                       "elements": [{"type": "mrkdwn",
+                                     "text": slack_fit(" · ".join(context))}]})
     if alert.possibly_related_to:
         blocks.append(_section("Possibly related to development "
                                + slack_escape(one_line(alert.possibly_related_to))))
@@ -322,10 +343,10 @@ def _html_fields(alert: Alert) -> dict[str, Any]:
 
 def email_html(alert: Alert) -> str:
     """The HTML part: every outside string is HTML-escaped; only http(s) URLs are links."""
-    return _HTML_TEMPLATE.render(
+    return inert(_HTML_TEMPLATE.render(
         alert=_html_fields(alert),
         entries=[_html_fields(e) for e in alert.entries] if alert.kind == "digest" else [],
-    )
+    ))
 
 
 def email_text(alert: Alert) -> str:

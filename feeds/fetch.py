@@ -1,8 +1,12 @@
 """The only network code for sources: conditional GET with caps, and one error type.
 
-Every request has a timeout and a size cap, at most `per_host` requests run against
-one host at a time, and problems come out as FeedError with a kind that tells an
-outage (offline, timeout) from a broken source (HTTP status, not a feed, too large).
+Every request has a timeout, a deadline for the whole response (a server that sends
+one byte a second never trips a read timeout) and a size cap that counts decompressed
+bytes as they are inflated, so a gzip bomb stops at the cap. At most `per_host`
+requests run against one host at a time. Redirects are followed here, hop by hop, so
+that a loop is named as one and no hop leads into a private address that was not
+allowed. Problems come out as FeedError with a kind that tells an outage (offline,
+timeout) from a broken source (HTTP status, not a feed, too large).
 """
 
 from __future__ import annotations
@@ -10,11 +14,12 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import zlib
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -22,6 +27,12 @@ from feeds.base import FeedError, Page
 
 DEFAULT_MAX_BYTES = 10_000_000
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
+DEFAULT_DEADLINE = 60.0  # seconds for a whole fetch: every redirect and the last byte
+MAX_REDIRECTS = 10
+# NAT64's well-known prefix embeds an IPv4 address in its last 32 bits (RFC 6052)
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# not public, though older Pythons call them global (192.0.0.192: Oracle Cloud's metadata)
+_NOT_PUBLIC = (ipaddress.ip_network("192.0.0.0/24"), ipaddress.ip_network("100.64.0.0/10"))
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -40,24 +51,42 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+def is_private_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """True for any address that is not on the public internet: loopback, private,
+    link-local (the cloud metadata service), shared (CGNAT), reserved, multicast,
+    unspecified, and IPv6 forms that carry such an IPv4 address."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and ip in _NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:
+            return is_private_address(embedded)
+    if isinstance(ip, ipaddress.IPv4Address) and any(ip in net for net in _NOT_PUBLIC):
+        return True
+    return not ip.is_global or ip.is_multicast
+
+
 def is_private_host(host: str) -> bool:
-    """True when a host name resolves to any loopback, private, link-local or reserved IP."""
+    """True when a host name resolves to any address that is not public."""
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except socket.gaierror:
+    except (socket.gaierror, UnicodeError):
         return False  # let the request itself fail as offline
-    for info in infos:
-        ip = ipaddress.ip_address(info[4][0])
-        if (
-            ip.is_private
-            or ip.is_loopback
-            or ip.is_link_local
-            or ip.is_reserved
-            or ip.is_multicast
-            or ip.is_unspecified
-        ):
-            return True
-    return False
+    return any(is_private_address(ipaddress.ip_address(info[4][0].split("%")[0]))
+               for info in infos)
+
+
+def _inflater(encoding: str) -> zlib._Decompress | None:
+    """A decompressor for a Content-Encoding; None for identity. Raises for others."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(zlib.MAX_WBITS | 16)
+    if encoding == "deflate":
+        return zlib.decompressobj(zlib.MAX_WBITS | 32)  # zlib-wrapped, as HTTP says
+    raise FeedError(f"unsupported content encoding {encoding!r}", kind="not_feed",
+                    retryable=False)
 
 
 class Fetcher:
@@ -72,10 +101,12 @@ class Fetcher:
         per_host: int = 2,
         allow_private: bool = False,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        deadline: float = DEFAULT_DEADLINE,
     ) -> None:
+        # redirects are followed by this class, so every hop is checked
         self._client = client or httpx.AsyncClient(
             timeout=timeout,
-            follow_redirects=True,
+            follow_redirects=False,
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
         )
         self._user_agent = user_agent
@@ -85,6 +116,7 @@ class Fetcher:
             lambda: asyncio.Semaphore(self._per_host)
         )
         self.allow_private = allow_private
+        self.deadline = deadline
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -101,32 +133,74 @@ class Fetcher:
         """GET `url`. None means 304 Not Modified; problems raise FeedError.
 
         `guard` refuses hosts on private addresses unless allowed (article links come
-        from outside and must not reach into the operator's network).
+        from outside and must not reach into the operator's network). Unguarded
+        requests are for configured sources, whose own host is trusted; a redirect
+        from them may still not lead into a private address unless that host was
+        private itself or private addresses are allowed.
         """
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FeedError(f"not an http(s) URL: {url!r}", kind="refused", retryable=False)
-        if guard and not self.allow_private:
-            private = await asyncio.to_thread(is_private_host, parts.hostname)
-            if private:
-                raise FeedError(
-                    f"refused private address for {parts.hostname}",
-                    kind="refused",
-                    retryable=False,
-                )
-        sent = {"User-Agent": self._user_agent, **(headers or {})}
+        host = _checked(url)
+        if guard:
+            await self._refuse_private(host)
+        sent = {"User-Agent": self._user_agent, "Accept-Encoding": "gzip, deflate",
+                **(headers or {})}
         if etag:
             sent["If-None-Match"] = etag
         if last_modified:
             sent["If-Modified-Since"] = last_modified
-        async with self._hosts[parts.hostname]:
-            return await self._get(url, sent)
+        try:
+            async with asyncio.timeout(self.deadline):
+                return await self._follow(url, sent, guard=guard)
+        except TimeoutError:
+            raise FeedError(f"no complete response within {self.deadline:g}s",
+                            kind="timeout") from None
 
-    async def _get(self, url: str, headers: dict[str, str]) -> Page | None:
+    async def _refuse_private(self, host: str) -> None:
+        if self.allow_private:
+            return
+        if await asyncio.to_thread(is_private_host, host):
+            raise FeedError(f"refused private address for {host}", kind="refused",
+                            retryable=False)
+
+    async def _follow(self, url: str, headers: dict[str, str], *, guard: bool) -> Page | None:
+        """GET, following up to MAX_REDIRECTS redirects, each one checked before it is taken."""
+        visited = {url}
+        origin_private: bool | None = None
+        for _ in range(MAX_REDIRECTS + 1):
+            host = _checked(url)
+            async with self._hosts[host]:
+                outcome = await self._get(url, headers)
+            if not isinstance(outcome, str):
+                return outcome
+            target = urljoin(url, outcome)
+            if target in visited:
+                raise FeedError(f"redirect loop: back to {target}",
+                                kind="http", retryable=True)
+            visited.add(target)
+            next_host = _checked(target)
+            if not guard and origin_private is None and not self.allow_private:
+                origin_private = await asyncio.to_thread(is_private_host, host)
+            if guard or not origin_private:
+                await self._refuse_private(next_host)
+            if urlsplit(target).netloc != urlsplit(url).netloc:
+                # credentials and conditional headers belong to the first host only
+                headers = {k: v for k, v in headers.items()
+                           if k.lower() not in ("authorization", "cookie", "if-none-match",
+                                                "if-modified-since")}
+            url = target
+        raise FeedError(f"more than {MAX_REDIRECTS} redirects", kind="http", retryable=True)
+
+    async def _get(self, url: str, headers: dict[str, str]) -> Page | str | None:
+        """One request: a Page, None for 304, or the Location of a redirect."""
         try:
             async with self._client.stream("GET", url, headers=headers) as response:
                 if response.status_code == 304:
                     return None
+                if response.status_code in (301, 302, 303, 307, 308):
+                    location = response.headers.get("location", "").strip()
+                    if not location:
+                        raise FeedError(f"HTTP {response.status_code} without a Location",
+                                        kind="http", status=response.status_code)
+                    return location
                 if response.status_code >= 400:
                     status = response.status_code
                     raise FeedError(
@@ -143,21 +217,11 @@ class Fetcher:
                         kind="too_large",
                         retryable=False,
                     )
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise FeedError(
-                            f"response over the {self.max_bytes}-byte cap",
-                            kind="too_large",
-                            retryable=False,
-                        )
-                    chunks.append(chunk)
+                body = await self._read(response)
                 return Page(
                     url=str(response.url),
                     status=response.status_code,
-                    body=b"".join(chunks),
+                    body=body,
                     headers={k.lower(): v for k, v in response.headers.items()},
                 )
         except httpx.TimeoutException as exc:
@@ -166,3 +230,54 @@ class Fetcher:
             raise FeedError(f"unreachable: {type(exc).__name__}", kind="offline") from exc
         except httpx.InvalidURL as exc:
             raise FeedError(f"invalid URL: {exc}", kind="refused", retryable=False) from exc
+
+    async def _read(self, response: httpx.Response) -> bytes:
+        """The body, inflated piece by piece and never past the cap (a gzip bomb stops there)."""
+        if response.is_stream_consumed:  # built in memory (a test transport): decoded already
+            if len(response.content) > self.max_bytes:
+                raise FeedError(f"response over the {self.max_bytes}-byte cap",
+                                kind="too_large", retryable=False)
+            return response.content
+        inflater = _inflater(response.headers.get("content-encoding", ""))
+        chunks: list[bytes] = []
+        size = 0
+
+        def keep(data: bytes) -> None:
+            nonlocal size
+            size += len(data)
+            if size > self.max_bytes:
+                raise FeedError(
+                    f"response over the {self.max_bytes}-byte cap"
+                    + (" once decompressed" if inflater is not None else ""),
+                    kind="too_large",
+                    retryable=False,
+                )
+            chunks.append(data)
+
+        try:
+            async for raw in response.aiter_raw():
+                if inflater is None:
+                    keep(raw)
+                    continue
+                data = inflater.decompress(raw, self.max_bytes - size + 1)
+                keep(data)
+                while inflater.unconsumed_tail:
+                    keep(inflater.decompress(inflater.unconsumed_tail,
+                                             self.max_bytes - size + 1))
+            if inflater is not None:
+                keep(inflater.flush())
+        except zlib.error as exc:
+            raise FeedError(f"corrupt compressed body: {exc}", kind="not_feed") from exc
+        return b"".join(chunks)
+
+
+def _checked(url: str) -> str:
+    """The host of an http(s) URL; anything else is refused."""
+    parts = urlsplit(url)
+    try:
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if parts.scheme not in ("http", "https") or not host:
+        raise FeedError(f"not an http(s) URL: {url!r}", kind="refused", retryable=False)
+    return host

@@ -108,6 +108,7 @@ def build_app(
         max_bytes=service.max_response_bytes,
         per_host=service.per_host_concurrency,
         allow_private=service.allow_private_addresses,
+        deadline=service.fetch_deadline.total_seconds(),
     )
     http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=10.0))
     workers = extract_workers if extract_workers is not None else 2

@@ -188,7 +188,8 @@ def preview(source_id: str, config_file: str | None, as_json: bool) -> None:
     async def fetch_items() -> list[Any]:
         fetcher = Fetcher(user_agent=settings.service.user_agent,
                           max_bytes=settings.service.max_response_bytes,
-                          allow_private=settings.service.allow_private_addresses)
+                          allow_private=settings.service.allow_private_addresses,
+                          deadline=settings.service.fetch_deadline.total_seconds())
         try:
             return (await source.poll(fetcher, SourceState())).items
         finally:

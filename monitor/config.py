@@ -60,6 +60,7 @@ class ServiceConfig(_Strict):
     allow_private_addresses: bool = False
     alert_on_first_poll: bool = False
     max_response_bytes: int = Field(default=10_000_000, ge=1024)
+    fetch_deadline: Duration = timedelta(seconds=60)  # a whole response, slow or not
     per_host_concurrency: int = Field(default=2, ge=1, le=32)
     max_backoff: Duration = timedelta(hours=6)
     delivery_interval: Duration = timedelta(seconds=10)

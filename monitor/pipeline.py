@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import random
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
@@ -19,19 +20,21 @@ from datetime import datetime, timedelta
 from alerts.base import Alert, AlertItem, AlsoCovered, ChannelConfigBase, DocketRef
 from feeds.base import DocketEntry, FeedError, Fetch, Item, PollResult, Source
 from feeds.extract import Extracted
+from feeds.registry import SourceConfig
 from monitor.config import CaseConfig, Settings
 from monitor.dockets import DocketMatcher, is_fuller, is_routine
 from monitor.events import tag_event
 from monitor.grouping import Decision, Grouper, item_url, stable_id
 from monitor.matching import Match, Matcher
 from monitor.normalise import Words
-from monitor.store import MatchRecord, NewDevelopment, OutboxEntry, Store, iso
+from monitor.store import MatchRecord, NewDevelopment, OutboxEntry, SourceRow, Store, iso
 
 log = logging.getLogger("casewatch.pipeline")
 
 Clock = Callable[[], datetime]
 Extractor = Callable[[bytes, str], Awaitable[Extracted | None]]
 EXTRACT_CONCURRENCY = 4
+FUTURE_SLACK = timedelta(days=1)  # time zones and clock skew; later dates are not believed
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,13 @@ def backoff_delay(
     if retry_after is not None:
         delay = max(delay, retry_after)
     return timedelta(seconds=min(delay, cap.total_seconds() * 1.2))
+
+
+def believable(moment: datetime | None, now: datetime) -> datetime | None:
+    """A published date, unless it lies in the future (a feed dated 2200): then none."""
+    if moment is not None and moment > now + FUTURE_SLACK:
+        return None
+    return moment
 
 
 def channel_status(channel: ChannelConfigBase, alert: Alert) -> str | None:
@@ -126,6 +136,25 @@ class Pipeline:
             return self._failed(source_id, f"{type(exc).__name__}: {exc}", "parse", None,
                                 row.consecutive_errors + 1, interval)
         fetched = time.perf_counter() - started
+        try:
+            return await self._remember(source_id, source, config, row, result, interval,
+                                        fetched)
+        except sqlite3.Error as exc:
+            # a full disk, a database locked past the busy timeout, a read-only file: the
+            # new items stay unseen (nothing was half-written) and are read again next poll
+            message = f"database write failed ({exc}); new items are read again next poll"
+            log.error("source %s: %s", source_id, message)
+            try:
+                self._failed(source_id, message, "store", None, row.consecutive_errors + 1,
+                             interval)
+            except sqlite3.Error:
+                pass  # the failure cannot be recorded either; the log line says it
+            return PollReport(source_id, ok=False, error=message, error_kind="store")
+
+    async def _remember(self, source_id: str, source: Source, config: SourceConfig,
+                        row: SourceRow, result: PollResult, interval: timedelta,
+                        fetched: float) -> PollReport:
+        """Store what a successful poll returned: unseen items, matches and alerts."""
         done = self.clock()
         next_poll = done + interval
         if result.not_modified:
@@ -140,7 +169,7 @@ class Pipeline:
         if result.dropped:
             log.info("source %s: %d items without a usable docket number dropped", source_id,
                      result.dropped)
-        fresh = self._unseen(source_id, result.items)
+        fresh = self._unseen(source_id, result.items, done)
         silent = not row.first_poll_done and not (
             config.alert_on_first_poll
             if config.alert_on_first_poll is not None
@@ -185,7 +214,7 @@ class Pipeline:
             last_modified=result.last_modified, state=result.state, got_new=got_new,
         )
 
-    def _unseen(self, source_id: str, items: list[Item]) -> list[Item]:
+    def _unseen(self, source_id: str, items: list[Item], now: datetime) -> list[Item]:
         known = self.store.known_guids(source_id, (i.guid for i in items))
         fuller = self._fuller_entries(source_id,
                                       [i for i in items if i.guid in known and i.docket])
@@ -195,10 +224,12 @@ class Pipeline:
             if item.guid in seen:
                 continue
             seen.add(item.guid)
-            if item.guid not in known:
-                fresh.append(item)
-            elif item.guid in fuller:
-                fresh.append(fuller[item.guid])
+            if item.guid in fuller:
+                item = fuller[item.guid]
+            elif item.guid in known:
+                continue
+            when = believable(item.published, now)
+            fresh.append(item if when == item.published else replace(item, published=when))
         # oldest first, so developments form in the order events happened
         return sorted(fresh, key=lambda i: (i.published is None, i.published or datetime.min))
 
@@ -243,7 +274,7 @@ class Pipeline:
             text=extracted.text,
             title=item.title or extracted.title,
             site_name=extracted.site_name,
-            published=item.published or extracted.date,
+            published=item.published or believable(extracted.date, self.clock()),
             extracted=True,
             canonical_url=extracted.canonical_url,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -24,6 +24,9 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering ("hang")
     close: bool = False  # drop the connection without answering
+    # a body written piece by piece, without Content-Length, until the client hangs up
+    stream: Callable[[], Iterator[bytes]] | None = None
+    pause: float = 0.0  # seconds between streamed pieces ("one byte per second")
 
     def data(self) -> bytes:
         return self.body.encode() if isinstance(self.body, str) else self.body
@@ -60,6 +63,9 @@ class LoopbackServer:
                     self.close_connection = True
                     self.connection.close()
                     return
+                if response.stream is not None:
+                    self._stream(response)
+                    return
                 data = response.data()
                 self.send_response(response.status)
                 for key, value in response.headers.items():
@@ -68,6 +74,23 @@ class LoopbackServer:
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(data)
+
+            def _stream(self, response: Response) -> None:
+                self.close_connection = True
+                self.send_response(response.status)
+                for key, value in response.headers.items():
+                    self.send_header(key, value)
+                self.send_header("Connection", "close")
+                self.end_headers()
+                assert response.stream is not None
+                try:
+                    for piece in response.stream():
+                        self.wfile.write(piece)
+                        self.wfile.flush()
+                        if response.pause:
+                            time.sleep(response.pause)
+                except OSError:  # the client hung up: what the test wanted
+                    return
 
             do_GET = do_POST = do_HEAD = do_PUT = _serve
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import sqlite3
 import subprocess
@@ -187,3 +188,203 @@ def test_sigterm_during_a_hanging_send_exits_cleanly_and_the_alert_waits(
     assert stopped_in < 8  # the stop grace, not the receiver or the channel's timeout
     ((_, status, attempts),) = outbox(db)
     assert (status, attempts) == ("pending", 1)  # sent again, with its key, after a start
+
+
+# -- the kill loop ------------------------------------------------------------------------
+
+PARTIES = ["Abbott", "Baxter", "Carver", "Dalton", "Ellison", "Fairbanks", "Garland", "Hobbs",
+           "Ingram", "Jarvis", "Keller", "Lombard", "Mercer", "Norwood", "Oakley", "Prescott",
+           "Quimby", "Radcliffe", "Sterling", "Thornton", "Underhill", "Vance", "Whitaker",
+           "Yardley"]
+STORIES = [f"{name} v. Acme: complaint filed in federal court" for name in PARTIES[:20]]
+FILLER = [{"title": f"Weather and traffic, bulletin {n}", "link": f"http://news.invalid/w/{n}",
+           "text": "Sunny, then rain."} for n in range(400)]  # parsing takes a while
+
+KILL_CONFIG = """
+[service]
+database = "{db}"
+http = ""
+allow_private_addresses = true
+alert_on_first_poll = true
+delivery_interval = "1s"
+
+[[sources]]
+id = "news"
+kind = "feed"
+url = "{feed}"
+interval = "1s"
+
+[[channels]]
+id = "hook"
+kind = "webhook"
+url = "{hook}"
+timeout = 60
+""" + "".join(f"""
+[[cases]]
+id = "{name.lower()}"
+caption = "{name} v. Acme Corp."
+aliases = ["{name} v. Acme"]
+notify = ["hook"]
+""" for name in PARTIES[:20])
+
+
+class Scenario:
+    """A feed that reveals one more story (each about its own case) on every fetch, and a
+    webhook receiver that takes a moment to answer, so that kills land in every stage."""
+
+    def __init__(self, server: LoopbackServer, rng: random.Random) -> None:
+        self.server = server
+        self.rng = rng
+        self.fetches = 0
+        self.in_flight = 0
+        self.lock = threading.Lock()
+        server.route("/feed", self.feed)
+        server.route("/hook", self.hook)
+
+    def revealed(self) -> int:
+        return min(len(STORIES), self.fetches)
+
+    def feed(self, _request: Request) -> Response:
+        with self.lock:
+            self.fetches += 1
+            shown = self.revealed()
+        return Response(200, rss([
+            {"title": title, "link": self.server.url(f"/a/{n}"),
+             "text": f"News about {title}."}
+            for n, title in enumerate(STORIES[:shown])
+        ] + FILLER))
+
+    def hook(self, _request: Request) -> Response:
+        with self.lock:
+            self.in_flight += 1
+        try:
+            time.sleep(self.rng.uniform(0.1, 0.3))
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+        return Response(200, "ok")
+
+
+class Started(threading.Event):
+    """Set once the daemon says it is running; its stderr is drained meanwhile and kept."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+        self.proc = proc
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.append(line)
+            if "casewatch running" in line:
+                self.set()
+
+    def __str__(self) -> str:
+        return f"exit {self.proc.poll()}: " + "".join(self.lines[-20:])
+
+
+def started(proc: subprocess.Popen[str]) -> Started:
+    return Started(proc)
+
+
+def stored_stories(db: Path) -> int:
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT COUNT(*) FROM items WHERE title LIKE '% v. Acme:%'"
+                            ).fetchone()[0]
+
+
+def attempts(db: Path) -> dict[str, tuple[str, int]]:
+    if not db.exists():
+        return {}
+    return {alert: (status, tries) for alert, status, tries in outbox(db)}
+
+
+def stage(db: Path, scenario: Scenario, fetches_at_start: int,
+          before: dict[str, tuple[str, int]]) -> str:
+    """Where a kill landed, judged from what it left: a send begun in this life and never
+    recorded as done, a story fetched in this life but not stored (parsing, matching),
+    stored and matched alerts not yet sent (one transaction writes item, match and
+    outbox row), or between jobs."""
+    after = attempts(db)
+    if any(
+            status == "pending" and tries > before.get(alert, ("", 0))[1]
+            for alert, (status, tries) in after.items()):
+        return "mid-delivery"
+    if scenario.fetches > fetches_at_start and scenario.revealed() > stored_stories(db):
+        return "after fetch"
+    if any(status == "pending" for status, _ in after.values()):
+        return "after store and match"
+    return "between jobs"
+
+
+def run_kill_loop(tmp_path: Path, server: LoopbackServer, kills: int, seed: int) -> None:
+    rng = random.Random(seed)
+    scenario = Scenario(server, rng)
+    db = tmp_path / "cw.db"
+    config = tmp_path / "casewatch.toml"
+    config.write_text(KILL_CONFIG.format(db=db, feed=server.url("/feed"),
+                                         hook=server.url("/hook")))
+    stages: Counter[str] = Counter()
+    began = time.monotonic()
+    for _ in range(kills):
+        before = attempts(db)  # before the start: delivery begins as soon as it runs
+        fetches = scenario.fetches
+        proc = start(config, tmp_path)
+        try:
+            ready = started(proc)
+            assert ready.wait(30), f"the daemon did not start: {ready}"
+            time.sleep(rng.uniform(0.05, 0.8))
+            in_flight = scenario.in_flight
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+            where = "mid-delivery" if in_flight else stage(db, scenario, fetches, before)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.returncode == -signal.SIGKILL
+        stages[where] += 1
+
+    # one last life, left to finish: everything must arrive
+    proc = start(config, tmp_path)
+    try:
+        ready = started(proc)
+        assert ready.wait(30), f"the daemon did not start: {ready}"
+        assert wait_for(lambda: scenario.revealed() == len(STORIES)
+                        and len(outbox(db)) == len(STORIES)
+                        and {s for _, s, _ in outbox(db)} == {"sent"}, 90), outbox(db)
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+
+    requests = server.hits("/hook")
+    keys = Counter(r.headers["idempotency-key"] for r in requests)
+    bodies: dict[str, set[bytes]] = {}
+    for r in requests:
+        bodies.setdefault(r.headers["idempotency-key"], set()).add(r.body)
+    titles = {json.loads(r.body)["item"]["title"] for r in requests}
+    assert titles == set(STORIES)  # every expected alert was delivered
+    assert len(keys) == len(STORIES)  # one key per alert, however often it was tried
+    assert all(len(b) == 1 for b in bodies.values())  # a resend is the same body
+    resends = sum(n - 1 for n in keys.values())
+    assert resends <= stages["mid-delivery"]  # only a kill during a send sends again
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    print(f"{kills} kills in {time.monotonic() - began:.0f}s ({dict(stages)}); "
+          f"{len(keys)} alerts delivered, {resends} resent with their key, none lost")
+
+
+def test_twenty_random_kills_lose_nothing_and_resend_only_in_flight_alerts(
+        tmp_path: Path, server: LoopbackServer) -> None:
+    run_kill_loop(tmp_path, server, kills=20, seed=int(os.environ.get("KILL_SEED", "9")))
+
+
+@pytest.mark.soak
+def test_two_hundred_random_kills_lose_nothing(tmp_path: Path, server: LoopbackServer) -> None:
+    run_kill_loop(tmp_path, server, kills=200, seed=int(os.environ.get("KILL_SEED", "7")))

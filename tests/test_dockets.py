@@ -358,14 +358,14 @@ def test_an_entry_its_own_source_later_describes_in_full_is_an_update_once(
     full = entry(n=60, short="Amended Complaint",
                  description="FIRST AMENDED COMPLAINT against Twitter, Inc., adding John Doe "
                              "#2. Filed by John Doe #1, John Doe #2.")
-    first = app.pipeline._unseen("cl", [item(short, "cl")])
+    first = app.pipeline._unseen("cl", [item(short, "cl")], clock())
     app.pipeline.ingest(first[0], clock())
     for n in range(2):  # the source returns the entry, now with its full text, twice
-        (again,) = app.pipeline._unseen("cl", [item(full, "cl")]) or (None,)
+        (again,) = app.pipeline._unseen("cl", [item(full, "cl")], clock()) or (None,)
         if n == 0:
             assert again is not None and again.guid.startswith(short.guid + "@")
             assert app.pipeline.ingest(again, clock()) == 1
         else:
             assert again is None
-    assert app.pipeline._unseen("cl", [item(short, "cl")]) == []
+    assert app.pipeline._unseen("cl", [item(short, "cl")], clock()) == []
     assert [k for k, _ in outbox(app)] == ["docket_entry", "update"]

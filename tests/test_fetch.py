@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
+import time
+import tracemalloc
+import zlib
 from datetime import UTC, datetime
 
 import httpx
@@ -10,6 +14,7 @@ import pytest
 
 from feeds.base import FeedError
 from feeds.fetch import Fetcher, is_private_host, parse_retry_after
+from tests.servers import LoopbackServer, Response
 
 
 def fetcher(handler, **kwargs) -> Fetcher:
@@ -107,3 +112,97 @@ def test_article_pages_are_read_in_their_own_encoding(encoding: str) -> None:
     extracted = extract_article(page.encode(encoding), "https://example.com/cafe")
     assert extracted is not None
     assert "café owner in München" in extracted.text and "\ufffd" not in extracted.text
+
+
+# -- hostile servers on 127.0.0.1 -------------------------------------------------------
+
+
+def _serve(server: LoopbackServer, path: str, response: Response, **kwargs):
+    server.route(path, response)
+    return get(Fetcher(user_agent="casewatch-test", **kwargs), server.url(path))
+
+
+def test_an_endless_body_is_cut_at_the_cap_while_streaming(server: LoopbackServer) -> None:
+    sent = [0]
+
+    def gigabyte():
+        for _ in range(16_384):  # 1 GiB in 64 KiB pieces, made as they are sent
+            sent[0] += 1
+            yield b"x" * 65_536
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(FeedError) as info:
+            _serve(server, "/big", Response(200, stream=gigabyte), max_bytes=1_000_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert info.value.kind == "too_large" and "1000000-byte cap" in info.value.message
+    assert sent[0] < 200 and peak < 20_000_000  # stopped early, never held the body
+
+
+def test_a_gzip_bomb_stops_at_the_cap_without_inflating_it(server: LoopbackServer) -> None:
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    bomb = b"".join(packer.compress(bytes(1_000_000)) for _ in range(500)) + packer.flush()
+    assert len(bomb) < 600_000  # 500 MB once inflated
+    tracemalloc.start()
+    try:
+        with pytest.raises(FeedError) as info:
+            _serve(server, "/gz", Response(200, bomb, {"Content-Encoding": "gzip"}),
+                   max_bytes=1_000_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert info.value.kind == "too_large" and "once decompressed" in info.value.message
+    assert peak < 20_000_000
+
+
+def test_gzip_and_deflate_bodies_are_read(server: LoopbackServer) -> None:
+    body = b"<rss>" + b"a fine feed " * 1000 + b"</rss>"
+    page = _serve(server, "/gz", Response(200, gzip.compress(body),
+                                          {"Content-Encoding": "gzip"}))
+    assert page.body == body
+    page = _serve(server, "/z", Response(200, zlib.compress(body),
+                                         {"Content-Encoding": "deflate"}))
+    assert page.body == body
+    with pytest.raises(FeedError) as info:
+        _serve(server, "/bad", Response(200, b"not gzip at all", {"Content-Encoding": "gzip"}))
+    assert info.value.kind == "not_feed" and "corrupt compressed body" in info.value.message
+    with pytest.raises(FeedError) as info:
+        _serve(server, "/br", Response(200, b"??", {"Content-Encoding": "br"}))
+    assert "unsupported content encoding 'br'" in info.value.message
+
+
+def test_a_server_sending_one_byte_a_second_hits_the_deadline(server: LoopbackServer) -> None:
+    def drip():
+        for byte in b"<rss version='2.0'><channel></channel></rss>":
+            yield bytes([byte])
+
+    started = time.monotonic()
+    with pytest.raises(FeedError) as info:
+        _serve(server, "/drip", Response(200, stream=drip, pause=1.0), deadline=2.5)
+    assert info.value.kind == "timeout" and info.value.retryable
+    assert info.value.message == "no complete response within 2.5s"
+    assert time.monotonic() - started < 4  # a read timeout alone would wait for ever
+
+
+@pytest.mark.parametrize(("routes", "expected"), [
+    ({"/loop": "/loop"}, "redirect loop: back to "),
+    ({"/loop": "/b", "/b": "/c", "/c": "/loop"}, "redirect loop: back to "),
+    ({"/loop": "/r0", **{f"/r{n}": f"/r{n + 1}" for n in range(12)}}, "more than 10 redirects"),
+])
+def test_redirect_loops_are_named(server: LoopbackServer, routes: dict[str, str],
+                                  expected: str) -> None:
+    for path, target in routes.items():
+        server.route(path, Response(302, b"", {"Location": target}))
+    with pytest.raises(FeedError) as info:
+        get(Fetcher(user_agent="t"), server.url("/loop"))
+    assert info.value.kind == "http" and info.value.message.startswith(expected)
+    assert len(server.requests) <= 11
+
+
+def test_redirects_are_followed_and_the_final_url_kept(server: LoopbackServer) -> None:
+    server.route("/old", Response(301, b"", {"Location": "/new"}))
+    server.route("/new", Response(200, b"<rss/>"))
+    page = get(Fetcher(user_agent="t"), server.url("/old"))
+    assert page.url == server.url("/new") and page.body == b"<rss/>"

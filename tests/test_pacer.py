@@ -436,3 +436,23 @@ def test_second_poll_of_an_unchanged_feed_over_http_does_not_parse(
     assert second.not_modified and second.items == []
     assert second.state == first.state
     assert len(server.hits("/cgi-bin/rss_outside.pl")) == 2  # fetched both times, parsed once
+
+
+def test_a_declaration_holding_a_closing_bracket_is_not_a_feed_error_but_read() -> None:
+    """Found by fuzzing: `encoding='>ISO-8859-1'` left the declaration in the text, and
+    lxml refused a str with a declaration (ValueError) instead of reading the feed."""
+    body = (FIXTURES / "ca10.xml").read_bytes().replace(b"encoding='ISO-8859-1'",
+                                                       b"encoding='>ISO-8859-1'", 1)
+    assert b"encoding='>ISO" in body
+    assert parse_pacer_feed(body, "ca10").entries
+
+
+@pytest.mark.parametrize("reference", ["&#xD800;", "&#55296;", "&#0;", "&#x110000;"])
+def test_a_reference_to_a_character_xml_forbids_is_replaced(reference: str) -> None:
+    """Found by fuzzing: lxml kept &#xD800; as undecodable bytes, and reading the title
+    raised UnicodeDecodeError out of the parser."""
+    body = (FIXTURES / "ca10.xml").read_bytes().replace(
+        b"<title>19-8054", f"<title>{reference}19-8054".encode(), 1)
+    whole = parse_pacer_feed((FIXTURES / "ca10.xml").read_bytes(), "ca10")
+    feed = parse_pacer_feed(body, "ca10")  # the entry with it may go; the others stay
+    assert len(feed.entries) >= len(whole.entries) - 1 and len(whole.entries) > 1

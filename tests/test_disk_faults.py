@@ -1,0 +1,199 @@
+"""Disk and database faults: a full disk, a locked database, a read-only or missing
+database directory. Each is a clear error, and nothing is lost: what could not be
+stored is read again and alerted once the fault is gone, exactly as on a healthy disk."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import sqlite3
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from monitor.app import App, build_app
+from monitor.config import parse_settings
+from tests.conftest import FakeClock
+from tests.servers import LoopbackServer, rss
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CONFIG = """
+[service]
+database = "{db}"
+http = ""
+allow_private_addresses = true
+alert_on_first_poll = true
+
+[[sources]]
+id = "news"
+kind = "feed"
+url = "{feed}"
+interval = "5m"
+
+[[cases]]
+id = "doe"
+caption = "John Doe v. Acme Corp."
+aliases = ["Doe v. Acme"]
+notify = ["out"]
+
+[[channels]]
+id = "out"
+kind = "console"
+"""
+
+EVENTS = ["complaint filed", "motion to dismiss denied", "hearing set", "settlement reached",
+          "verdict returned", "appeal filed", "class certified", "summary judgment sought"]
+
+
+def feed(server: LoopbackServer) -> str:
+    """Forty stories with long summaries: enough to fill a small disk."""
+    return rss([{"title": f"Doe v. Acme: {EVENTS[n % len(EVENTS)]} ({n})",
+                 "link": server.url(f"/a/{n}"),
+                 "text": f"Doe v. Acme lawsuit, part {n}. " + f"Details of part {n}. " * 300}
+                for n in range(40)])
+
+
+def tmpfs(size: str) -> Iterator[Path]:
+    where = Path("/tmp") / f"casewatch-tmpfs-{uuid.uuid4().hex[:8]}"
+    where.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        where.rmdir()
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}): needs root")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+        where.rmdir()
+
+
+def remount(where: Path, options: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,{options}", str(where)], check=True)
+
+
+def make_app(db: Path, server: LoopbackServer, clock: FakeClock) -> App:
+    text = CONFIG.format(db=db, feed=server.url("/feed"))
+    return build_app(parse_settings(text, {}), clock=clock, stream=io.StringIO(),
+                     extract_workers=0)
+
+
+def outcome(app: App) -> tuple[int, int, list[str]]:
+    db = app.store.db
+    items = db.execute("SELECT COUNT(*) FROM items").fetchone()[0]
+    rows = db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+    titles = sorted(r[0] for r in db.execute("SELECT title FROM items"))
+    return items, rows, titles
+
+
+@pytest.fixture
+def healthy(tmp_path: Path, server: LoopbackServer, aio: asyncio.Runner) -> tuple:
+    """What the scenario stores and alerts on a healthy disk: the oracle for no loss."""
+    server.route("/feed", feed(server))
+    app = make_app(tmp_path / "healthy.db", server, FakeClock())
+    aio.run(app.run_once())
+    expected = outcome(app)
+    aio.run(app.aclose())
+    assert expected[0] == 40 and expected[1] > 0
+    return expected
+
+
+def test_a_full_disk_is_a_clear_error_and_nothing_is_lost(
+        server: LoopbackServer, aio: asyncio.Runner, clock: FakeClock, healthy: tuple) -> None:
+    for where in tmpfs("320k"):
+        app = make_app(where / "cw.db", server, clock)
+        reports, _ = aio.run(app.run_once())
+        (report,) = reports
+        assert not report.ok and report.error_kind == "store"
+        assert "database or disk is full" in report.error
+        stored = outcome(app)[0]
+        assert stored < 40  # what fitted is stored whole, with its alerts; the rest waits
+        remount(where, "size=16m")  # space is freed
+        clock.advance(hours=1)
+        reports, _ = aio.run(app.run_once())
+        assert reports[0].ok and reports[0].new == 40 - stored
+        assert outcome(app) == healthy
+        assert app.store.source("news").consecutive_errors == 0
+        assert app.store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        aio.run(app.aclose())
+
+
+def test_a_full_database_simulated_at_the_sqlite_layer_loses_nothing(
+        tmp_path: Path, server: LoopbackServer, aio: asyncio.Runner, clock: FakeClock,
+        healthy: tuple) -> None:
+    """The same through PRAGMA max_page_count, for machines that cannot mount a tmpfs."""
+    app = make_app(tmp_path / "cw.db", server, clock)
+    pages = app.store.db.execute("PRAGMA page_count").fetchone()[0]
+    app.store.db.execute(f"PRAGMA max_page_count = {pages + 30}")
+    (report,), _ = aio.run(app.run_once())
+    assert report.error_kind == "store" and "database or disk is full" in report.error
+    app.store.db.execute("PRAGMA max_page_count = 1073741823")
+    clock.advance(hours=1)
+    (report,), _ = aio.run(app.run_once())
+    assert report.ok and outcome(app) == healthy
+    aio.run(app.aclose())
+
+
+def test_a_locked_database_waits_then_says_so_and_loses_nothing(
+        tmp_path: Path, server: LoopbackServer, aio: asyncio.Runner, clock: FakeClock,
+        healthy: tuple) -> None:
+    app = make_app(tmp_path / "cw.db", server, clock)
+    app.store.db.execute("PRAGMA busy_timeout = 300")  # 30 s in production
+    other = sqlite3.connect(tmp_path / "cw.db", isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        (report,), _ = aio.run(app.run_once())
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert report.error_kind == "store" and "database is locked" in report.error
+    assert outcome(app)[0] == 0
+    clock.advance(hours=1)
+    (report,), _ = aio.run(app.run_once())
+    assert report.ok and outcome(app) == healthy
+    aio.run(app.aclose())
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("CASEWATCH_CONFIG", None)
+    return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("layout", ["read-only directory", "missing directory on read-only"])
+def test_an_unwritable_database_directory_is_one_clear_line(
+        tmp_path: Path, server: LoopbackServer, layout: str) -> None:
+    server.route("/feed", feed(server))
+    for where in tmpfs("1m"):
+        db = where / "cw.db" if layout == "read-only directory" else where / "new" / "cw.db"
+        remount(where, "ro")
+        config = tmp_path / "casewatch.toml"
+        config.write_text(CONFIG.format(db=db, feed=server.url("/feed")))
+        commands = [["run", "--once"], ["status"]] if layout == "read-only directory" \
+            else [["run", "--once"]]
+        for command in commands:
+            done = cli(*command, "-c", str(config), cwd=tmp_path)
+            assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+            (line,) = done.stderr.strip().splitlines()
+            assert f"cannot open database {db}" in line
+            assert "read-only file system" in line.lower() or "readonly" in line \
+                or "unable to open" in line, line
+
+
+def test_a_missing_database_directory_is_created(tmp_path: Path,
+                                                 server: LoopbackServer) -> None:
+    server.route("/feed", feed(server))
+    db = tmp_path / "not" / "yet" / "there" / "cw.db"
+    config = tmp_path / "casewatch.toml"
+    config.write_text(CONFIG.format(db=db, feed=server.url("/feed")))
+    done = cli("run", "--once", "-c", str(config), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 40

@@ -1,0 +1,147 @@
+"""Secrets set in the environment never come out: not in a log line, an error, the
+database, `status`, `matches`, `check` or `send-test`, even when receivers echo what
+they were sent. Everything the processes wrote is grepped."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+from tests.servers import LoopbackServer, Request, Response, rss
+from tests.test_channels import Mailbox, free_port
+from tests.test_crash import started, wait_for
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRETS = {
+    "SLACK_WEBHOOK_URL": "/services/T0SEKRIT/B0SEKRIT/xoxbSekritSlackPart123",  # a path
+    "WEBHOOK_SECRET": "hmac-sekrit-value-42",
+    "SMTP_PASSWORD": "smtp-sekrit-password-7",
+    "COURTLISTENER_TOKEN": "cl-sekrit-token-0123456789abcdef",
+}
+# what must never appear: each value, and the distinctive parts of the Slack key
+NEEDLES = [*SECRETS.values(), "T0SEKRIT", "B0SEKRIT", "xoxbSekritSlackPart123"]
+
+CONFIG = """
+[service]
+database = "{db}"
+http = ""
+allow_private_addresses = true
+alert_on_first_poll = true
+delivery_interval = "1s"
+
+[[sources]]
+id = "news"
+kind = "feed"
+url = "{feed}"
+interval = "1s"
+
+[[sources]]
+id = "cl"
+kind = "courtlistener"
+docket_id = 12345678
+token = "${{COURTLISTENER_TOKEN}}"
+base_url = "{base}"
+interval = "1s"
+
+[[cases]]
+id = "doe"
+caption = "John Doe v. Acme Corp."
+aliases = ["Doe v. Acme"]
+notify = ["slack", "hook", "mail"]
+
+[[channels]]
+id = "slack"
+kind = "slack"
+webhook_url = "${{SLACK_WEBHOOK_URL}}"
+
+[[channels]]
+id = "hook"
+kind = "webhook"
+url = "{hook}"
+secret = "${{WEBHOOK_SECRET}}"
+
+[[channels]]
+id = "mail"
+kind = "email"
+host = "127.0.0.1"
+port = {smtp}
+security = "none"
+username = "casewatch"
+password = "${{SMTP_PASSWORD}}"
+from = "casewatch@example.org"
+to = ["legal@example.org"]
+timeout = 5
+"""
+
+
+def echo(status: int):
+    """A receiver that answers with everything it was sent: path, headers and body."""
+
+    def answer(request: Request) -> Response:
+        said = f"{request.path} {request.headers} {request.body[:200]!r}"
+        return Response(status, said, {"Content-Type": "text/plain"})
+
+    return answer
+
+
+def test_no_secret_leaves_the_process(tmp_path: Path, server: LoopbackServer) -> None:
+    server.route("/feed", rss([{"title": "Doe v. Acme: complaint filed",
+                                "link": server.url("/a/1"), "text": "Doe v. Acme lawsuit."}]))
+    server.route(SECRETS["SLACK_WEBHOOK_URL"], echo(404))
+    server.route("/hook", echo(500))
+    for path in ("/api/rest/v4/dockets/12345678/", "/api/rest/v4/docket-entries/"):
+        server.route(path, echo(401))
+    mailbox = Mailbox()  # refuses the password with 535 and the login echoed by the client
+    smtp_port = free_port()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port,
+                      auth_require_tls=False, authenticator=mailbox.authenticate)
+    smtp.start()
+    db = tmp_path / "cw.db"
+    config = tmp_path / "casewatch.toml"
+    config.write_text(CONFIG.format(db=db, feed=server.url("/feed"), hook=server.url("/hook"),
+                                    base=server.base, smtp=smtp_port))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **SECRETS}
+    env["SLACK_WEBHOOK_URL"] = server.url(SECRETS["SLACK_WEBHOOK_URL"])
+    env.pop("CASEWATCH_CONFIG", None)
+    written: list[str] = []
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "monitor", "run", "-c", str(config)],
+                                cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        ready = started(proc)
+        try:
+            assert ready.wait(30), str(ready)
+            assert wait_for(lambda: server.hits(SECRETS["SLACK_WEBHOOK_URL"])
+                            and server.hits("/hook") and mailbox.logins
+                            and server.hits("/api/rest/v4/dockets/12345678/"), 30)
+            wait_for(lambda: False, 1.5)  # a retry or two
+            proc.send_signal(signal.SIGTERM)
+            out, _ = proc.communicate(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        written += [out, *ready.lines]
+        for command in (["status"], ["status", "--json"], ["matches", "--json"], ["check"],
+                        ["send-test", "slack"], ["send-test", "hook"], ["send-test", "mail"],
+                        ["preview", "cl"], ["preview", "cl", "--json"]):
+            done = subprocess.run([sys.executable, "-m", "monitor", *command, "-c", str(config)],
+                                  cwd=tmp_path, env=env, capture_output=True, text=True,
+                                  timeout=60)
+            written += [done.stdout, done.stderr]
+    finally:
+        smtp.stop()
+    for path in tmp_path.iterdir():  # the database, its WAL, anything else left behind
+        if path.name.startswith("cw.db"):
+            written.append(path.read_bytes().decode("latin-1"))
+    assert mailbox.logins and mailbox.logins[0][1] == SECRETS["SMTP_PASSWORD"].encode()
+    assert any("Token " + SECRETS["COURTLISTENER_TOKEN"] in str(r.headers)
+               for r in server.requests)  # the secrets were used...
+    everything = "\n".join(written)
+    assert "answered HTTP 404" in everything and "HTTP 401" in everything
+    for needle in NEEDLES:  # ...and never written
+        assert needle not in everything, f"{needle!r} leaked"
