@@ -39,6 +39,7 @@ from feeds.base import (
 )
 from feeds.case_names import UNKNOWN_CASE_NAME, clean_case_name, unescape
 from feeds.docket_numbers import DocketNumber, parse_docket_number
+from feeds.xmltext import mend_char_refs
 
 CourtKind = Literal["district", "bankruptcy", "appellate"]
 
@@ -164,18 +165,6 @@ def build_date(body: bytes) -> str | None:
 
 _DECLARED = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"'][^>]*\?>")
 _PROLOG = re.compile(r"^\s*<\?xml.*?\?>", re.DOTALL)  # to the first ?>, whatever it holds
-
-
-_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
-
-
-def _xml_char(found: re.Match[str]) -> str:
-    """A character reference to a character XML forbids (a surrogate, NUL) → U+FFFD:
-    lxml's recovering parser keeps such a reference as bytes it cannot decode later."""
-    code = int(found.group(1), 16) if found.group(1) else int(found.group(2))
-    allowed = (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF
-               or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF)
-    return found.group(0) if allowed else "\ufffd"
 
 
 def decode(body: bytes) -> str:
@@ -395,8 +384,7 @@ def parse_pacer_feed(body: bytes, court: str) -> PacerFeed:
     """A court's RSS bytes → its entries. Raises FeedError(kind="not_feed") for a body
     that is not an RSS channel (a login page, an error page)."""
     text = _PROLOG.sub("", decode(body), count=1)
-    if "&#" in text:
-        text = _CHAR_REF.sub(_xml_char, text)
+    text = mend_char_refs(text)  # lxml keeps a forbidden one as bytes it cannot decode
     try:
         root = etree.fromstring(text, etree.XMLParser(**_PARSER))
     except (etree.XMLSyntaxError, ValueError) as exc:  # ValueError: a declaration left over

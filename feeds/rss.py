@@ -24,6 +24,7 @@ from feeds.base import (
     SourceState,
 )
 from feeds.fastfeed import Entry, read_entries
+from feeds.xmltext import mend_char_refs_bytes, mend_utf8
 
 
 class FeedConfig(SourceConfigBase):
@@ -96,16 +97,23 @@ def parse_feed(page: Page, source_id: str) -> list[Item]:
     """Bytes of a feed → items. Raises FeedError(kind="not_feed") for anything else.
 
     The common shapes of RSS and Atom are read with lxml (feeds.fastfeed), which gives
-    feedparser's values or declines; feedparser reads everything else.
+    feedparser's values or declines; feedparser reads everything else. A UTF-8 body
+    with a few corrupt bytes, or references to characters XML forbids, is mended first
+    (feeds.xmltext), and a parser crash on hostile bytes is a not_feed error.
     """
     as_json = _json_feed(page.body, source_id)
     if as_json is not None:
         return as_json
-    entries = read_entries(page.body, page.headers)
+    body = mend_char_refs_bytes(mend_utf8(page.body))
+    entries = read_entries(body, page.headers)
     if entries is not None:
         return [_entry_item(entry, source_id) for entry in entries]
-    # BytesIO, never str: feedparser treats a string as a URL or a path.
-    parsed = feedparser.parse(io.BytesIO(page.body), response_headers=dict(page.headers))
+    try:
+        # BytesIO, never str: feedparser treats a string as a URL or a path.
+        parsed = feedparser.parse(io.BytesIO(body), response_headers=dict(page.headers))
+    except Exception as exc:  # feedparser on hostile bytes raises several kinds
+        raise FeedError(f"not a feed: the parser failed ({type(exc).__name__}: {exc})",
+                        kind="not_feed", retryable=True) from exc
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = parsed.get("bozo_exception") or "no feed elements"
         raise FeedError(f"not a feed: {reason}", kind="not_feed", retryable=True)
