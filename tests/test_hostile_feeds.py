@@ -145,3 +145,51 @@ def test_a_feed_of_ten_thousand_items_is_remembered_then_one_new_item_alerts(
     reports, delivered = aio.run(app.run_once())
     assert {r.source_id: r.new for r in reports}["hostile"] == 1 and delivered.sent == 1
     aio.run(app.aclose())
+
+
+NESTED_HTML = ("<html><body>" + "<div>" * 100_000 + "<p>Doe v. Acme deep text.</p>"
+               + "</div>" * 100_000 + "</body></html>")
+PAGES = {
+    **{name: HOSTILE[name].response for name in (
+        "gigabyte_body", "gzip_bomb", "one_byte_per_second", "redirect_loop", "empty_200")},
+    "binary_as_html": Response(200, bytes(range(256)) * 4000, {"Content-Type": "text/html"}),
+    "nested_100k_deep": Response(200, NESTED_HTML, {"Content-Type": "text/html"}),
+    "script_only": Response(200, "<html><script>" + "alert(1);" * 50_000 + "</script></html>",
+                            {"Content-Type": "text/html"}),
+    "pdf": Response(200, b"%PDF-1.7\n" + bytes(300_000), {"Content-Type": "application/pdf"}),
+}
+
+
+@pytest.mark.parametrize("page", PAGES.values(), ids=PAGES.keys())
+def test_a_hostile_article_page_falls_back_to_the_feed_summary(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer, aio: asyncio.Runner,
+        page: Response) -> None:
+    """The feed is fine, the article behind its link is not: the item still alerts, with
+    the feed's summary, and the page costs bounded time and memory."""
+    server.route("/hostile", page)
+    server.route("/page", page)
+    server.route("/good", rss([{"title": GOOD, "link": server.url("/page"),
+                                "text": "Doe v. Acme: the teaser from the feed."}]))
+    text = CONFIG.format(db=tmp_path / "cw.db", hostile=server.url("/unused"),
+                         good=server.url("/good"), first="true", cap=1_000_000)
+    text = text.replace('url = "' + server.url("/good") + '"',
+                        'url = "' + server.url("/good") + '"\nextract = true')
+    app = build_app(parse_settings(text, {}), clock=clock, stream=io.StringIO(),
+                    extract_workers=0)
+    server.route("/unused", rss([]))
+    started = time.monotonic()
+    tracemalloc.start()
+    try:
+        reports, delivered = aio.run(app.run_once())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    took = time.monotonic() - started
+    assert all(report.ok for report in reports), [r.error for r in reports]
+    assert alerted(app, "good") == [GOOD] and delivered.sent == 1
+    (row,) = app.store.db.query("SELECT summary, extracted, extract_failed FROM items")
+    assert row["summary"] == "Doe v. Acme: the teaser from the feed."
+    assert row["extracted"] + row["extract_failed"] == 1 and server.hits("/page")
+    assert peak < MEMORY_BOUND, f"{peak / 1e6:.0f} MB held"
+    assert took < 10
+    aio.run(app.aclose())
