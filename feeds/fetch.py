@@ -5,7 +5,10 @@ one byte a second never trips a read timeout) and a size cap that counts decompr
 bytes as they are inflated, so a gzip bomb stops at the cap. At most `per_host`
 requests run against one host at a time. Redirects are followed here, hop by hop, so
 that a loop is named as one and no hop leads into a private address that was not
-allowed. Problems come out as FeedError with a kind that tells an outage (offline,
+allowed; a plain-http hop whose address was checked connects to that very address, so
+a name that resolves to a public address for the check and to a private one a moment
+later (DNS rebinding) still cannot reach inside (over https the certificate check does
+that). Problems come out as FeedError with a kind that tells an outage (offline,
 timeout) from a broken source (HTTP status, not a feed, too large).
 """
 
@@ -16,10 +19,10 @@ import ipaddress
 import socket
 import zlib
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -33,6 +36,8 @@ MAX_REDIRECTS = 10
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 # not public, though older Pythons call them global (192.0.0.192: Oracle Cloud's metadata)
 _NOT_PUBLIC = (ipaddress.ip_network("192.0.0.0/24"), ipaddress.ip_network("100.64.0.0/10"))
+
+Resolver = Callable[[str], Sequence[str]]  # a host name → its addresses, best first
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -66,14 +71,30 @@ def is_private_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> boo
     return not ip.is_global or ip.is_multicast
 
 
-def is_private_host(host: str) -> bool:
-    """True when a host name resolves to any address that is not public."""
+def resolve(host: str) -> list[str]:
+    """The addresses a host name resolves to, in the system's order; [] for none."""
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
-        return False  # let the request itself fail as offline
-    return any(is_private_address(ipaddress.ip_address(info[4][0].split("%")[0]))
-               for info in infos)
+        return []
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def _is_private(address: str) -> bool:
+    return is_private_address(ipaddress.ip_address(address.split("%")[0]))  # no IPv6 scope
+
+
+def is_private_host(host: str, resolver: Resolver = resolve) -> bool:
+    """True when a host name resolves to any address that is not public."""
+    return any(_is_private(address) for address in resolver(host))
+
+
+def _pinned(url: str, address: str) -> str:
+    """`url` with its host replaced by one of its addresses."""
+    parts = urlsplit(url)
+    literal = f"[{address}]" if ":" in address else address
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit(parts._replace(netloc=literal + port))
 
 
 def _inflater(encoding: str) -> zlib._Decompress | None:
@@ -102,6 +123,7 @@ class Fetcher:
         allow_private: bool = False,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         deadline: float = DEFAULT_DEADLINE,
+        resolver: Resolver = resolve,
     ) -> None:
         # redirects are followed by this class, so every hop is checked
         self._client = client or httpx.AsyncClient(
@@ -117,6 +139,7 @@ class Fetcher:
         )
         self.allow_private = allow_private
         self.deadline = deadline
+        self._resolver = resolver
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -139,8 +162,7 @@ class Fetcher:
         private itself or private addresses are allowed.
         """
         host = _checked(url)
-        if guard:
-            await self._refuse_private(host)
+        addresses = await self._refuse_private(host) if guard else None
         sent = {"User-Agent": self._user_agent, "Accept-Encoding": "gzip, deflate",
                 **(headers or {})}
         if etag:
@@ -149,26 +171,31 @@ class Fetcher:
             sent["If-Modified-Since"] = last_modified
         try:
             async with asyncio.timeout(self.deadline):
-                return await self._follow(url, sent, guard=guard)
+                return await self._follow(url, sent, guard=guard, addresses=addresses)
         except TimeoutError:
             raise FeedError(f"no complete response within {self.deadline:g}s",
                             kind="timeout") from None
 
-    async def _refuse_private(self, host: str) -> None:
+    async def _refuse_private(self, host: str) -> list[str] | None:
+        """The host's addresses, checked: FeedError when one is private. None when private
+        addresses are allowed (nothing to check, nothing to hold the request to)."""
         if self.allow_private:
-            return
-        if await asyncio.to_thread(is_private_host, host):
+            return None
+        addresses = list(await asyncio.to_thread(self._resolver, host))
+        if any(_is_private(address) for address in addresses):
             raise FeedError(f"refused private address for {host}", kind="refused",
                             retryable=False)
+        return addresses
 
-    async def _follow(self, url: str, headers: dict[str, str], *, guard: bool) -> Page | None:
+    async def _follow(self, url: str, headers: dict[str, str], *, guard: bool,
+                      addresses: list[str] | None) -> Page | None:
         """GET, following up to MAX_REDIRECTS redirects, each one checked before it is taken."""
         visited = {url}
         origin_private: bool | None = None
         for _ in range(MAX_REDIRECTS + 1):
             host = _checked(url)
             async with self._hosts[host]:
-                outcome = await self._get(url, headers)
+                outcome = await self._get_at(url, headers, addresses)
             if not isinstance(outcome, str):
                 return outcome
             target = urljoin(url, outcome)
@@ -178,9 +205,10 @@ class Fetcher:
             visited.add(target)
             next_host = _checked(target)
             if not guard and origin_private is None and not self.allow_private:
-                origin_private = await asyncio.to_thread(is_private_host, host)
+                origin_private = await asyncio.to_thread(is_private_host, host, self._resolver)
+            addresses = None
             if guard or not origin_private:
-                await self._refuse_private(next_host)
+                addresses = await self._refuse_private(next_host)
             if urlsplit(target).netloc != urlsplit(url).netloc:
                 # credentials and conditional headers belong to the first host only
                 headers = {k: v for k, v in headers.items()
@@ -189,7 +217,26 @@ class Fetcher:
             url = target
         raise FeedError(f"more than {MAX_REDIRECTS} redirects", kind="http", retryable=True)
 
-    async def _get(self, url: str, headers: dict[str, str]) -> Page | str | None:
+    async def _get_at(self, url: str, headers: dict[str, str],
+                      addresses: list[str] | None) -> Page | str | None:
+        """`_get`, held to the checked addresses of a plain-http URL (each tried in turn
+        while it cannot be reached), so the host is not resolved a second time."""
+        parts = urlsplit(url)
+        if addresses is None or parts.scheme != "http":
+            return await self._get(url, headers)
+        if not addresses:
+            raise FeedError(f"unreachable: {parts.hostname} does not resolve", kind="offline")
+        sent = {**headers, "Host": parts.netloc.rpartition("@")[2]}
+        for address in addresses[:-1]:
+            try:
+                return await self._get(_pinned(url, address), sent, page_url=url)
+            except FeedError as exc:
+                if exc.kind != "offline":
+                    raise
+        return await self._get(_pinned(url, addresses[-1]), sent, page_url=url)
+
+    async def _get(self, url: str, headers: dict[str, str], *,
+                   page_url: str | None = None) -> Page | str | None:
         """One request: a Page, None for 304, or the Location of a redirect."""
         try:
             async with self._client.stream("GET", url, headers=headers) as response:
@@ -219,7 +266,7 @@ class Fetcher:
                     )
                 body = await self._read(response)
                 return Page(
-                    url=str(response.url),
+                    url=page_url or str(response.url),
                     status=response.status_code,
                     body=body,
                     headers={k.lower(): v for k, v in response.headers.items()},

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from feeds.base import FeedError
-from feeds.fetch import Fetcher, is_private_host
+from feeds.fetch import Fetcher, is_private_host, resolve
 from monitor.app import build_app
 from monitor.config import parse_settings
 from tests.conftest import FakeClock
@@ -55,12 +55,26 @@ async def _get(fetcher: Fetcher, url: str, **kwargs):
         await fetcher.aclose()
 
 
+DNS = {"news.example": ["93.184.216.34"], "api.example": ["93.184.216.35"],
+       "elsewhere.example": ["93.184.216.36"]}
+
+
+def public_dns(host: str) -> list[str]:
+    """Public addresses for the test's names, the real resolver for everything else."""
+    return DNS.get(host) or resolve(host)
+
+
+def where(request: httpx.Request) -> str:
+    """The URL as its author wrote it: the Host header, whatever address was dialled."""
+    return f"{request.url.scheme}://{request.headers['host']}{request.url.raw_path.decode()}"
+
+
 def _redirecting(target: str, seen: list[str]) -> httpx.AsyncClient:
-    """news.example (a name that resolves to nothing, so it passes the check) redirects."""
+    """news.example (public in `public_dns`) redirects to `target`."""
 
     def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(str(request.url))
-        if request.url.host == "news.example":
+        seen.append(where(request))
+        if request.headers["host"] == "news.example":
             return httpx.Response(302, headers={"Location": target})
         return httpx.Response(200, content=b"from inside")
 
@@ -78,12 +92,13 @@ def test_a_redirect_into_a_private_address_is_refused(target: str, guard: bool) 
     """Guarded article fetches check every hop; a configured feed on a public host may not
     redirect into the private network either."""
     seen: list[str] = []
-    fetcher = Fetcher(user_agent="t", client=_redirecting(target, seen))
+    fetcher = Fetcher(user_agent="t", client=_redirecting(target, seen), resolver=public_dns)
     with pytest.raises(FeedError) as info:
         asyncio.run(_get(fetcher, "http://news.example/story", guard=guard))
     assert info.value.kind == "refused"
     assert seen == ["http://news.example/story"]  # the private hop was never taken
-    allowed = Fetcher(user_agent="t", client=_redirecting(target, seen), allow_private=True)
+    allowed = Fetcher(user_agent="t", client=_redirecting(target, seen), allow_private=True,
+                      resolver=public_dns)
     page = asyncio.run(_get(allowed, "http://news.example/story", guard=guard))
     assert page is not None and page.body == b"from inside" and seen[-1] == target
 
@@ -91,7 +106,7 @@ def test_a_redirect_into_a_private_address_is_refused(target: str, guard: bool) 
 def test_a_redirect_to_another_scheme_is_refused() -> None:
     seen: list[str] = []
     fetcher = Fetcher(user_agent="t", client=_redirecting("file:///etc/passwd", seen),
-                      allow_private=True)
+                      allow_private=True, resolver=public_dns)
     with pytest.raises(FeedError) as info:
         asyncio.run(_get(fetcher, "http://news.example/story", guard=True))
     assert info.value.kind == "refused" and "not an http(s) URL" in info.value.message
@@ -102,17 +117,69 @@ def test_credentials_do_not_follow_a_redirect_to_another_host() -> None:
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        if request.url.host == "api.example":
+        if request.headers["host"] == "api.example":
             return httpx.Response(302, headers={"Location": "http://elsewhere.example/x"})
         return httpx.Response(200, content=b"ok")
 
     fetcher = Fetcher(user_agent="t", client=httpx.AsyncClient(
-        transport=httpx.MockTransport(handler)))
+        transport=httpx.MockTransport(handler)), resolver=public_dns)
     asyncio.run(_get(fetcher, "http://api.example/x",
                      headers={"Authorization": "Token abc", "Accept": "application/json"}))
     assert seen[0].headers["authorization"] == "Token abc"
     assert "authorization" not in seen[1].headers and seen[1].headers["accept"] == \
         "application/json"
+
+
+
+class Rebinding:
+    """A name that resolves to a public address once, and to loopback ever after."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, host: str) -> list[str]:
+        self.calls += 1
+        return ["93.184.216.34"] if self.calls == 1 else ["127.0.0.1"]
+
+
+@pytest.mark.parametrize("guard", [True, False])
+def test_dns_rebinding_cannot_reach_inside(guard: bool) -> None:
+    """The address checked is the address dialled: the name is resolved once per hop, and
+    a plain-http request goes to that address with the name in its Host header."""
+    dialled: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        dialled.append(request)
+        if request.url.path == "/hop":
+            return httpx.Response(302, headers={"Location": "http://rebind.example:8080/x"})
+        return httpx.Response(200, content=b"public")
+
+    rebinding = Rebinding()
+    dns = {"news.example": ["93.184.216.35"]}
+    fetcher = Fetcher(user_agent="t", client=httpx.AsyncClient(
+        transport=httpx.MockTransport(handler)),
+        resolver=lambda host: dns.get(host) or rebinding(host))
+    page = asyncio.run(_get(fetcher, "http://news.example/hop", guard=guard))
+    assert page is not None and page.body == b"public"
+    assert page.url == "http://rebind.example:8080/x"
+    assert [(r.url.host, r.url.port, r.headers["host"]) for r in dialled] == [
+        ("93.184.216.35" if guard else "news.example", None, "news.example"),
+        ("93.184.216.34", 8080, "rebind.example:8080")]
+    assert rebinding.calls == 1
+
+
+def test_https_is_left_to_the_certificate_check_and_a_name_without_address_is_offline(
+) -> None:
+    dialled: list[str] = []
+    fetcher = Fetcher(user_agent="t", client=httpx.AsyncClient(transport=httpx.MockTransport(
+        lambda request: dialled.append(str(request.url)) or httpx.Response(200))),
+        resolver=lambda host: {"news.example": ["93.184.216.35"]}.get(host, []))
+    asyncio.run(_get(fetcher, "https://news.example/a", guard=True))
+    assert dialled == ["https://news.example/a"]
+    with pytest.raises(FeedError) as info:
+        asyncio.run(_get(Fetcher(user_agent="t", resolver=lambda host: []),
+                         "http://nowhere.example/a", guard=True))
+    assert info.value.kind == "offline" and "does not resolve" in info.value.message
 
 
 CONFIG = """
