@@ -23,7 +23,7 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -154,6 +154,7 @@ class _Development:
     times: list[datetime] = field(default_factory=list)  # its articles' publication times
     headlines: set[Headline] = field(default_factory=set)  # the steps its headlines name
     days: list[Day] = field(default_factory=list)  # the days its articles say it happened
+    dates: set[date] = field(default_factory=set)  # those of them known to the day
 
     def agrees(self, head: Headline) -> bool:
         """Some headline of it names the same step, by the same side when both say."""
@@ -164,10 +165,9 @@ class _Development:
         """The article names a day of its news that none of this one's articles name."""
         return bool(self.days) and all(conflict(day, d) for d in self.days)
 
-    def same_date(self, day: Day | None) -> bool:
+    def same_date(self, when: date | None) -> bool:
         """The article names the date of its news some of this one's articles name."""
-        date = day.exact if day is not None else None
-        return date is not None and any(d.exact == date for d in self.days)
+        return when is not None and when in self.dates
 
     def gap(self, when: datetime) -> timedelta:
         return min((abs(when - t) for t in self.times), default=timedelta.max)
@@ -191,6 +191,8 @@ class _Case:
             dev.headlines.add(head)
         if day is not None:
             dev.days.append(day)
+            if (exact := day.exact) is not None:
+                dev.dates.add(exact)
         dev.times.append(when)
         dev.last_seen = max(dev.last_seen, seen)
 
@@ -333,6 +335,7 @@ class Grouper:
         head = headline(words, self._sides(case))
         parties = numbered_parties(words)
         day = event_day(words, item.published.date() if item.published else None)
+        day_date = day.exact if day is not None and dated else None
         state = self._case(case, now)
         similarities = state.centroids.cosines(vec)
         best: _Development | None = None  # the most similar within the time window
@@ -355,7 +358,7 @@ class Grouper:
                 similarity = float(similarities[dev.row])
                 if similarity > nearest_similarity:
                     nearest, nearest_similarity = dev, similarity
-                same_date = dated and dev.same_date(day)
+                same_date = dev.same_date(day_date)
                 gap = dev.gap(when)
                 if not same_date and (
                         gap > LONG_WINDOW or (gap > WINDOW and similarity < LONG_JOIN)):
