@@ -17,7 +17,9 @@ one article per line: {"case" (or "topic"), "event", "title", "text", "published
 "aliases", "parties". With dates, articles arrive in publication order; with
 `--no-dates` the dates are dropped and articles arrive in shuffled orders (seeded).
 
-    python bench/eval_grouping.py [CORPUS] [--no-dates] [--orders N]
+    python bench/eval_grouping.py [CORPUS] [--no-dates] [--orders N] [--case ID ...]
+
+`--case` keeps only the named cases (repeatable; `--case=-ID` leaves one out instead).
 """
 
 from __future__ import annotations
@@ -179,8 +181,17 @@ def score(labels: list[str], clusters: list[str], cases: list[str]) -> Scores:
     )
 
 
-def evaluate(corpus: Path, *, dates: bool = True, seed: int = 0) -> Scores:
+def selected(cases: Iterable[str], only: Iterable[str] = ()) -> list[str]:
+    """The cases `only` names (`-ID` leaves ID out); every case when it names none."""
+    keep = {c for c in only if not c.startswith("-")}
+    drop = {c[1:] for c in only if c.startswith("-")}
+    return [c for c in cases if (not keep or c in keep) and c not in drop]
+
+
+def evaluate(corpus: Path, *, dates: bool = True, seed: int = 0,
+             only: Iterable[str] = ()) -> Scores:
     cases, articles = load(corpus)
+    cases = {key: cases[key] for key in selected(cases, only)}
     rng = random.Random(seed)
     labels: list[str] = []
     clusters: list[str] = []
@@ -211,16 +222,20 @@ def main() -> None:
     parser.add_argument("corpus", nargs="?", type=Path, default=CORPUS)
     parser.add_argument("--no-dates", action="store_true", help="only the undated runs")
     parser.add_argument("--orders", type=int, default=5, help="shuffled orders without dates")
+    parser.add_argument("--case", action="append", default=[], metavar="ID",
+                        help="only this case (repeatable); -ID leaves it out")
     args = parser.parse_args()
-    print(f"corpus: {args.corpus}")
+    only = tuple(args.case)
+    print(f"corpus: {args.corpus}" + (f" (cases: {', '.join(only)})" if only else ""))
     print(f"{'run':<22} {'articles':>8} {'events':>6} {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6} "
           f"{'diff→one':>9} {'same→2+':>8} {'suppressed':>10} {'alerts/ev':>7}")
     if not args.no_dates:
-        dated = evaluate(args.corpus, dates=True)
+        dated = evaluate(args.corpus, dates=True, only=only)
         print(report("with dates", dated))
         print(f"  different-event pairs: {dated.different_pairs}, same-event pairs: "
               f"{dated.same_pairs}")
-    runs = [evaluate(args.corpus, dates=False, seed=seed) for seed in range(args.orders)]
+    runs = [evaluate(args.corpus, dates=False, seed=seed, only=only)
+            for seed in range(args.orders)]
     for seed, run in enumerate(runs):
         print(report(f"no dates, order {seed}", run))
     print(f"no dates, mean of {len(runs)}: B3 F1 {statistics.mean(r.f1 for r in runs):.3f}, "

@@ -9,8 +9,10 @@
    development (TF-IDF cosine against the development's centroid, within a time
    window; a lower cosine when the headline names the same step); a headline naming
    another step, or the same step taken by the other side, or a new numbered party
-   forces a new one (undated, so does another step read from the whole text); the grey
-   zone alerts, labelled as possibly related.
+   forces a new one (undated, so does another step read from the whole text, or another
+   day of the news read from the lede, `monitor.textdates`); a dated article whose text
+   names the date a development's articles name joins it on a lower cosine, even outside
+   the window; the grey zone alerts, labelled as possibly related.
 
 All of it is derived from rows in SQLite, so a restart rebuilds the same state.
 """
@@ -21,7 +23,7 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -34,6 +36,7 @@ from monitor.neardup import NearDuplicates, is_copy, shingles, signature, text_h
 from monitor.normalise import Words, clean, tokens
 from monitor.similarity import Centroids, DocumentFrequencies, Vector, terms, vector
 from monitor.store import NewDevelopment, Store, parse_iso
+from monitor.textdates import Day, conflict, event_day
 
 TRACKING_PARAMS = frozenset(
     {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "_ga", "_gl", "igshid",
@@ -50,6 +53,7 @@ LONG_JOIN = 0.30  # a rewrite this similar may join up to LONG_WINDOW later
 WINDOW = timedelta(hours=72)
 LONG_WINDOW = timedelta(days=7)
 LOOKBACK = timedelta(days=30)
+SAME_DAY_JOIN = 0.08  # for a dated article whose text names the day the development's do
 
 
 def canonical_url(url: str) -> str:
@@ -149,11 +153,21 @@ class _Development:
     last_seen: datetime  # when its latest article arrived
     times: list[datetime] = field(default_factory=list)  # its articles' publication times
     headlines: set[Headline] = field(default_factory=set)  # the steps its headlines name
+    days: list[Day] = field(default_factory=list)  # the days its articles say it happened
+    dates: set[date] = field(default_factory=set)  # those of them known to the day
 
     def agrees(self, head: Headline) -> bool:
         """Some headline of it names the same step, by the same side when both say."""
         return any(h.step == head.step and (h.side == head.side or None in (h.side, head.side))
                    for h in self.headlines)
+
+    def other_day(self, day: Day | None) -> bool:
+        """The article names a day of its news that none of this one's articles name."""
+        return bool(self.days) and all(conflict(day, d) for d in self.days)
+
+    def same_date(self, when: date | None) -> bool:
+        """The article names the date of its news some of this one's articles name."""
+        return when is not None and when in self.dates
 
     def gap(self, when: datetime) -> timedelta:
         return min((abs(when - t) for t in self.times), default=timedelta.max)
@@ -171,10 +185,14 @@ class _Case:
         return dev
 
     def add(self, dev: _Development, vec: Vector, when: datetime, seen: datetime,
-            head: Headline) -> None:
+            head: Headline, day: Day | None) -> None:
         self.centroids.add(dev.row, vec)
         if head.step is not None:
             dev.headlines.add(head)
+        if day is not None:
+            dev.days.append(day)
+            if (exact := day.exact) is not None:
+                dev.dates.add(exact)
         dev.times.append(when)
         dev.last_seen = max(dev.last_seen, seen)
 
@@ -298,10 +316,12 @@ class Grouper:
                     dev = devs[row["development_id"]] = state.open(
                         row["development_id"], row["event"], set(json.loads(row["parties"])),
                         fetched)
-                when = parse_iso(row["published"]) or fetched
+                published = parse_iso(row["published"])
+                when = published or fetched
                 words = Words.of(row["title"], row["text"] or row["summary"])
                 state.add(dev, vector(_content(words, skip), df), when, fetched,
-                          headline(words, self._sides(case)))
+                          headline(words, self._sides(case)),
+                          event_day(words, published.date() if published else None))
             self._cases[case.id] = state
         return self._cases[case.id]
 
@@ -314,6 +334,8 @@ class Grouper:
         event = tag_event(words)
         head = headline(words, self._sides(case))
         parties = numbered_parties(words)
+        day = event_day(words, item.published.date() if item.published else None)
+        day_date = day.exact if day is not None and dated else None
         state = self._case(case, now)
         similarities = state.centroids.cosines(vec)
         best: _Development | None = None  # the most similar within the time window
@@ -331,18 +353,24 @@ class Grouper:
                     continue  # undated, the whole text's step is all there is to go on
                 if _new_parties(parties, dev.parties):
                     continue  # so is a new party
+                if not dated and dev.other_day(day):
+                    continue  # and, undated, news the text says is of another day
                 similarity = float(similarities[dev.row])
                 if similarity > nearest_similarity:
                     nearest, nearest_similarity = dev, similarity
+                same_date = dev.same_date(day_date)
                 gap = dev.gap(when)
-                if gap > LONG_WINDOW or (gap > WINDOW and similarity < LONG_JOIN):
+                if not same_date and (
+                        gap > LONG_WINDOW or (gap > WINDOW and similarity < LONG_JOIN)):
                     continue
-                if agree and dated:  # the same step in the same few days
+                if same_date:  # news of the same date, as the texts tell it
+                    similarity *= JOIN / SAME_DAY_JOIN
+                elif agree and dated:  # the same step in the same few days
                     similarity *= JOIN / AGREE_JOIN
                 if similarity > best_similarity:
                     best, best_similarity = dev, similarity
         if best is not None and best_similarity >= JOIN:
-            state.add(best, vec, when, now, head)
+            state.add(best, vec, when, now, head, day)
             if parties - best.parties:
                 best.parties |= parties
                 self._store.set_development_parties(best.id, best.parties)
@@ -350,7 +378,7 @@ class Grouper:
         # not joined: when it resembles one, say so rather than stay silent
         related = nearest.id if nearest is not None and nearest_similarity >= GREY else None
         dev_id = "dev-" + stable_id(case.id, item.source_id, item.guid, length=12)
-        state.add(state.open(dev_id, event, set(parties), now), vec, when, now, head)
+        state.add(state.open(dev_id, event, set(parties), now), vec, when, now, head, day)
         return Decision(
             role="development",
             development_id=dev_id,
