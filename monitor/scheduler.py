@@ -68,6 +68,12 @@ class Daemon:
                 self._running.add(task)
             try:
                 await make()
+            except asyncio.CancelledError:
+                if not self.stop_event.is_set():
+                    raise
+                # cut short by a stop: what it did is committed, the rest waits for the
+                # next start (a poll is repeated, a send in flight is sent again)
+                log.info("job cancelled at stop")
             except Exception:
                 log.exception("job failed")
             finally:
