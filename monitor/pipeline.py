@@ -181,8 +181,8 @@ class Pipeline:
                     self.store.insert_item(item, now=done, canonical_url=item_url(item) or None,
                                            status="backlog")
                 self._record_success(source_id, result, done, next_poll, got_new=bool(fresh))
-            return PollReport(source_id, ok=True, items=len(result.items), new=len(fresh),
-                              backlog=True, fetch_seconds=fetched)
+            return PollReport(source_id, ok=True, items=len(result.items) + result.unchanged,
+                              new=len(fresh), backlog=True, fetch_seconds=fetched)
         if source.extract and fresh:
             fresh = await self._extract_all(fresh)
             self.store.record_extraction(source_id,
@@ -191,8 +191,8 @@ class Pipeline:
         for item in fresh:
             alerts += self.ingest(item, self.clock())
         self._record_success(source_id, result, self.clock(), next_poll, got_new=bool(fresh))
-        return PollReport(source_id, ok=True, items=len(result.items), new=len(fresh),
-                          alerts=alerts, fetch_seconds=fetched)
+        return PollReport(source_id, ok=True, items=len(result.items) + result.unchanged,
+                          new=len(fresh), alerts=alerts, fetch_seconds=fetched)
 
     # steps ----------------------------------------------------------------------------
 
