@@ -120,8 +120,9 @@ def build_app(
             return await asyncio.to_thread(func, *args)
         return await asyncio.get_running_loop().run_in_executor(executor, func, *args)
 
-    async def extract(body: bytes, url: str) -> Extracted | None:
-        return await offload(extract_article, body, url)
+    async def extract(body: bytes, url: str, want_title: bool, want_date: bool,
+                      ) -> Extracted | None:
+        return await offload(extract_article, body, url, want_title, want_date)
 
     context = ChannelContext(http=http, stream=stream)
     channels = {c.id: build_channel(c, context) for c in settings.channels}

@@ -32,7 +32,8 @@ from monitor.store import MatchRecord, NewDevelopment, OutboxEntry, SourceRow, S
 log = logging.getLogger("casewatch.pipeline")
 
 Clock = Callable[[], datetime]
-Extractor = Callable[[bytes, str], Awaitable[Extracted | None]]
+# (page bytes, url, want_title, want_date): a title or date the feed gave is not searched
+Extractor = Callable[[bytes, str, bool, bool], Awaitable[Extracted | None]]
 EXTRACT_CONCURRENCY = 4
 FUTURE_SLACK = timedelta(days=1)  # time zones and clock skew; later dates are not believed
 
@@ -263,7 +264,8 @@ class Pipeline:
             return item
         try:
             page = await self.fetch(item.url, guard=True)
-            extracted = await self.extractor(page.body, page.url) if page else None
+            extracted = await self.extractor(page.body, page.url, not item.title,
+                                             item.published is None) if page else None
         except FeedError as exc:
             log.info("article %s not fetched (%s): using the feed's summary", item.url, exc)
             extracted = None
