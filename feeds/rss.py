@@ -179,7 +179,7 @@ class FeedSource:
         if state.state.get("body_sha256") == digest:
             # the same bytes as last time: nothing to parse (servers without ETags)
             return PollResult(items=[], not_modified=True, etag=page.etag,
-                              last_modified=page.last_modified, state=remembered)
+                              last_modified=page.last_modified, state=dict(state.state))
         # parsing is CPU-bound: off the event loop, in a worker process when there is one;
         # items already in the last body are not parsed again
         known = frozenset(state.state.get("items") or ())

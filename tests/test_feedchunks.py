@@ -7,14 +7,15 @@ feed body of the bench data (`../shared/bench-data/feeds`, or $CASEWATCH_BENCH_D
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
 import pytest
 
-from feeds.base import FeedError, Page
+from feeds.base import FeedError, Page, PollResult, SourceState
 from feeds.feedchunks import chunks
-from feeds.rss import parse_feed, parse_new
+from feeds.rss import FeedConfig, FeedSource, parse_feed, parse_new
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(os.environ.get("CASEWATCH_BENCH_DATA", ROOT.parent / "shared" / "bench-data"))
@@ -104,3 +105,24 @@ def test_a_changed_prolog_or_charset_makes_every_item_new() -> None:
 ])
 def test_bodies_it_cannot_delimit_are_parsed_whole(body: bytes) -> None:
     assert chunks(body) is None
+
+
+def test_a_source_remembers_its_items_across_polls_of_the_same_body() -> None:
+    bodies = [RSS % (b"Mon", item(1) + item(2)), RSS % (b"Mon", item(1) + item(2)),
+              RSS % (b"Tue", item(3) + item(1) + item(2))]
+
+    async def fetch(url: str, **_: object) -> Page:
+        return page(bodies.pop(0))
+
+    async def run() -> list[PollResult]:
+        source = FeedSource(FeedConfig(id="s", kind="feed", url="https://example.org/feed"))
+        results, state = [], SourceState()
+        for _ in range(3):
+            result = await source.poll(fetch, state)
+            results.append(result)
+            state = SourceState(result.etag, result.last_modified, result.state)
+        return results
+
+    first, same, third = asyncio.run(run())
+    assert len(first.items) == 2 and same.not_modified
+    assert [i.title for i in third.items] == ["Story 3"] and third.unchanged == 2
