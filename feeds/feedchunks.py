@@ -32,12 +32,12 @@ _PROLOG = re.compile(
 
 
 def _tokens(name: bytes) -> re.Pattern[bytes]:
-    return re.compile(
-        rb"<!\[CDATA\[.*?\]\]>|<!--.*?-->|<\?.*?\?>"
-        rb"|(?P<open><" + name + rb"(?=[\s/>])" + _ATTRS + rb"(?P<empty>/?)>)"
-        rb"|(?P<close></" + name + rb"\s*>)", re.DOTALL)
+    return re.compile(rb"<(?:(?P<skip>!\[CDATA\[|!--|\?)|(?P<open>" + name
+                      + rb"(?=[\s/>]))|(?P<close>/" + name + rb"\s*>))")
 
 
+_START_TAG_REST = re.compile(_ATTRS + rb"(/?)>")
+_SKIP_TO = {b"![CDATA[": b"]]>", b"!--": b"-->", b"?": b"?>"}
 _ITEM, _ENTRY = _tokens(b"item"), _tokens(b"entry")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=False,
                           huge_tree=True)
@@ -52,21 +52,34 @@ class Chunks:
 
 
 def spans(body: bytes, pattern: re.Pattern[bytes]) -> list[tuple[int, int]] | None:
-    """Start and end of every element the pattern names; None if they nest or do not close."""
+    """Start and end of every element the pattern names; None if they nest or do not close.
+
+    CDATA sections, comments and processing instructions are stepped over with
+    `bytes.find` (their content is most of a feed's bytes)."""
     found: list[tuple[int, int]] = []
     start: int | None = None
-    for m in pattern.finditer(body):
-        if m.group("open"):
-            if start is not None:
+    at = 0
+    while (m := pattern.search(body, at)) is not None:
+        at = m.end()
+        if m.group("skip"):
+            closing = _SKIP_TO[m.group("skip")]
+            end = body.find(closing, at)
+            if end < 0:
                 return None
-            if m.group("empty"):
-                found.append((m.start(), m.end()))
+            at = end + len(closing)
+        elif m.group("open"):
+            rest = _START_TAG_REST.match(body, at)
+            if start is not None or rest is None:
+                return None
+            at = rest.end()
+            if rest.group(1):
+                found.append((m.start(), at))
             else:
                 start = m.start()
-        elif m.group("close"):
+        else:
             if start is None:
                 return None
-            found.append((start, m.end()))
+            found.append((start, at))
             start = None
     return None if start is not None else found
 
