@@ -68,13 +68,14 @@ def utilisation(before: list[tuple[int, int]], after: list[tuple[int, int]]) -> 
                       for (b0, t0), (b1, t1) in zip(before, after, strict=True))
 
 
-def tree_cpu() -> float:
-    """CPU seconds of this process and its finished and running children."""
+def tree_cpu(exclude: int | None = None) -> float:
+    """CPU seconds of this process and its finished and running descendants (a running
+    one's own and that of the children it has reaped), but for `exclude`'s."""
     total = sum(os.times()[:4])
-    for pid in children():
+    for pid in descendants(os.getpid(), exclude):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            total += sum(map(int, fields[11:15])) / os.sysconf("SC_CLK_TCK")
         except OSError:
             pass
     return total
@@ -86,6 +87,16 @@ def children(pid: int | None = None) -> list[int]:
         return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
+
+
+def descendants(pid: int, exclude: int | None = None) -> list[int]:
+    """Children, their children and so on (pool workers are children of a fork server),
+    leaving out `exclude` and its own descendants."""
+    out = []
+    for child in children(pid):
+        if child != exclude:
+            out += [child, *descendants(child, exclude)]
+    return out
 
 
 def rss_mb(pid: int) -> float:
@@ -118,6 +129,7 @@ class PeakRSS:
     def __init__(self) -> None:
         self.peak = 0.0  # PSS
         self.peak_rss = 0.0
+        self.split = (0.0, 0.0)  # at the peak: main process, workers
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -128,10 +140,12 @@ class PeakRSS:
         ticks = 0
         while not self._stop.wait(0.05):
             farm = getattr(self, "exclude", None)
-            pids = [me] + [c for c in children(me) if c != farm]
+            pids = [me, *descendants(me, farm)]
             rss = sum(rss_mb(p) for p in pids)
             if rss > self.peak_rss or ticks % 5 == 0:
-                self.peak = max(self.peak, sum(pss_mb(p) for p in pids))
+                each = [pss_mb(p) for p in pids]
+                if sum(each) > self.peak:
+                    self.peak, self.split = sum(each), (each[0], sum(each[1:]))
             self.peak_rss = max(self.peak_rss, rss)
             ticks += 1
 
@@ -220,7 +234,7 @@ def new_items(farm: Farm, feeds: list[int], per_feed: int, first: int, case_coun
 
 async def cycle(app: Any, farm: Farm, label: str, row: dict[str, Any]) -> None:
     hooks_before = len(farm.hooks())
-    cores, cpu, farm_cpu = core_times(), tree_cpu(), farm.cpu()
+    cores, cpu, farm_cpu = core_times(), tree_cpu(farm.pid), farm.cpu()
     started_at, started = time.time(), time.perf_counter()
     deliver = Timer()
     original = app.deliverer.deliver_due
@@ -244,9 +258,10 @@ async def cycle(app: Any, farm: Farm, label: str, row: dict[str, Any]) -> None:
         label=label, wall=wall, feeds=len(reports),
         failed=sum(not r.ok for r in reports), not_modified=sum(r.not_modified for r in reports),
         items=sum(r.items for r in reports), new=sum(r.new for r in reports),
-        alerts=len(hooks), cpu=tree_cpu() - cpu, delivery=deliver.seconds,
+        alerts=len(hooks), cpu=tree_cpu(farm.pid) - cpu, delivery=deliver.seconds,
         farm_cpu=farm.cpu() - farm_cpu,
         cores=utilisation(cores, core_times()), rss=peak.peak, rss_sum=peak.peak_rss,
+        split=peak.split,
         latency=(statistics.median(latencies), latencies[-1]) if latencies else None,
     )
 
@@ -447,6 +462,8 @@ def report(size: dict[str, int], rows: list[dict[str, Any]], rates: dict[str, fl
     print("memory: peak PSS summed over casewatch's process and its pool workers "
           "(/proc/PID/smaps_rollup); summed RSS, which counts shared pages in every "
           "process: " + ", ".join(f"{r['label']} {r['rss_sum']:.0f} MB" for r in rows))
+    print("PSS at the peak, main process + workers: " + ", ".join(
+        f"{r['label']} {r['split'][0]:.0f} + {r['split'][1]:.0f} MB" for r in rows))
     print("matching µs per article: " + ", ".join(
         f"{count:,} cases {cost:.0f}" for count, cost in match.items()))
     for row in rows[3:]:

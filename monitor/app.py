@@ -7,7 +7,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -27,6 +27,8 @@ from monitor.health import HealthMonitor
 from monitor.matching import Matcher
 from monitor.pipeline import Pipeline, PollReport
 from monitor.store import Store
+from monitor.workers import call
+from monitor.workers import pool as workers_pool
 
 Clock = Callable[[], datetime]
 log = logging.getLogger("casewatch.app")
@@ -112,13 +114,13 @@ def build_app(
     )
     http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=10.0))
     workers = extract_workers if extract_workers is not None else 2
-    executor = ProcessPoolExecutor(max_workers=workers) if workers > 0 else None
+    executor = workers_pool(workers) if workers > 0 else None
 
     async def offload(func: Callable[..., Any], *args: Any) -> Any:
         """Pure CPU-bound work (parsing, extraction) in the pool, so both cores work."""
         if executor is None:
             return await asyncio.to_thread(func, *args)
-        return await asyncio.get_running_loop().run_in_executor(executor, func, *args)
+        return await asyncio.get_running_loop().run_in_executor(executor, call, func, *args)
 
     async def extract(body: bytes, url: str, want_title: bool, want_date: bool,
                       ) -> Extracted | None:
