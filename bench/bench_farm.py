@@ -469,8 +469,8 @@ def report(size: dict[str, int], rows: list[dict[str, Any]], rates: dict[str, fl
     for row in rows[3:]:
         print(f"{row['label']}: {row['new']} of {row['expected']} new articles; in the "
               f"pipeline matching {row['match_ms'] * 1000:.0f} µs and grouping "
-              f"{row['group_ms']:.2f} ms per article; delivery (after every poll of "
-              f"`run --once`) {row['delivery']:.2f} s of the {row['wall']:.2f} s")
+              f"{row['group_ms']:.2f} ms per article; delivery left to the end of "
+              f"`run --once` {row['delivery']:.2f} s of the {row['wall']:.2f} s")
     if peer is None:
         print("peer: not run (--no-peer, or rss2email not installed: pip install -e '.[bench]')")
         return

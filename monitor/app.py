@@ -69,19 +69,30 @@ class App:
     async def run_once(
         self, on_poll: Callable[[PollReport], None] | None = None
     ) -> tuple[list[PollReport], DeliveryReport]:
-        """Poll every source once (side by side), gather due digests, deliver what is due."""
+        """Poll every source once (side by side), gather due digests, deliver what is due.
+
+        As in the daemon, a poll that wrote alerts starts the delivery of every idle
+        channel at once, while the other polls go on; the rest is delivered at the end."""
+        early: list[asyncio.Task[DeliveryReport]] = []
 
         async def one(source_id: str) -> PollReport:
             report = await self.poll(source_id, check_health=False)
+            if report.alerts:
+                early.extend(asyncio.create_task(self.deliverer.deliver_channel(channel_id))
+                             for channel_id in self.channels
+                             if not self.deliverer.busy(channel_id))
             if on_poll:
                 on_poll(report)
             return report
 
         reports = await asyncio.gather(*(one(s.id) for s in self.settings.sources))
+        sent = list(await asyncio.gather(*early))
         self.health.check()  # once for the round: a check reads every source
         self.digester.collect_due()
-        delivered = await self.deliverer.deliver_due()
-        return list(reports), delivered
+        sent.append(await self.deliverer.deliver_due())
+        return list(reports), DeliveryReport(sent=sum(r.sent for r in sent),
+                                             retried=sum(r.retried for r in sent),
+                                             dead=sum(r.dead for r in sent))
 
     async def aclose(self) -> None:
         for channel in self.channels.values():
