@@ -13,8 +13,12 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 # "__main__": a program run by path (the `casewatch` script) is imported once, by the
@@ -22,6 +26,7 @@ from typing import Any
 PRELOAD = ["__main__", "feeds.extract", "feeds.rss"]
 MAX_TASKS = 500
 TRIM_AFTER_BYTES = 500_000
+PARENT_CHECK_SECONDS = 1.0
 
 
 def _libc_trim() -> Callable[[int], int] | None:
@@ -50,6 +55,27 @@ def call(func: Callable[..., Any], *args: Any) -> Any:
             _TRIM(0)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def _watch(daemon: int) -> None:
+    while _alive(daemon):
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
+
+
+def watch_daemon(daemon: int) -> None:
+    """In a worker: exit when the daemon is gone. A daemon killed outright (SIGKILL,
+    OOM) cannot stop its workers, and idle workers would wait for work for ever."""
+    if Path(f"/proc/{daemon}").exists():
+        threading.Thread(target=_watch, args=(daemon,), daemon=True).start()
+
+
 def pool(workers: int) -> ProcessPoolExecutor:
     """A pool of `workers` processes forked from a preloaded server process."""
     try:
@@ -58,4 +84,5 @@ def pool(workers: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=workers)
     context.set_forkserver_preload(PRELOAD)
     return ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                               max_tasks_per_child=MAX_TASKS)
+                               max_tasks_per_child=MAX_TASKS, initializer=watch_daemon,
+                               initargs=(os.getpid(),))
