@@ -4,8 +4,7 @@ Workers are forked from a small server process that has imported only the feed a
 extraction modules, not from the daemon: they do not carry (and slowly copy) the
 daemon's heap of cases, matcher and caches. After a task on a large input a worker
 gives freed heap back to the system (glibc keeps it otherwise: a 2 MB feed leaves tens
-of MB behind), and it is replaced after `MAX_TASKS` tasks, which bounds what
-fragmentation can grow.
+of MB behind).
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ from typing import Any
 # "__main__": a program run by path (the `casewatch` script) is imported once, by the
 # server, instead of again in every worker
 PRELOAD = ["__main__", "feeds.extract", "feeds.rss"]
-MAX_TASKS = 500
 TRIM_AFTER_BYTES = 500_000
 PARENT_CHECK_SECONDS = 1.0
 
@@ -83,6 +81,7 @@ def pool(workers: int) -> ProcessPoolExecutor:
     except ValueError:  # no forkserver on this platform
         return ProcessPoolExecutor(max_workers=workers)
     context.set_forkserver_preload(PRELOAD)
+    # no max_tasks_per_child: on Python 3.11 a pool that replaces its workers can stop
+    # for good (CPython gh-115634), as a 1,000-feed first poll here did
     return ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                               max_tasks_per_child=MAX_TASKS, initializer=watch_daemon,
-                               initargs=(os.getpid(),))
+                               initializer=watch_daemon, initargs=(os.getpid(),))
