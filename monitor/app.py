@@ -32,6 +32,7 @@ from monitor.workers import pool as workers_pool
 
 Clock = Callable[[], datetime]
 log = logging.getLogger("casewatch.app")
+POLL_CONCURRENCY = 128
 
 
 def utc_now() -> datetime:
@@ -52,10 +53,21 @@ class App:
     clock: Clock
     executor: Executor | None = None
     polls: dict[str, PollReport] = field(default_factory=dict)
+    _slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+
+    def _poll_slot(self) -> asyncio.Semaphore:
+        """At most POLL_CONCURRENCY polls at once: a round of a thousand feeds would
+        otherwise fetch every body before the workers could parse the first ones, and
+        hold them all (240 MB in the bench's farm)."""
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots[0] is not loop:
+            self._slots = (loop, asyncio.Semaphore(POLL_CONCURRENCY))
+        return self._slots[1]
 
     async def poll(self, source_id: str, *, check_health: bool = True) -> PollReport:
         started = time.perf_counter()
-        report = await self.pipeline.poll(source_id)
+        async with self._poll_slot():
+            report = await self.pipeline.poll(source_id)
         self.polls[source_id] = report
         log.info("polled %s", source_id, extra={
             "source": source_id, "ok": report.ok, "items": report.items, "new": report.new,
