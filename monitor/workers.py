@@ -70,7 +70,7 @@ def _watch(daemon: int) -> None:
 def watch_daemon(daemon: int) -> None:
     """In a worker: exit when the daemon is gone. A daemon killed outright (SIGKILL,
     OOM) cannot stop its workers, and idle workers would wait for work for ever."""
-    if Path(f"/proc/{daemon}").exists():
+    if Path("/proc/self").exists():  # (without /proc, nothing to watch with)
         threading.Thread(target=_watch, args=(daemon,), daemon=True).start()
 
 
