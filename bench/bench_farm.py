@@ -23,6 +23,7 @@ import asyncio
 import io
 import json
 import logging
+import multiprocessing
 import os
 import resource
 import shutil
@@ -67,13 +68,14 @@ def utilisation(before: list[tuple[int, int]], after: list[tuple[int, int]]) -> 
                       for (b0, t0), (b1, t1) in zip(before, after, strict=True))
 
 
-def tree_cpu() -> float:
-    """CPU seconds of this process and its finished and running children."""
+def tree_cpu(exclude: int | None = None) -> float:
+    """CPU seconds of this process and its finished and running descendants (a running
+    one's own and that of the children it has reaped), but for `exclude`'s."""
     total = sum(os.times()[:4])
-    for pid in children():
+    for pid in descendants(os.getpid(), exclude):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            total += sum(map(int, fields[11:15])) / os.sysconf("SC_CLK_TCK")
         except OSError:
             pass
     return total
@@ -87,6 +89,16 @@ def children(pid: int | None = None) -> list[int]:
         return []
 
 
+def descendants(pid: int, exclude: int | None = None) -> list[int]:
+    """Children, their children and so on (pool workers are children of a fork server),
+    leaving out `exclude` and its own descendants."""
+    out = []
+    for child in children(pid):
+        if child != exclude:
+            out += [child, *descendants(child, exclude)]
+    return out
+
+
 def rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -97,20 +109,45 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def pss_mb(pid: int) -> float:
+    """Proportional set size: private pages plus a share of each page shared with other
+    processes (the pool's workers share the pages they were forked with)."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 class PeakRSS:
-    """Samples the RSS of this process plus its children (the extraction pool)."""
+    """Samples the memory of this process plus its children (the worker pool): summed
+    PSS (honest for forked workers) and summed RSS (counts shared pages once per
+    process)."""
 
     def __init__(self) -> None:
-        self.peak = 0.0
+        self.peak = 0.0  # PSS
+        self.peak_rss = 0.0
+        self.split = (0.0, 0.0)  # at the peak: main process, workers
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
+        # reading smaps_rollup walks every page of a process: costly, so PSS is read
+        # every 0.25 s and whenever the summed RSS reaches a new high
         me = os.getpid()
+        ticks = 0
         while not self._stop.wait(0.05):
             farm = getattr(self, "exclude", None)
-            total = rss_mb(me) + sum(rss_mb(c) for c in children(me) if c != farm)
-            self.peak = max(self.peak, total)
+            pids = [me, *descendants(me, farm)]
+            rss = sum(rss_mb(p) for p in pids)
+            if rss > self.peak_rss or ticks % 5 == 0:
+                each = [pss_mb(p) for p in pids]
+                if sum(each) > self.peak:
+                    self.peak, self.split = sum(each), (each[0], sum(each[1:]))
+            self.peak_rss = max(self.peak_rss, rss)
+            ticks += 1
 
     def __enter__(self) -> PeakRSS:
         self._thread.start()
@@ -197,20 +234,34 @@ def new_items(farm: Farm, feeds: list[int], per_feed: int, first: int, case_coun
 
 async def cycle(app: Any, farm: Farm, label: str, row: dict[str, Any]) -> None:
     hooks_before = len(farm.hooks())
-    cores, cpu, farm_cpu = core_times(), tree_cpu(), farm.cpu()
+    cores, cpu, farm_cpu = core_times(), tree_cpu(farm.pid), farm.cpu()
     started_at, started = time.time(), time.perf_counter()
+    deliver = Timer()
+    original = app.deliverer.deliver_due
+
+    async def timed_delivery() -> Any:
+        start = time.perf_counter()
+        try:
+            return await original()
+        finally:
+            deliver.seconds += time.perf_counter() - start
+
+    app.deliverer.deliver_due = timed_delivery
     with PeakRSS() as peak:
         peak.exclude = farm.pid  # type: ignore[attr-defined]
         reports, _ = await app.run_once()
     wall = time.perf_counter() - started
+    app.deliverer.deliver_due = original
     hooks = farm.hooks()[hooks_before:]
     latencies = sorted(t - started_at for t, _ in hooks)
     row.update(
         label=label, wall=wall, feeds=len(reports),
         failed=sum(not r.ok for r in reports), not_modified=sum(r.not_modified for r in reports),
         items=sum(r.items for r in reports), new=sum(r.new for r in reports),
-        alerts=len(hooks), cpu=tree_cpu() - cpu, farm_cpu=farm.cpu() - farm_cpu,
-        cores=utilisation(cores, core_times()), rss=peak.peak,
+        alerts=len(hooks), cpu=tree_cpu(farm.pid) - cpu, delivery=deliver.seconds,
+        farm_cpu=farm.cpu() - farm_cpu,
+        cores=utilisation(cores, core_times()), rss=peak.peak, rss_sum=peak.peak_rss,
+        split=peak.split,
         latency=(statistics.median(latencies), latencies[-1]) if latencies else None,
     )
 
@@ -287,6 +338,27 @@ def _parse_all(bodies: list[bytes]) -> int:
     return count
 
 
+def _parse_again(bodies: list[bytes]) -> int:
+    """Each body as polled again with two new items: the others are known from the last
+    poll (their fingerprints), as the daemon keeps them in the source's state."""
+    from feeds.rss import parse_new
+
+    count = 0
+    for n, body in enumerate(bodies):
+        page = Page(f"http://bench/{n}", 200, body, {})
+        try:
+            known = frozenset(parse_new(page, "bench").fingerprints[2:])
+            start = time.perf_counter()
+            count += len(parse_new(page, "bench", known).items)
+            _AGAIN_SECONDS.append(time.perf_counter() - start)
+        except Exception:
+            pass
+    return count
+
+
+_AGAIN_SECONDS: list[float] = []
+
+
 def _feedparser_all(bodies: list[bytes]) -> int:
     import feedparser
 
@@ -300,11 +372,15 @@ def parse_rates(bodies: list[bytes], reference: list[bytes]) -> dict[str, float]
     start = time.perf_counter()
     out["items"] = _parse_all(bodies)
     out["one_core"] = mb / (time.perf_counter() - start)
-    with ProcessPoolExecutor(2) as pool:
+    # fresh workers (spawned): nothing parsed before in them
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
         list(pool.map(_parse_all, [[b] for b in bodies[:4]]))
         start = time.perf_counter()
         list(pool.map(_parse_all, [[b] for b in sorted(bodies, key=len, reverse=True)]))
         out["two_cores"] = mb / (time.perf_counter() - start)
+    _AGAIN_SECONDS.clear()
+    _parse_again(bodies)
+    out["again"] = mb / sum(_AGAIN_SECONDS)
     start = time.perf_counter()
     _feedparser_all(reference)
     out["feedparser"] = out["ref_mb"] / (time.perf_counter() - start)
@@ -363,7 +439,7 @@ def report(size: dict[str, int], rows: list[dict[str, Any]], rates: dict[str, fl
     print(f"cores: {os.cpu_count()}   load before: {load}   feeds: {size['feeds']}   "
           f"cases: {size['cases']:,}   setup (config, matcher, pool): {extra['setup']:.1f} s")
     print(f"{'phase':28s} {'wall s':>7} {'feeds/s':>8} {'new':>5} {'alerts':>6} "
-          f"{'art/s':>6} {'CPU s':>6} {'farm s':>6} {'cores busy':>11} {'peak RSS':>8} "
+          f"{'art/s':>6} {'CPU s':>6} {'farm s':>6} {'cores busy':>11} {'peak PSS':>8} "
           f"{'to webhook p50/max s':>20}")
     for row in rows:
         per_s = row["feeds"] / row["wall"]
@@ -378,15 +454,23 @@ def report(size: dict[str, int], rows: list[dict[str, Any]], rates: dict[str, fl
     print(f"cold poll: {cold['mb']:.0f} MB of feed XML in {cold['wall']:.2f} s = "
           f"{cold['mb'] / cold['wall']:.1f} MB/s end to end "
           f"({cold['failed']} feeds failed: the failing host)")
-    print(f"feed parser, {rates['mb']:.1f} MB of real bodies ({rates['items']:.0f} items): "
-          f"{rates['one_core']:.1f} MB/s on one core, {rates['two_cores']:.1f} MB/s on two; "
-          f"feedparser (defaults) over {rates['ref_mb']:.1f} MB: {rates['feedparser']:.2f} MB/s")
+    print(f"feed parser, {rates['mb']:.1f} MB of real bodies ({rates['items']:.0f} items), "
+          f"every item new: {rates['one_core']:.1f} MB/s on one core, "
+          f"{rates['two_cores']:.1f} MB/s on two; polled again with 2 new items each: "
+          f"{rates['again']:.0f} MB/s on one core; feedparser (defaults) over "
+          f"{rates['ref_mb']:.1f} MB: {rates['feedparser']:.2f} MB/s")
+    print("memory: peak PSS summed over casewatch's process and its pool workers "
+          "(/proc/PID/smaps_rollup); summed RSS, which counts shared pages in every "
+          "process: " + ", ".join(f"{r['label']} {r['rss_sum']:.0f} MB" for r in rows))
+    print("PSS at the peak, main process + workers: " + ", ".join(
+        f"{r['label']} {r['split'][0]:.0f} + {r['split'][1]:.0f} MB" for r in rows))
     print("matching µs per article: " + ", ".join(
         f"{count:,} cases {cost:.0f}" for count, cost in match.items()))
     for row in rows[3:]:
         print(f"{row['label']}: {row['new']} of {row['expected']} new articles; in the "
               f"pipeline matching {row['match_ms'] * 1000:.0f} µs and grouping "
-              f"{row['group_ms']:.2f} ms per article")
+              f"{row['group_ms']:.2f} ms per article; delivery left to the end of "
+              f"`run --once` {row['delivery']:.2f} s of the {row['wall']:.2f} s")
     if peer is None:
         print("peer: not run (--no-peer, or rss2email not installed: pip install -e '.[bench]')")
         return
@@ -397,8 +481,11 @@ def report(size: dict[str, int], rows: list[dict[str, Any]], rates: dict[str, fl
     print(f"peer rss2email 3 (`r2e run --no-send`) over {peer['feeds']:.0f} feeds of the same "
           f"farm: cold {peer['cold']:.2f} s ({peer['cold_cpu']:.1f} s CPU) = {theirs:.1f} "
           f"feeds/s; unchanged {peer['unchanged']:.2f} s = {unchanged_theirs:.0f} feeds/s")
+    per_cpu = [(rows[n]["feeds"] / rows[n]["cpu"]) / (peer["feeds"] / peer[key])
+               for n, key in ((0, "cold_cpu"), (1, "unchanged_cpu"))]
     print(f"casewatch / peer, feeds per second: cold {ours / theirs:.1f}x, "
-          f"unchanged {unchanged_ours / unchanged_theirs:.1f}x")
+          f"unchanged {unchanged_ours / unchanged_theirs:.1f}x; feeds per CPU second: cold "
+          f"{per_cpu[0]:.1f}x, unchanged {per_cpu[1]:.1f}x")
 
 
 SIZES = {

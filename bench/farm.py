@@ -148,6 +148,9 @@ class _State:
 def _handler(state: _State, role: str) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # headers and body go out in two writes: with Nagle's algorithm the body waits
+        # for the client's delayed ACK of the headers, 40 ms on every response
+        disable_nagle_algorithm = True
 
         def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None,
                   ) -> None:

@@ -170,6 +170,7 @@ class PollResult:
     state: dict[str, Any] = field(default_factory=dict)
     dropped: int = 0
     warnings: list[str] = field(default_factory=list)
+    unchanged: int = 0  # items as in the last response, so already stored: not in `items`
 
 
 @dataclass(frozen=True, slots=True)

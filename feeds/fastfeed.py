@@ -17,7 +17,6 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 
 from feedparser.api import StrictFeedParser
 from feedparser.datetimes import _parse_date
@@ -98,12 +97,11 @@ def _content_type(value: str) -> str:
     return _FeedParserMixin.map_content_type(value)
 
 
-@lru_cache(maxsize=8192)
 def _finish(element: str, text: str, content_type: str, *, atom: bool) -> str:
     """What feedparser's `pop` makes of an element's text (strict parser, UTF-8).
 
-    Remembered: a feed polled again repeats its items, and sanitising their markup with
-    feedparser's sanitiser is most of the cost of reading a feed."""
+    Sanitising markup with feedparser's sanitiser is most of the cost of reading a feed;
+    a feed polled again is read only for its new items (feeds.feedchunks)."""
     output = text.strip()
     if not atom and content_type == "text/plain" and _FeedParserMixin.looks_like_html(output):
         content_type = "text/html"

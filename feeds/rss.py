@@ -7,6 +7,8 @@ import calendar
 import hashlib
 import io
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -24,6 +26,7 @@ from feeds.base import (
     SourceState,
 )
 from feeds.fastfeed import Entry, read_entries
+from feeds.feedchunks import chunks, without
 from feeds.xmltext import mend_char_refs_bytes, mend_utf8
 
 
@@ -104,13 +107,16 @@ def parse_feed(page: Page, source_id: str) -> list[Item]:
     as_json = _json_feed(page.body, source_id)
     if as_json is not None:
         return as_json
-    body = mend_char_refs_bytes(mend_utf8(page.body))
-    entries = read_entries(body, page.headers)
+    return _parse_xml(mend_char_refs_bytes(mend_utf8(page.body)), page.headers, source_id)
+
+
+def _parse_xml(body: bytes, headers: Mapping[str, str], source_id: str) -> list[Item]:
+    entries = read_entries(body, headers)
     if entries is not None:
         return [_entry_item(entry, source_id) for entry in entries]
     try:
         # BytesIO, never str: feedparser treats a string as a URL or a path.
-        parsed = feedparser.parse(io.BytesIO(body), response_headers=dict(page.headers))
+        parsed = feedparser.parse(io.BytesIO(body), response_headers=dict(headers))
     except Exception as exc:  # feedparser on hostile bytes raises several kinds
         raise FeedError(f"not a feed: the parser failed ({type(exc).__name__}: {exc})",
                         kind="not_feed", retryable=True) from exc
@@ -123,6 +129,37 @@ def parse_feed(page: Page, source_id: str) -> list[Item]:
               _when(entry, "published_parsed", "updated_parsed", "created_parsed"))
         for entry in parsed.entries
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """The items of a body that were not in the last one, and what to remember."""
+
+    items: list[Item]
+    unchanged: int = 0  # items byte for byte as in the last body: not parsed again
+    fingerprints: tuple[str, ...] = ()  # of every item of this body (feeds.feedchunks)
+
+
+def parse_new(page: Page, source_id: str, known: frozenset[str] = frozenset()) -> Parsed:
+    """Like `parse_feed`, but items whose fingerprint is in `known` (they were in the last
+    body, so they are stored already) are cut from the body before it is parsed."""
+    if page.body.lstrip()[:1] == b"{":  # JSON Feed, or not a feed at all
+        return Parsed(parse_feed(page, source_id))
+    body = mend_char_refs_bytes(mend_utf8(page.body))
+    found = chunks(body, _header(page.headers, "content-type"))
+    if found is None:
+        return Parsed(_parse_xml(body, page.headers, source_id))
+    drop = [span for span, mark in zip(found.spans, found.fingerprints, strict=True)
+            if mark in known]
+    if drop and len(drop) == len(found.spans):
+        items: list[Item] = []
+    else:
+        items = _parse_xml(without(body, drop) if drop else body, page.headers, source_id)
+    return Parsed(items, unchanged=len(drop), fingerprints=found.fingerprints)
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    return next((v for k, v in headers.items() if k.lower() == name), "")
 
 
 class FeedSource:
@@ -138,12 +175,17 @@ class FeedSource:
             return PollResult(items=[], not_modified=True, etag=state.etag,
                               last_modified=state.last_modified, state=dict(state.state))
         digest = hashlib.sha256(page.body).hexdigest()
-        remembered = {"body_sha256": digest}
+        remembered: dict[str, Any] = {"body_sha256": digest}
         if state.state.get("body_sha256") == digest:
             # the same bytes as last time: nothing to parse (servers without ETags)
             return PollResult(items=[], not_modified=True, etag=page.etag,
-                              last_modified=page.last_modified, state=remembered)
-        # parsing is CPU-bound: off the event loop, in a worker process when there is one
-        items = await self._offload(parse_feed, page, self.id)
-        return PollResult(items=items, etag=page.etag, last_modified=page.last_modified,
-                          state=remembered)
+                              last_modified=page.last_modified, state=dict(state.state))
+        # parsing is CPU-bound: off the event loop, in a worker process when there is one;
+        # items already in the last body are not parsed again
+        known = frozenset(state.state.get("items") or ())
+        parsed: Parsed = await self._offload(parse_new, page, self.id, known)
+        if parsed.fingerprints:
+            remembered["items"] = list(parsed.fingerprints)
+        return PollResult(items=parsed.items, etag=page.etag,
+                          last_modified=page.last_modified, state=remembered,
+                          unchanged=parsed.unchanged)

@@ -7,7 +7,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -27,9 +27,12 @@ from monitor.health import HealthMonitor
 from monitor.matching import Matcher
 from monitor.pipeline import Pipeline, PollReport
 from monitor.store import Store
+from monitor.workers import call
+from monitor.workers import pool as workers_pool
 
 Clock = Callable[[], datetime]
 log = logging.getLogger("casewatch.app")
+POLL_CONCURRENCY = 128
 
 
 def utc_now() -> datetime:
@@ -50,10 +53,21 @@ class App:
     clock: Clock
     executor: Executor | None = None
     polls: dict[str, PollReport] = field(default_factory=dict)
+    _slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+
+    def _poll_slot(self) -> asyncio.Semaphore:
+        """At most POLL_CONCURRENCY polls at once: a round of a thousand feeds would
+        otherwise fetch every body before the workers could parse the first ones, and
+        hold them all (240 MB in the bench's farm)."""
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots[0] is not loop:
+            self._slots = (loop, asyncio.Semaphore(POLL_CONCURRENCY))
+        return self._slots[1]
 
     async def poll(self, source_id: str, *, check_health: bool = True) -> PollReport:
         started = time.perf_counter()
-        report = await self.pipeline.poll(source_id)
+        async with self._poll_slot():
+            report = await self.pipeline.poll(source_id)
         self.polls[source_id] = report
         log.info("polled %s", source_id, extra={
             "source": source_id, "ok": report.ok, "items": report.items, "new": report.new,
@@ -67,19 +81,30 @@ class App:
     async def run_once(
         self, on_poll: Callable[[PollReport], None] | None = None
     ) -> tuple[list[PollReport], DeliveryReport]:
-        """Poll every source once (side by side), gather due digests, deliver what is due."""
+        """Poll every source once (side by side), gather due digests, deliver what is due.
+
+        As in the daemon, a poll that wrote alerts starts the delivery of every idle
+        channel at once, while the other polls go on; the rest is delivered at the end."""
+        early: list[asyncio.Task[DeliveryReport]] = []
 
         async def one(source_id: str) -> PollReport:
             report = await self.poll(source_id, check_health=False)
+            if report.alerts:
+                early.extend(asyncio.create_task(self.deliverer.deliver_channel(channel_id))
+                             for channel_id in self.channels
+                             if not self.deliverer.busy(channel_id))
             if on_poll:
                 on_poll(report)
             return report
 
         reports = await asyncio.gather(*(one(s.id) for s in self.settings.sources))
+        sent = list(await asyncio.gather(*early))
         self.health.check()  # once for the round: a check reads every source
         self.digester.collect_due()
-        delivered = await self.deliverer.deliver_due()
-        return list(reports), delivered
+        sent.append(await self.deliverer.deliver_due())
+        return list(reports), DeliveryReport(sent=sum(r.sent for r in sent),
+                                             retried=sum(r.retried for r in sent),
+                                             dead=sum(r.dead for r in sent))
 
     async def aclose(self) -> None:
         for channel in self.channels.values():
@@ -112,16 +137,17 @@ def build_app(
     )
     http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=10.0))
     workers = extract_workers if extract_workers is not None else 2
-    executor = ProcessPoolExecutor(max_workers=workers) if workers > 0 else None
+    executor = workers_pool(workers) if workers > 0 else None
 
     async def offload(func: Callable[..., Any], *args: Any) -> Any:
         """Pure CPU-bound work (parsing, extraction) in the pool, so both cores work."""
         if executor is None:
             return await asyncio.to_thread(func, *args)
-        return await asyncio.get_running_loop().run_in_executor(executor, func, *args)
+        return await asyncio.get_running_loop().run_in_executor(executor, call, func, *args)
 
-    async def extract(body: bytes, url: str) -> Extracted | None:
-        return await offload(extract_article, body, url)
+    async def extract(body: bytes, url: str, want_title: bool, want_date: bool,
+                      ) -> Extracted | None:
+        return await offload(extract_article, body, url, want_title, want_date)
 
     context = ChannelContext(http=http, stream=stream)
     channels = {c.id: build_channel(c, context) for c in settings.channels}

@@ -32,7 +32,8 @@ from monitor.store import MatchRecord, NewDevelopment, OutboxEntry, SourceRow, S
 log = logging.getLogger("casewatch.pipeline")
 
 Clock = Callable[[], datetime]
-Extractor = Callable[[bytes, str], Awaitable[Extracted | None]]
+# (page bytes, url, want_title, want_date): a title or date the feed gave is not searched
+Extractor = Callable[[bytes, str, bool, bool], Awaitable[Extracted | None]]
 EXTRACT_CONCURRENCY = 4
 FUTURE_SLACK = timedelta(days=1)  # time zones and clock skew; later dates are not believed
 
@@ -181,8 +182,8 @@ class Pipeline:
                     self.store.insert_item(item, now=done, canonical_url=item_url(item) or None,
                                            status="backlog")
                 self._record_success(source_id, result, done, next_poll, got_new=bool(fresh))
-            return PollReport(source_id, ok=True, items=len(result.items), new=len(fresh),
-                              backlog=True, fetch_seconds=fetched)
+            return PollReport(source_id, ok=True, items=len(result.items) + result.unchanged,
+                              new=len(fresh), backlog=True, fetch_seconds=fetched)
         if source.extract and fresh:
             fresh = await self._extract_all(fresh)
             self.store.record_extraction(source_id,
@@ -191,8 +192,8 @@ class Pipeline:
         for item in fresh:
             alerts += self.ingest(item, self.clock())
         self._record_success(source_id, result, self.clock(), next_poll, got_new=bool(fresh))
-        return PollReport(source_id, ok=True, items=len(result.items), new=len(fresh),
-                          alerts=alerts, fetch_seconds=fetched)
+        return PollReport(source_id, ok=True, items=len(result.items) + result.unchanged,
+                          new=len(fresh), alerts=alerts, fetch_seconds=fetched)
 
     # steps ----------------------------------------------------------------------------
 
@@ -263,7 +264,8 @@ class Pipeline:
             return item
         try:
             page = await self.fetch(item.url, guard=True)
-            extracted = await self.extractor(page.body, page.url) if page else None
+            extracted = await self.extractor(page.body, page.url, not item.title,
+                                             item.published is None) if page else None
         except FeedError as exc:
             log.info("article %s not fetched (%s): using the feed's summary", item.url, exc)
             extracted = None
