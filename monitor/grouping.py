@@ -9,10 +9,12 @@
    development (TF-IDF cosine against the development's centroid, within a time
    window; a lower cosine when the headline names the same step); a headline naming
    another step, or the same step taken by the other side, or a new numbered party
-   forces a new one (undated, so does another step read from the whole text, or another
-   day of the news read from the lede, `monitor.textdates`); a dated article whose text
-   names the date a development's articles name joins it on a lower cosine, even outside
-   the window; the grey zone alerts, labelled as possibly related.
+   forces a new one, and so does another sum of money in the headline or lede
+   (`monitor.money`; undated, so does another step read from the whole text, another
+   day of the news read from the lede, or a latest named year two or more years away,
+   `monitor.textdates`, or too unlike the development's first article); a dated article
+   whose text names the date a development's articles name joins it on a lower cosine,
+   even outside the window; the grey zone alerts, labelled as possibly related.
 
 All of it is derived from rows in SQLite, so a restart rebuilds the same state.
 """
@@ -32,11 +34,12 @@ import numpy as np
 from feeds.base import Item
 from monitor.config import CaseConfig
 from monitor.events import Headline, headline, numbered_parties, sides, tag_event
+from monitor.money import news_amounts, other_amounts
 from monitor.neardup import NearDuplicates, is_copy, shingles, signature, text_hash
 from monitor.normalise import Words, clean, tokens
 from monitor.similarity import Centroids, DocumentFrequencies, Vector, terms, vector
 from monitor.store import NewDevelopment, Store, parse_iso
-from monitor.textdates import Day, conflict, event_day
+from monitor.textdates import Day, conflict, event_day, latest_year, years_apart
 
 TRACKING_PARAMS = frozenset(
     {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "_ga", "_gl", "igshid",
@@ -54,6 +57,7 @@ WINDOW = timedelta(hours=72)
 LONG_WINDOW = timedelta(days=7)
 LOOKBACK = timedelta(days=30)
 SAME_DAY_JOIN = 0.08  # for a dated article whose text names the day the development's do
+SEED_JOIN = 0.15  # undated, the cosine with a development's first article must reach this too
 
 
 def canonical_url(url: str) -> str:
@@ -155,6 +159,9 @@ class _Development:
     headlines: set[Headline] = field(default_factory=set)  # the steps its headlines name
     days: list[Day] = field(default_factory=list)  # the days its articles say it happened
     dates: set[date] = field(default_factory=set)  # those of them known to the day
+    amounts: set[float] = field(default_factory=set)  # the sums its articles' news names
+    years: list[int] = field(default_factory=list)  # the latest years its articles name
+    seed: Vector = field(default_factory=dict)  # the vector of the article that started it
 
     def agrees(self, head: Headline) -> bool:
         """Some headline of it names the same step, by the same side when both say."""
@@ -168,6 +175,14 @@ class _Development:
     def same_date(self, when: date | None) -> bool:
         """The article names the date of its news some of this one's articles name."""
         return when is not None and when in self.dates
+
+    def resembles_seed(self, vec: Vector) -> bool:
+        """Undated, time holds nothing together: a development whose members each joined
+        on the wording of the last could drift from the news it alerted (a ruling's
+        analysis joins it, then the next ruling joins the analysis). So an undated article
+        must also resemble the article the development began with."""
+        return sum(weight * vec.get(word, 0.0) for word, weight in self.seed.items()) \
+            >= SEED_JOIN
 
     def gap(self, when: datetime) -> timedelta:
         return min((abs(when - t) for t in self.times), default=timedelta.max)
@@ -185,8 +200,14 @@ class _Case:
         return dev
 
     def add(self, dev: _Development, vec: Vector, when: datetime, seen: datetime,
-            head: Headline, day: Day | None) -> None:
+            head: Headline, day: Day | None, amounts: frozenset[float],
+            year: int | None, *, first: bool = False) -> None:
         self.centroids.add(dev.row, vec)
+        if first:
+            dev.seed = vec
+        dev.amounts |= amounts
+        if year is not None:
+            dev.years.append(year)
         if head.step is not None:
             dev.headlines.add(head)
         if day is not None:
@@ -319,9 +340,12 @@ class Grouper:
                 published = parse_iso(row["published"])
                 when = published or fetched
                 words = Words.of(row["title"], row["text"] or row["summary"])
+                body = row["text"] or row["summary"] or ""
                 state.add(dev, vector(_content(words, skip), df), when, fetched,
                           headline(words, self._sides(case)),
-                          event_day(words, published.date() if published else None))
+                          event_day(words, published.date() if published else None),
+                          news_amounts(row["title"] or "", body), latest_year(words),
+                          first=row["role"] != "update")
             self._cases[case.id] = state
         return self._cases[case.id]
 
@@ -336,6 +360,8 @@ class Grouper:
         parties = numbered_parties(words)
         day = event_day(words, item.published.date() if item.published else None)
         day_date = day.exact if day is not None and dated else None
+        amounts = news_amounts(item.title, item.body)
+        year = latest_year(words)
         state = self._case(case, now)
         similarities = state.centroids.cosines(vec)
         best: _Development | None = None  # the most similar within the time window
@@ -353,8 +379,12 @@ class Grouper:
                     continue  # undated, the whole text's step is all there is to go on
                 if _new_parties(parties, dev.parties):
                     continue  # so is a new party
-                if not dated and dev.other_day(day):
-                    continue  # and, undated, news the text says is of another day
+                if not dated and (dev.other_day(day) or years_apart(year, dev.years)
+                                  or not dev.resembles_seed(vec)):
+                    continue  # and, undated, news the text says is of another day or year,
+                    # or unlike the news the development began with
+                if other_amounts(amounts, dev.amounts):
+                    continue  # and news of another sum of money
                 similarity = float(similarities[dev.row])
                 if similarity > nearest_similarity:
                     nearest, nearest_similarity = dev, similarity
@@ -370,7 +400,7 @@ class Grouper:
                 if similarity > best_similarity:
                     best, best_similarity = dev, similarity
         if best is not None and best_similarity >= JOIN:
-            state.add(best, vec, when, now, head, day)
+            state.add(best, vec, when, now, head, day, amounts, year)
             if parties - best.parties:
                 best.parties |= parties
                 self._store.set_development_parties(best.id, best.parties)
@@ -378,7 +408,8 @@ class Grouper:
         # not joined: when it resembles one, say so rather than stay silent
         related = nearest.id if nearest is not None and nearest_similarity >= GREY else None
         dev_id = "dev-" + stable_id(case.id, item.source_id, item.guid, length=12)
-        state.add(state.open(dev_id, event, set(parties), now), vec, when, now, head, day)
+        state.add(state.open(dev_id, event, set(parties), now), vec, when, now, head, day,
+                  amounts, year, first=True)
         return Decision(
             role="development",
             development_id=dev_id,

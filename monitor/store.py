@@ -553,9 +553,9 @@ class Store:
         development's event and parties."""
         return list(
             self.db.query(
-                """SELECT matches.development_id, developments.event, developments.parties,
-                          items.id, items.title, items.text, items.summary, items.published,
-                          items.fetched_at
+                """SELECT matches.development_id, matches.role, developments.event,
+                          developments.parties, items.id, items.title, items.text,
+                          items.summary, items.published, items.fetched_at
                    FROM matches
                    JOIN developments ON developments.id = matches.development_id
                    JOIN items ON items.id = matches.item_id

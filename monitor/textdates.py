@@ -13,7 +13,8 @@ and day. Two days `conflict` when they are known well enough to differ.
 
 Grouping uses it both ways: a dated article that names the date a development's
 articles name joins it on less shared wording (and outside the time window); an
-undated one that names another day never joins it.
+undated one that names another day never joins it, nor one whose articles' latest
+named year (`latest_year`) is two or more years from its own.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ _NOT_THE_EVENT = frozenset({"next", "until", "till", "by", "before", "after", "s
 _RELATIVE = {"today": 0, "tonight": 0, "yesterday": 1}
 LEDE = 80  # words of the text that may name the day of its news
 DATELINE = 6  # a full date in the text's first words is when it was written, not the news
+YEARS_APART = 2  # latest years named this far apart: news of different times
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,3 +160,16 @@ def conflict(a: Day | None, b: Day | None) -> bool:
             return True
         return a.year is not None and b.year is not None and a.year != b.year
     return False
+
+
+def latest_year(words: Words) -> int | None:
+    """The latest year the text names: its news happened that year or later. Articles
+    recap a case's history by year ("the 2012 trial"), so two whose latest years lie
+    `YEARS_APART` or more apart tell of different times."""
+    years = [year for word in words.body if (year := _year(word)) is not None]
+    return max(years) if years else None
+
+
+def years_apart(year: int | None, others: Sequence[int]) -> bool:
+    """Whether `year` lies `YEARS_APART` or more from the latest of `others`."""
+    return year is not None and bool(others) and abs(year - max(others)) >= YEARS_APART

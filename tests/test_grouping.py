@@ -484,6 +484,95 @@ def test_a_different_procedural_event_is_new_even_when_the_words_are_close(
     aio.run(app.aclose())
 
 
+VERDICT = (
+    "A federal jury in San Jose ordered Samsung to pay Apple {amount} on Thursday for "
+    "copying the iPhone's design in a line of older Galaxy phones. Jurors deliberated for "
+    "several days before reaching the damages figure, which covers design patents on the "
+    "phone's rounded corners and grid of icons. Samsung said it would weigh its options "
+    "and Apple said the verdict vindicated its designers. Acme, its supplier, faces a "
+    "breach claim."
+)
+VERDICT_REWRITE = (
+    "Samsung owes Apple {amount}, jurors decided Thursday after several days of "
+    "deliberations in San Jose. The panel found that older Galaxy phones copied the "
+    "iPhone's rounded corners and grid of icons, both covered by design patents. Apple "
+    "welcomed the verdict; Samsung is weighing its options. Separately, supplier Acme "
+    "faces a breach claim."
+)
+VERDICT_BRIEF = (
+    "Design patents: a San Jose jury found Thursday that Galaxy phones copied the iPhone, "
+    "and set damages at {amount} for Apple. Samsung may appeal. Acme breach claim pending."
+)
+
+
+def _cosine(app: App, a: str, b: str) -> float:
+    df = app.pipeline.grouper._frequencies()
+    centroids = Centroids()
+    centroids.add(centroids.new_row(), vector(terms(Words.of("", a)), df))
+    return float(centroids.cosines(vector(terms(Words.of("", b)), df))[0])
+
+
+def test_a_verdict_for_another_sum_is_a_new_development_even_in_the_same_words(
+        tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
+    app = acme_app(tmp_path, clock)
+    first, retrial = VERDICT.format(amount="$290 million"), VERDICT_REWRITE.format(
+        amount="$539 million")
+    assert _cosine(app, first, retrial) >= JOIN  # without the amounts, one development
+    app.pipeline.ingest(_item("one", "Jury orders Samsung to pay Apple $290 million", first, 5),
+                        clock())
+    app.pipeline.ingest(_item("two", "Samsung owes Apple $539 million, jury says", retrial, 6),
+                        clock.advance(hours=1))
+    app.pipeline.ingest(_item("three", "Samsung must pay Apple $300 million, jury says",
+                              VERDICT_BRIEF.format(amount="$300 million"), 6),
+                        clock.advance(hours=1))  # the first sum, told rounder: a rewrite
+    roles = [r["role"] for r in app.store.db.query("SELECT role FROM matches ORDER BY rowid")]
+    assert roles == ["development", "development", "update"]
+    aio.run(app.aclose())
+
+
+def _undated(guid: str, title: str, text: str) -> Item:
+    return replace(_item(guid, title, text, 1), published=None)
+
+
+def test_undated_news_of_years_apart_is_kept_apart(
+        tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
+    app = acme_app(tmp_path, clock)
+    early = VERDICT.format(amount="damages") + " The case was filed in 2011."
+    late = VERDICT_REWRITE.format(amount="damages") + " It was filed in 2011, retried in 2018."
+    assert _cosine(app, early, late) >= JOIN  # without the years, one development
+    app.pipeline.ingest(_undated("one", "Jury sides with Apple", early), clock())
+    app.pipeline.ingest(_undated("two", "Jurors side with Apple", late), clock.advance(minutes=1))
+    app.pipeline.ingest(_undated("three", "Apple wins over jury",
+                                 VERDICT_BRIEF.format(amount="damages") + " Filed in 2012."),
+                        clock.advance(minutes=1))
+    roles = [r["role"] for r in app.store.db.query("SELECT role FROM matches ORDER BY rowid")]
+    assert roles == ["development", "development", "update"]
+    aio.run(app.aclose())
+
+
+def test_an_undated_development_does_not_drift_from_its_first_article(
+        tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
+    """A chain of articles each like the last but not the first stays out of it."""
+    app = acme_app(tmp_path, clock)
+    a = "alpha bravo charlie delta echo foxtrot golf hotel india juliet " * 3 + "acme breach"
+    b = "alpha bravo charlie delta echo kilo lima mike november oscar " * 3 + "acme breach"
+    c = "papa quebec romeo sierra tango kilo lima mike november oscar " * 3 + "acme breach"
+    assert _cosine(app, a, c) < 0.15 <= _cosine(app, a, b) and _cosine(app, b, c) >= 0.15
+    app.pipeline.ingest(_undated("one", "First", a), clock())
+    app.pipeline.ingest(_undated("two", "Second", b), clock.advance(minutes=1))
+    app.pipeline.ingest(_undated("three", "Third", c), clock.advance(minutes=1))
+    roles = [r["role"] for r in app.store.db.query("SELECT role FROM matches ORDER BY rowid")]
+    assert roles == ["development", "update", "development"]
+    # and a restart rebuilds the same first article from the database
+    app.pipeline.grouper.forget()
+    app.pipeline.ingest(_undated("four", "Fourth", c.replace("papa", "uniform")),
+                        clock.advance(minutes=1))
+    dev = [r["development_id"] for r in app.store.db.query(
+        "SELECT development_id FROM matches ORDER BY rowid")]
+    assert dev[3] == dev[2] != dev[0]
+    aio.run(app.aclose())
+
+
 @pytest.mark.parametrize(
     ("title", "step", "side"),
     [

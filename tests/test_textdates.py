@@ -7,7 +7,15 @@ from datetime import date
 import pytest
 
 from monitor.normalise import Words, clean, tokens
-from monitor.textdates import Day, conflict, event_day, mentions, resolve
+from monitor.textdates import (
+    Day,
+    conflict,
+    event_day,
+    latest_year,
+    mentions,
+    resolve,
+    years_apart,
+)
 
 
 def words(text: str, title: str = "") -> Words:
@@ -82,3 +90,11 @@ def test_days_conflict_only_when_known_well_enough_to_differ() -> None:
 def test_a_dateline_is_not_the_day_of_the_news() -> None:
     text = "News 23 January 2021 | The lawsuit was filed on Wednesday in federal court."
     assert event_day(words(text)) == Day(weekday=2)
+
+
+def test_the_latest_year_named_and_years_apart() -> None:
+    assert latest_year(words("The 2012 trial ended in a split verdict; in 2016 a jury")) == 2016
+    assert latest_year(words("No year here, only 300 pages and 12 claims.")) is None
+    assert years_apart(2018, [2012, 2012])
+    assert not years_apart(2013, [2012])
+    assert not years_apart(None, [2012]) and not years_apart(2018, [])
