@@ -37,7 +37,7 @@ def amounts(text: str) -> frozenset[float]:
 
 def news_amounts(title: str, text: str) -> frozenset[float]:
     """The amounts the headline and the lede name: those of the news, not the recap."""
-    return amounts(title) | amounts(" ".join(text.split()[:LEDE]))
+    return amounts(title) | amounts(" ".join(text[:LEDE * 20].split()[:LEDE]))
 
 
 def same_amount(a: float, b: float) -> bool:
