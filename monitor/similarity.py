@@ -57,28 +57,45 @@ class Centroids:
     """The mean directions of groups of vectors (average linkage, never single-link).
 
     Each group is a row of running sums with its squared norm, so adding a member costs
-    O(its terms) and the cosines of one vector with every group are one matrix product.
-    Words are hashed into a fixed width (the hashing trick), so memory is bounded per
-    group whatever the vocabulary; with a few hundred words per article, collisions move
-    a cosine by well under 0.01.
+    O(its terms). Words are hashed into a fixed width (the hashing trick), so memory is
+    bounded per group whatever the vocabulary; with a few hundred words per article,
+    collisions move a cosine by well under 0.01.
+
+    Most cases have a few developments a month, and a daemon watching thousands of cases
+    holds a `Centroids` for each case it has seen news of, so rows start sparse (sorted
+    hashed columns and their sums: a few KB each, where a dense row is 64 KB). A case
+    with more than `DENSE_FROM` groups gets a dense matrix, so that the cosines of one
+    vector with all of them stay one matrix product.
     """
 
     WIDTH = 1 << 14
+    DENSE_FROM = 32
 
     def __init__(self) -> None:
-        self._sums = np.zeros((4, self.WIDTH), dtype=np.float32)
-        self._squares = np.zeros(4)
-        self.rows = 0
+        self._rows: list[tuple[np.ndarray, np.ndarray]] = []  # (columns, sums), sparse
+        self._squares: list[float] = []
+        self._dense: np.ndarray | None = None  # rows × WIDTH, once there are many rows
+
+    @property
+    def rows(self) -> int:
+        return len(self._squares)
 
     def new_row(self) -> int:
-        if self.rows == self._sums.shape[0]:
-            self._sums = np.vstack([self._sums, np.zeros_like(self._sums)])
-            self._squares = np.concatenate([self._squares, np.zeros_like(self._squares)])
-        self.rows += 1
+        self._squares.append(0.0)
+        if self._dense is not None:
+            if self.rows > self._dense.shape[0]:
+                self._dense = np.vstack([self._dense, np.zeros_like(self._dense)])
+        elif self.rows > self.DENSE_FROM:
+            self._dense = np.zeros((2 * self.rows, self.WIDTH), dtype=np.float32)
+            for row, (cols, sums) in enumerate(self._rows):
+                self._dense[row, cols] = sums
+            self._rows = []
+        else:
+            self._rows.append((np.empty(0, dtype=np.intp), np.empty(0)))
         return self.rows - 1
 
     def _columns(self, vec: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
-        """Hashed columns (duplicates summed) and weights of a vector."""
+        """Hashed columns (sorted, duplicates summed) and weights of a vector."""
         cols = np.fromiter((zlib.crc32(w.encode()) for w in vec), dtype=np.intp, count=len(vec))
         weights = np.fromiter(vec.values(), dtype=np.float64, count=len(vec))
         cols &= self.WIDTH - 1
@@ -89,16 +106,32 @@ class Centroids:
         if not vec:
             return
         cols, weights = self._columns(vec)
-        old = self._sums[row, cols].astype(np.float64)
-        new = old + weights
-        self._sums[row, cols] = new
-        self._squares[row] += float(new @ new - old @ old)
+        if self._dense is not None:
+            old = self._dense[row, cols].astype(np.float64)
+            new = old + weights
+            self._dense[row, cols] = new
+            self._squares[row] += float(new @ new - old @ old)
+            return
+        have, sums = self._rows[row]
+        merged = np.union1d(have, cols)
+        total = np.zeros(len(merged))
+        total[np.searchsorted(merged, have)] = sums
+        total[np.searchsorted(merged, cols)] += weights
+        self._rows[row] = (merged, total)
+        self._squares[row] = float(total @ total)
 
     def cosines(self, vec: Mapping[str, float]) -> np.ndarray:
         """Cosine of `vec` (unit length) with every group's mean direction."""
         if not vec or not self.rows:
             return np.zeros(self.rows)
         cols, weights = self._columns(vec)
-        dots = self._sums[: self.rows, cols].astype(np.float64) @ weights
-        norms = np.sqrt(self._squares[: self.rows])
+        if self._dense is not None:
+            dots = self._dense[: self.rows, cols].astype(np.float64) @ weights
+        else:
+            dots = np.zeros(self.rows)
+            for row, (have, sums) in enumerate(self._rows):
+                _, mine, theirs = np.intersect1d(have, cols, assume_unique=True,
+                                                 return_indices=True)
+                dots[row] = sums[mine] @ weights[theirs]
+        norms = np.sqrt(np.asarray(self._squares))
         return np.divide(dots, norms, out=np.zeros(self.rows), where=norms > 0)

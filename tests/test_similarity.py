@@ -1,0 +1,67 @@
+"""Centroids: sparse rows for a case's few developments, a dense matrix for many."""
+
+from __future__ import annotations
+
+import math
+import random
+import zlib
+
+import pytest
+
+from monitor.similarity import Centroids
+
+
+def _unit(words: dict[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(v * v for v in words.values()))
+    return {w: v / norm for w, v in words.items()}
+
+
+def _expected(groups: list[list[dict[str, float]]], vec: dict[str, float]) -> list[float]:
+    """Cosines by the definition, on the same hashed columns."""
+    def hashed(v: dict[str, float]) -> dict[int, float]:
+        out: dict[int, float] = {}
+        for w, x in v.items():
+            col = zlib.crc32(w.encode()) & (Centroids.WIDTH - 1)
+            out[col] = out.get(col, 0.0) + x
+        return out
+
+    mine = hashed(vec)
+    found = []
+    for members in groups:
+        total: dict[int, float] = {}
+        for member in members:
+            for col, x in hashed(member).items():
+                total[col] = total.get(col, 0.0) + x
+        norm = math.sqrt(sum(x * x for x in total.values()))
+        found.append(sum(total.get(c, 0.0) * x for c, x in mine.items()) / norm
+                     if norm else 0.0)
+    return found
+
+
+@pytest.mark.parametrize("groups", [1, 5, Centroids.DENSE_FROM, Centroids.DENSE_FROM + 1, 70])
+def test_cosines_are_the_same_sparse_or_dense(groups: int) -> None:
+    rng = random.Random(groups)
+    vocabulary = [f"w{n}" for n in range(3000)]
+    centroids = Centroids()
+    members: list[list[dict[str, float]]] = []
+    for _ in range(groups):
+        row = centroids.new_row()
+        members.append([])
+        for _ in range(rng.randint(0, 3)):  # an empty group has cosine 0
+            vec = _unit({w: rng.random() for w in rng.sample(vocabulary, 200)})
+            centroids.add(row, vec)
+            members[row].append(vec)
+    probe = _unit({w: rng.random() for w in rng.sample(vocabulary, 300)})
+    assert centroids.rows == groups
+    assert list(centroids.cosines(probe)) == pytest.approx(_expected(members, probe), abs=1e-5)
+    # a row added to after the switch keeps its earlier members
+    centroids.add(0, probe)
+    members[0].append(probe)
+    assert centroids.cosines(probe)[0] == pytest.approx(_expected(members, probe)[0], abs=1e-5)
+
+
+def test_few_groups_stay_small() -> None:
+    centroids = Centroids()
+    centroids.add(centroids.new_row(), _unit({f"w{n}": 1.0 for n in range(300)}))
+    assert centroids._dense is None  # a dense row would be 64 KB
+    assert sum(c.nbytes + s.nbytes for c, s in centroids._rows) < 8_000
