@@ -189,9 +189,28 @@ class Pipeline:
             self.store.record_extraction(source_id,
                                          all_failed=all(i.extract_failed for i in fresh))
         alerts = 0
-        for item in fresh:
-            alerts += self.ingest(item, self.clock())
-        self._record_success(source_id, result, self.clock(), next_poll, got_new=bool(fresh))
+        skipped = False
+        try:
+            # one commit for the poll: each commit writes every page it touched to the
+            # log, and items of one poll share most of them (the term counts above all);
+            # a failure leaves the poll's items unseen, to be read again
+            with self.store.atomic():
+                for item in fresh:
+                    try:
+                        alerts += self.ingest(item, self.clock())
+                    except sqlite3.Error:
+                        raise  # the database's trouble is every item's: the poll fails
+                    except Exception:  # one item's trouble (a bug) is not the others'
+                        log.exception("source %s: item %s not stored; it is read again "
+                                      "next poll", source_id, item.url or item.guid)
+                        skipped = True
+                if skipped:  # forget the validators and the body, so it is read whole again
+                    result = replace(result, etag=None, last_modified=None, state={})
+                self._record_success(source_id, result, self.clock(), next_poll,
+                                     got_new=bool(fresh))
+        except BaseException:
+            self.grouper.forget()  # its caches may hold what the rollback undid
+            raise
         return PollReport(source_id, ok=True, items=len(result.items) + result.unchanged,
                           new=len(fresh), alerts=alerts, fetch_seconds=fetched)
 

@@ -127,6 +127,30 @@ def test_guid_reuse_and_items_that_come_back_do_not_realert(
     close(app)
 
 
+def test_an_item_that_cannot_be_stored_does_not_hold_up_the_others(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer,
+        caplog: pytest.LogCaptureFixture) -> None:
+    server.route("/feed", rss([story(n, server) for n in (1, 2, 3)]))
+    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")))
+    real = app.pipeline.matcher.match
+
+    def broken_on_two(item):  # type: ignore[no-untyped-def]
+        if item.url.endswith("/a/2"):
+            raise ValueError("a bug met item 2")
+        return real(item)
+
+    app.pipeline.matcher.match = broken_on_two  # type: ignore[method-assign]
+    reports, delivered = run_once(app)
+    assert reports[0].ok and delivered.sent == 2  # items 1 and 3, in one commit
+    assert "item " + server.url("/a/2") + " not stored" in caplog.text
+    app.pipeline.matcher.match = real  # type: ignore[method-assign]
+    clock.advance(minutes=5)
+    reports, delivered = run_once(app)  # the item was not lost: it is read again
+    assert (reports[0].new, delivered.sent) == (1, 1)
+    assert app.store.outbox_counts() == {"sent": 3}
+    close(app)
+
+
 def test_a_304_is_honoured(tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
     body = rss([story(1, server)])
 
