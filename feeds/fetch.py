@@ -129,7 +129,7 @@ class Fetcher:
         self._client = client or httpx.AsyncClient(
             timeout=timeout,
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+            limits=httpx.Limits(max_connections=128, max_keepalive_connections=128),
         )
         self._user_agent = user_agent
         self.max_bytes = max_bytes
