@@ -10,6 +10,11 @@ a name that resolves to a public address for the check and to a private one a mo
 later (DNS rebinding) still cannot reach inside (over https the certificate check does
 that). Problems come out as FeedError with a kind that tells an outage (offline,
 timeout) from a broken source (HTTP status, not a feed, too large).
+
+Each origin (scheme, host, port) has its own small connection pool, `per_host` wide:
+httpcore's pool does work for every connection it holds on every request it queues,
+so one pool for a thousand feeds spent more time choosing connections than sending.
+Origins not used for a while are closed, past `MAX_ORIGINS`.
 """
 
 from __future__ import annotations
@@ -17,8 +22,9 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 import zlib
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -32,6 +38,7 @@ DEFAULT_MAX_BYTES = 10_000_000
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 DEFAULT_DEADLINE = 60.0  # seconds for a whole fetch: every redirect and the last byte
 MAX_REDIRECTS = 10
+MAX_ORIGINS = 256  # origins whose connections are kept between requests
 # NAT64's well-known prefix embeds an IPv4 address in its last 32 bits (RFC 6052)
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 # not public, though older Pythons call them global (192.0.0.192: Oracle Cloud's metadata)
@@ -111,7 +118,7 @@ def _inflater(encoding: str) -> zlib._Decompress | None:
 
 
 class Fetcher:
-    """Conditional GETs over one shared httpx.AsyncClient."""
+    """Conditional GETs, over an httpx.AsyncClient per origin (or the one given)."""
 
     def __init__(
         self,
@@ -125,12 +132,12 @@ class Fetcher:
         deadline: float = DEFAULT_DEADLINE,
         resolver: Resolver = resolve,
     ) -> None:
-        # redirects are followed by this class, so every hop is checked
-        self._client = client or httpx.AsyncClient(
-            timeout=timeout,
-            follow_redirects=False,
-            limits=httpx.Limits(max_connections=128, max_keepalive_connections=128),
-        )
+        self._given = client  # a client given (a test's transport) serves every origin
+        self._timeout = timeout
+        self._tls: ssl.SSLContext | None = None  # one context for every origin's client
+        self._clients: OrderedDict[str, httpx.AsyncClient] = OrderedDict()
+        self._busy: dict[str, int] = defaultdict(int)  # requests in flight per origin
+        self._closing: set[asyncio.Task[None]] = set()
         self._user_agent = user_agent
         self.max_bytes = max_bytes
         self._per_host = per_host
@@ -142,7 +149,37 @@ class Fetcher:
         self._resolver = resolver
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        clients = [self._given] if self._given is not None else list(self._clients.values())
+        self._clients.clear()
+        for client in clients:
+            await client.aclose()
+        if self._closing:
+            await asyncio.gather(*self._closing)
+
+    def _client(self, origin: str) -> httpx.AsyncClient:
+        """The origin's client, made on first use; the least recently used idle ones
+        are closed past MAX_ORIGINS."""
+        if self._given is not None:
+            return self._given
+        client = self._clients.get(origin)
+        if client is not None:
+            self._clients.move_to_end(origin)
+            return client
+        if self._tls is None:
+            self._tls = ssl.create_default_context()
+        # redirects are followed by this class, so every hop is checked
+        client = self._clients[origin] = httpx.AsyncClient(
+            timeout=self._timeout, follow_redirects=False, verify=self._tls,
+            limits=httpx.Limits(max_connections=self._per_host,
+                                max_keepalive_connections=self._per_host),
+        )
+        idle = [key for key in self._clients if not self._busy[key] and key != origin]
+        for key in idle[: max(0, len(self._clients) - MAX_ORIGINS)]:
+            self._busy.pop(key, None)
+            task = asyncio.get_running_loop().create_task(self._clients.pop(key).aclose())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+        return client
 
     async def __call__(
         self,
@@ -238,8 +275,11 @@ class Fetcher:
     async def _get(self, url: str, headers: dict[str, str], *,
                    page_url: str | None = None) -> Page | str | None:
         """One request: a Page, None for 304, or the Location of a redirect."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        self._busy[origin] += 1
         try:
-            async with self._client.stream("GET", url, headers=headers) as response:
+            async with self._client(origin).stream("GET", url, headers=headers) as response:
                 if response.status_code == 304:
                     return None
                 if response.status_code in (301, 302, 303, 307, 308):
@@ -277,6 +317,8 @@ class Fetcher:
             raise FeedError(f"unreachable: {type(exc).__name__}", kind="offline") from exc
         except httpx.InvalidURL as exc:
             raise FeedError(f"invalid URL: {exc}", kind="refused", retryable=False) from exc
+        finally:
+            self._busy[origin] -= 1
 
     async def _read(self, response: httpx.Response) -> bytes:
         """The body, inflated piece by piece and never past the cap (a gzip bomb stops there)."""

@@ -206,3 +206,30 @@ def test_redirects_are_followed_and_the_final_url_kept(server: LoopbackServer) -
     server.route("/new", Response(200, b"<rss/>"))
     page = get(Fetcher(user_agent="t"), server.url("/old"))
     assert page.url == server.url("/new") and page.body == b"<rss/>"
+
+
+def test_each_origin_has_its_own_pool_and_idle_ones_are_closed(
+        server: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import feeds.fetch
+
+    monkeypatch.setattr(feeds.fetch, "MAX_ORIGINS", 1)
+    server.route("/feed", Response(body=b"<rss/>"))
+    first = server.url("/feed")
+    second = first.replace("127.0.0.1", "localhost")  # the same server, another origin
+
+    async def go() -> None:
+        fetcher = Fetcher(user_agent="t", per_host=3)
+        try:
+            assert (await fetcher(first)).body == b"<rss/>"
+            one = fetcher._clients["http://" + first.split("/")[2]]
+            assert (await fetcher(second)).body == b"<rss/>"
+            await asyncio.sleep(0)  # the idle origin's pool is closed in the background
+            assert list(fetcher._clients) == ["http://" + second.split("/")[2]]
+            await asyncio.gather(*fetcher._closing)
+            assert one.is_closed
+            assert (await fetcher(first)).body == b"<rss/>"  # and made again when needed
+        finally:
+            await fetcher.aclose()
+        assert not fetcher._clients and not fetcher._closing
+
+    asyncio.run(go())
