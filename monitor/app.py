@@ -33,6 +33,7 @@ from monitor.workers import pool as workers_pool
 Clock = Callable[[], datetime]
 log = logging.getLogger("casewatch.app")
 POLL_CONCURRENCY = 128
+SHUTDOWN_WAIT = 5.0  # seconds a stopping daemon waits for its workers
 
 
 def utc_now() -> datetime:
@@ -112,7 +113,15 @@ class App:
         await self.fetcher.aclose()
         await self.http.aclose()
         if self.executor is not None:
-            self.executor.shutdown(wait=False, cancel_futures=True)
+            # waited for (off the loop, and not for ever: a worker may be deep in one
+            # page), so that its manager thread is done before the interpreter's exit
+            # handler wakes it: on Python 3.11 the two race, and the loser prints an
+            # OSError traceback as the process exits
+            waiting = asyncio.to_thread(self.executor.shutdown, wait=True, cancel_futures=True)
+            try:
+                await asyncio.wait_for(waiting, SHUTDOWN_WAIT)
+            except TimeoutError:
+                log.warning("workers still busy %gs after stop; exiting anyway", SHUTDOWN_WAIT)
         self.store.close()
 
 
