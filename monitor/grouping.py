@@ -148,6 +148,18 @@ class Identity:
     reason: Literal["url", "text", "copy"] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Member:
+    """What a development keeps of each of its articles, read the same way when the
+    article arrives and when the case is loaded again from the database."""
+
+    vector: Vector  # TF-IDF over its own words (not the case's names)
+    head: Headline  # the step its headline names, and who takes it
+    day: Day | None  # the day its lede says the news happened
+    amounts: frozenset[float]  # sums of money in its headline and lede
+    year: int | None  # the latest year it names
+
+
 @dataclass(slots=True)
 class _Development:
     id: str
@@ -199,18 +211,17 @@ class _Case:
         self.developments.append(dev)
         return dev
 
-    def add(self, dev: _Development, vec: Vector, when: datetime, seen: datetime,
-            head: Headline, day: Day | None, amounts: frozenset[float],
-            year: int | None, *, first: bool = False) -> None:
-        self.centroids.add(dev.row, vec)
+    def add(self, dev: _Development, member: _Member, when: datetime, seen: datetime, *,
+            first: bool = False) -> None:
+        self.centroids.add(dev.row, member.vector)
         if first:
-            dev.seed = vec
-        dev.amounts |= amounts
-        if year is not None:
-            dev.years.append(year)
-        if head.step is not None:
-            dev.headlines.add(head)
-        if day is not None:
+            dev.seed = member.vector
+        dev.amounts |= member.amounts
+        if member.year is not None:
+            dev.years.append(member.year)
+        if member.head.step is not None:
+            dev.headlines.add(member.head)
+        if (day := member.day) is not None:
             dev.days.append(day)
             if (exact := day.exact) is not None:
                 dev.dates.add(exact)
@@ -323,11 +334,17 @@ class Grouper:
 
     # level 3 ------------------------------------------------------------------------------
 
+    def _member(self, case: CaseConfig, title: str, body: str, words: Words,
+                published: datetime | None) -> _Member:
+        return _Member(
+            vector=vector(_content(words, self._case_words(case)), self._frequencies()),
+            head=headline(words, self._sides(case)),
+            day=event_day(words, published.date() if published else None),
+            amounts=news_amounts(title, body), year=latest_year(words))
+
     def _case(self, case: CaseConfig, now: datetime) -> _Case:
         """The case's developments seen in the last 30 days, with their centroids."""
         if case.id not in self._cases:
-            df = self._frequencies()
-            skip = self._case_words(case)
             state = _Case()
             devs: dict[str, _Development] = {}
             for row in self._store.case_members(case.id, since=now - LOOKBACK):
@@ -338,13 +355,9 @@ class Grouper:
                         row["development_id"], row["event"], set(json.loads(row["parties"])),
                         fetched)
                 published = parse_iso(row["published"])
-                when = published or fetched
-                words = Words.of(row["title"], row["text"] or row["summary"])
-                body = row["text"] or row["summary"] or ""
-                state.add(dev, vector(_content(words, skip), df), when, fetched,
-                          headline(words, self._sides(case)),
-                          event_day(words, published.date() if published else None),
-                          news_amounts(row["title"] or "", body), latest_year(words),
+                title, body = row["title"] or "", row["text"] or row["summary"] or ""
+                member = self._member(case, title, body, Words.of(title, body), published)
+                state.add(dev, member, published or fetched, fetched,
                           first=row["role"] != "update")
             self._cases[case.id] = state
         return self._cases[case.id]
@@ -354,14 +367,12 @@ class Grouper:
         when = item.published or now
         dated = item.published is not None
         words = identity.words
-        vec = vector(_content(words, self._case_words(case)), self._frequencies())
+        member = self._member(case, item.title, item.body, words, item.published)
+        vec, head, day, amounts, year = (member.vector, member.head, member.day,
+                                         member.amounts, member.year)
         event = tag_event(words)
-        head = headline(words, self._sides(case))
         parties = numbered_parties(words)
-        day = event_day(words, item.published.date() if item.published else None)
         day_date = day.exact if day is not None and dated else None
-        amounts = news_amounts(item.title, item.body)
-        year = latest_year(words)
         state = self._case(case, now)
         similarities = state.centroids.cosines(vec)
         best: _Development | None = None  # the most similar within the time window
@@ -400,7 +411,7 @@ class Grouper:
                 if similarity > best_similarity:
                     best, best_similarity = dev, similarity
         if best is not None and best_similarity >= JOIN:
-            state.add(best, vec, when, now, head, day, amounts, year)
+            state.add(best, member, when, now)
             if parties - best.parties:
                 best.parties |= parties
                 self._store.set_development_parties(best.id, best.parties)
@@ -408,8 +419,7 @@ class Grouper:
         # not joined: when it resembles one, say so rather than stay silent
         related = nearest.id if nearest is not None and nearest_similarity >= GREY else None
         dev_id = "dev-" + stable_id(case.id, item.source_id, item.guid, length=12)
-        state.add(state.open(dev_id, event, set(parties), now), vec, when, now, head, day,
-                  amounts, year, first=True)
+        state.add(state.open(dev_id, event, set(parties), now), member, when, now, first=True)
         return Decision(
             role="development",
             development_id=dev_id,
