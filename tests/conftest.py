@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -8,6 +9,14 @@ from pathlib import Path
 import pytest
 
 from tests.servers import LoopbackServer
+
+ROOT = Path(__file__).resolve().parent.parent
+# real feed bodies for the parser tests, when the bench data is there
+BENCH_FEEDS = Path(os.environ.get("CASEWATCH_BENCH_DATA",
+                                  ROOT.parent / "shared" / "bench-data")) / "feeds"
+REAL_FEEDS = sorted(BENCH_FEEDS.glob("*.xml"))
+# every feed body in the repository's fixtures, then the real ones
+FEED_BODIES = sorted((ROOT / "tests" / "fixtures").rglob("*.xml")) + REAL_FEEDS
 
 
 class FakeClock:

@@ -7,7 +7,6 @@ feed body of the bench data (`../shared/bench-data/feeds`, or $CASEWATCH_BENCH_D
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import feedparser
@@ -16,11 +15,7 @@ import pytest
 from feeds.base import Page
 from feeds.fastfeed import read_entries
 from feeds.rss import parse_feed
-
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = Path(os.environ.get("CASEWATCH_BENCH_DATA", ROOT.parent / "shared" / "bench-data"))
-BODIES = sorted((ROOT / "tests" / "fixtures").rglob("*.xml")) + sorted(
-    (BENCH / "feeds").glob("*.xml"))
+from tests.conftest import FEED_BODIES, REAL_FEEDS
 
 
 def reference(body: bytes) -> list[tuple[object, ...]]:
@@ -33,7 +28,7 @@ def reference(body: bytes) -> list[tuple[object, ...]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", BODIES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", FEED_BODIES, ids=lambda p: p.name)
 def test_fast_path_equals_feedparser_or_declines(path: Path) -> None:
     body = path.read_bytes()
     entries = read_entries(body)
@@ -45,7 +40,7 @@ def test_fast_path_equals_feedparser_or_declines(path: Path) -> None:
 
 
 def test_the_fast_path_serves_most_real_feeds() -> None:
-    real = sorted((BENCH / "feeds").glob("*.xml"))
+    real = REAL_FEEDS
     if not real:
         pytest.skip("no bench data")
     served = [p for p in real if read_entries(p.read_bytes()) is not None]

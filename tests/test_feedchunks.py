@@ -8,7 +8,6 @@ feed body of the bench data (`../shared/bench-data/feeds`, or $CASEWATCH_BENCH_D
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
 import pytest
@@ -16,11 +15,7 @@ import pytest
 from feeds.base import FeedError, Page, PollResult, SourceState
 from feeds.feedchunks import chunks
 from feeds.rss import FeedConfig, FeedSource, parse_feed, parse_new
-
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = Path(os.environ.get("CASEWATCH_BENCH_DATA", ROOT.parent / "shared" / "bench-data"))
-BODIES = sorted((ROOT / "tests" / "fixtures").rglob("*.xml")) + sorted(
-    (BENCH / "feeds").glob("*.xml"))
+from tests.conftest import FEED_BODIES, REAL_FEEDS
 
 
 def page(body: bytes) -> Page:
@@ -28,7 +23,7 @@ def page(body: bytes) -> Page:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", BODIES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", FEED_BODIES, ids=lambda p: p.name)
 def test_known_items_are_cut_and_the_rest_read_as_in_a_whole_parse(path: Path) -> None:
     body = path.read_bytes()
     try:
@@ -53,7 +48,7 @@ def test_known_items_are_cut_and_the_rest_read_as_in_a_whole_parse(path: Path) -
 
 
 def test_most_real_feeds_are_cut_into_items() -> None:
-    real = sorted((BENCH / "feeds").glob("*.xml"))
+    real = REAL_FEEDS
     if not real:
         pytest.skip("no bench data")
     cut = [p for p in real if chunks(p.read_bytes()) is not None]
