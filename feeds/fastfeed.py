@@ -2,13 +2,21 @@
 
 feedparser is the reference: this module gives, for the fields casewatch uses (title,
 link, id, dates, summary), exactly what feedparser gives, or declines (returns None) so
-that the caller asks feedparser. It declines whatever it does not know to read the way
-feedparser does: a document lxml will not parse strictly, a DOCTYPE, xml:base, an
-encoding other than UTF-8, an element of an unknown namespace inside an item, xhtml or
-base64 content, a content element before its item's description. Text that carries
-markup or entities goes through feedparser's own URI resolver and sanitiser, as
-feedparser would; plain text gets feedparser's character fix-ups. A test holds it to
-feedparser's output over every real feed body of the bench data.
+that the caller asks feedparser. The summary is kept as plain text (feeds.htmltext): the
+text of feedparser's value, read without feedparser's sanitiser, which runs only on
+markup too irregular to read otherwise.
+
+It declines whatever it does not know to read the way feedparser does: a document lxml
+will not parse strictly, a DOCTYPE, xml:base in RSS, an encoding other than UTF-8, an
+element inside an item that feedparser would read into one of those fields in a way
+this module does not follow (a media title before the item's own, a
+`dc:title`, an Atom link inside an RSS item), xhtml or base64 content, a content
+element before its item's description. Elements of namespaces feedparser knows are read
+as it reads them (by its prefix: `https://purl.org/dc/...` is Dublin Core too), and an
+element it has no handler for is only stored under its own name. A title that carries
+markup or entities goes through feedparser's own URI resolver and sanitiser; all text
+gets feedparser's character fix-ups. A test holds it to feedparser's output over every
+real feed body of the bench data.
 """
 
 from __future__ import annotations
@@ -25,12 +33,19 @@ from feedparser.sanitizer import _sanitize_html
 from feedparser.urls import _urljoin, resolve_relative_uris
 from lxml import etree
 
+from feeds.htmltext import markup_text, plain
+
 ATOM = "http://www.w3.org/2005/Atom"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RSS1 = "http://purl.org/rss/1.0/"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
 DC = "http://purl.org/dc/elements/1.1/"
 DCTERMS = "http://purl.org/dc/terms/"
+MRSS = "http://search.yahoo.com/mrss/"
+XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+# Media RSS elements that hold others
+_MEDIA_CONTAINERS = frozenset({"group", "content", "community"})
 
 # Namespaced children of an item that feedparser keeps away from our fields.
 _HARMLESS = {
@@ -38,8 +53,6 @@ _HARMLESS = {
          "type", "source", "coverage", "relation"},
     "http://purl.org/rss/1.0/modules/slash/": None,
     "http://wellformedweb.org/CommentAPI/": None,
-    "http://search.yahoo.com/mrss/": {"content", "thumbnail", "credit", "category",
-                                      "keywords", "rating", "player"},
     "http://www.georss.org/georss": None,
     "http://www.w3.org/2003/01/geo/wgs84_pos#": None,
     "http://purl.org/syndication/thread/1.0": None,
@@ -49,7 +62,7 @@ _HARMLESS = {
 }
 _DATE_KEYS = {"published": "published", "pubDate": "published", "issued": "published",
               "updated": "updated", "modified": "updated", "created": "created"}
-_TAG = re.compile(r"</?(\w+)")
+_C1 = re.compile("[\x80-\x9f]")
 _HTML_TYPES = _FeedParserMixin.html_types
 _RELATIVE = _FeedParserMixin.can_contain_relative_uris
 _DANGEROUS = _FeedParserMixin.can_contain_dangerous_markup
@@ -57,7 +70,24 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=False
                           remove_comments=True, remove_pis=True, huge_tree=True)
 
 
-_KNOWN_NAMESPACES = frozenset(_FeedParserMixin.namespaces)
+# feedparser's prefix for each namespace it knows; the namespaces this module reads
+_PREFIX_OF = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
+_KNOWN_PREFIXES = frozenset(_PREFIX_OF.values())
+_READ_AS = {"dc": DC, "dcterms": DCTERMS, "media": MRSS, "itunes": ITUNES, "content": CONTENT}
+
+
+def _namespace(child: etree._Element, space: str) -> str:
+    """The namespace feedparser reads an element as: one it knows, or, for a namespace it
+    does not know (say https://purl.org/dc/...), the one it knows by the same prefix."""
+    prefix = _PREFIX_OF.get(space.lower())
+    if prefix is None and child.prefix and child.prefix.lower() in _KNOWN_PREFIXES:
+        prefix = child.prefix.lower()
+    return _READ_AS.get(prefix or "", space)
+
+
+def _handled(name: str) -> bool:
+    return (hasattr(StrictFeedParser, "_start_" + name)
+            or hasattr(StrictFeedParser, "_end_" + name))
 
 
 def _harmless(child: etree._Element, space: str, local: str) -> bool:
@@ -66,14 +96,15 @@ def _harmless(child: etree._Element, space: str, local: str) -> bool:
         return False
     if space in _HARMLESS:
         allowed = _HARMLESS[space]
-        return allowed is None or local in allowed
-    if space in _KNOWN_NAMESPACES or not child.prefix:
-        return False
-    # a namespace feedparser does not know: stored under "prefix_local", unless the
-    # document's prefix happens to name one of feedparser's handlers
-    name = f"{child.prefix}_{local}".lower()
-    return not (hasattr(StrictFeedParser, "_start_" + name)
-                or hasattr(StrictFeedParser, "_end_" + name))
+        if allowed is None or local in allowed:
+            return True
+    prefix = _PREFIX_OF.get(space.lower())
+    if prefix is None:
+        # a namespace feedparser does not know: stored under "prefix_local" (or "local"
+        # without a prefix), unless that name happens to be one of feedparser's handlers
+        prefix = child.prefix or ""
+    # an element feedparser has no handler for is only stored under its own name
+    return not _handled((f"{prefix}_{local}" if prefix else local).lower())
 
 
 class Decline(Exception):
@@ -81,8 +112,36 @@ class Decline(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Raw:
+    """An element's text as the document has it, and how feedparser would read it."""
+
+    element: str
+    text: str
+    content_type: str
+    atom: bool
+    base: str = ""  # xml:base in effect
+
+    def value(self) -> str:
+        """feedparser's value: markup resolved and sanitised."""
+        return _finish(self.element, self.text, self.content_type, atom=self.atom,
+                       base=self.base)
+
+    def plain(self) -> str:
+        """The text of feedparser's value; its sanitiser runs only on irregular markup."""
+        output = _fix(self.text.strip())
+        kind = self.content_type
+        if not self.atom and kind == "text/plain" and _FeedParserMixin.looks_like_html(output):
+            kind = "text/html"
+        if kind not in _HTML_TYPES:
+            return plain(output, kind)
+        text = markup_text(output)
+        return text if text is not None else plain(self.value(), kind)
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
-    """The fields of one entry, with feedparser's values (None: absent)."""
+    """The fields of one entry, with feedparser's values (None: absent); the summary as
+    plain text (`summary_raw.value()` is feedparser's markup)."""
 
     id: str | None
     link: str | None
@@ -91,13 +150,14 @@ class Entry:
     published: time.struct_time | None
     updated: time.struct_time | None
     created: time.struct_time | None
+    summary_raw: Raw | None = None
 
 
 def _content_type(value: str) -> str:
     return _FeedParserMixin.map_content_type(value)
 
 
-def _finish(element: str, text: str, content_type: str, *, atom: bool) -> str:
+def _finish(element: str, text: str, content_type: str, *, atom: bool, base: str = "") -> str:
     """What feedparser's `pop` makes of an element's text (strict parser, UTF-8).
 
     Sanitising markup with feedparser's sanitiser is most of the cost of reading a feed;
@@ -107,25 +167,31 @@ def _finish(element: str, text: str, content_type: str, *, atom: bool) -> str:
         content_type = "text/html"
     if content_type in _HTML_TYPES and ("<" in output or "&" in output):
         if element in _RELATIVE:
-            output = resolve_relative_uris(output, "", "utf-8", content_type)
+            output = resolve_relative_uris(output, base, "utf-8", content_type)
         if element in _DANGEROUS:
             output = _sanitize_html(output, "utf-8", content_type)
     elif content_type in _HTML_TYPES and element in _DANGEROUS and output and (
             ">" in output):
         raise Decline("markup without tags")
+    return _fix(output)
+
+
+def _fix(output: str) -> str:
+    """feedparser's character fix-ups: UTF-8 read as Latin-1, and Windows-1252's C1 range."""
     if not output.isascii():
         try:
             output = output.encode("iso-8859-1").decode("utf-8")
         except (UnicodeEncodeError, UnicodeDecodeError):
             pass
-        output = output.translate(_cp1252)
+        if _C1.search(output):
+            output = output.translate(_cp1252)
     return output
 
 
-def _text(node: etree._Element) -> str:
+def _text(node: etree._Element, *, own_base: bool = False) -> str:
     if len(node):
         raise Decline("an element inside a text element")
-    if node.get("mode") == "base64" or node.get("{http://www.w3.org/XML/1998/namespace}base"):
+    if node.get("mode") == "base64" or (node.get(XML_BASE) and not own_base):
         raise Decline("base64 or xml:base")
     return node.text or ""
 
@@ -140,18 +206,40 @@ def _date(text: str) -> time.struct_time | None:
     return _parse_date(text.strip()) if text.strip() else None
 
 
+def _media(child: etree._Element) -> tuple[int, list[etree._Element]]:
+    """A Media RSS element (with what is inside it): how many titles it holds, and its
+    descriptions, which feedparser reads as an item's own title and description."""
+    titles, descriptions = 0, []
+    for node in child.iter():
+        if not isinstance(node.tag, str):
+            continue
+        qname = etree.QName(node)
+        if qname.namespace != MRSS:
+            raise Decline(f"{{{qname.namespace}}}{qname.localname} inside Media RSS")
+        if qname.localname == "title":
+            titles += 1
+        elif qname.localname == "description":
+            descriptions.append(node)
+        elif len(node) and qname.localname not in _MEDIA_CONTAINERS:
+            raise Decline(f"media:{qname.localname} with elements inside")
+        if qname.localname in ("title", "description") and len(node):
+            raise Decline("an element inside a media text")
+    return titles, descriptions
+
+
 def _rss_entry(item: etree._Element, ns: str) -> Entry:
     found: dict[str, str | None] = {}
     dates: dict[str, time.struct_time | None] = {}
     guid_is_link = False
     titles = descriptions = 0
-    seen_content = False
-    content: str | None = None
+    seen_content = has_content = False
+    summary: Raw | None = None
+    content: Raw | None = None
     for child in item:
         if not isinstance(child.tag, str):
             continue
         qname = etree.QName(child)
-        local, space = qname.localname, qname.namespace or ""
+        local, space = qname.localname, _namespace(child, qname.namespace or "")
         if space == ns:
             if local == "title":
                 titles += 1
@@ -169,11 +257,12 @@ def _rss_entry(item: etree._Element, ns: str) -> Entry:
                 descriptions += 1
                 if seen_content:
                     raise Decline("content before description")
-                found["summary"] = _finish("description", _text(child),
-                                           _content_type(child.get("type", "text/html")),
-                                           atom=False)
+                summary = Raw("description", _text(child),
+                              _content_type(child.get("type", "text/html")), atom=False)
             elif local == "pubDate":
                 dates["published"] = _date(_text(child))
+            elif local == "updated":
+                dates["updated"] = _date(_text(child))
             elif local in ("author", "category", "comments", "enclosure", "source"):
                 if len(child):
                     raise Decline("an element inside an item's " + local)
@@ -182,10 +271,26 @@ def _rss_entry(item: etree._Element, ns: str) -> Entry:
         elif space == CONTENT and local == "encoded":
             if seen_content:
                 raise Decline("two content elements")
-            seen_content = True
-            content = _text(child)
+            seen_content = has_content = True
+            content = Raw("content", _text(child), "text/html", atom=False)
         elif space == DC and local == "date":
             dates["updated"] = _date(_text(child))
+        elif space == MRSS or (space == ITUNES and local == "summary"):
+            # feedparser reads a media title or description, or an itunes:summary, as
+            # the item's own title and description: after the item's own title it
+            # changes nothing; after its description it is read as a content, except at
+            # the item's level once the item has a content, where it replaces the summary
+            media_titles, texts = _media(child) if space == MRSS else (0, [child])
+            if media_titles and not titles:
+                raise Decline("a media title before the item's own")
+            if texts and not descriptions:
+                raise Decline("a media description or itunes:summary before the description")
+            for node in texts:
+                if node is child and has_content:
+                    default = "text/html" if space == MRSS else "text/plain"
+                    summary = Raw("description", _text(node),
+                                  _content_type(node.get("type", default)), atom=False)
+                has_content = True
         elif not _harmless(child, space, local):
             raise Decline(f"item element {{{space}}}{local}")
     if titles > 1 or descriptions > 1:
@@ -193,54 +298,61 @@ def _rss_entry(item: etree._Element, ns: str) -> Entry:
     link = found.get("link")
     if "link" not in found and found.get("guid_link"):
         link = found["guid_link"]
-    summary = found.get("summary")
-    if summary is None and content is not None:
-        summary = _finish("content", content, "text/html", atom=False)
+    if summary is None:
+        summary = content
     if ns == RSS1 and item.get(f"{{{RDF}}}about") and "id" not in found:
         found["id"] = item.get(f"{{{RDF}}}about")
-    return Entry(id=found.get("id"), link=link, title=found.get("title"), summary=summary,
+    return Entry(id=found.get("id"), link=link, title=found.get("title"),
+                 summary=summary.plain() if summary else None,
                  published=dates.get("published"), updated=dates.get("updated"),
-                 created=dates.get("created"))
+                 created=dates.get("created"), summary_raw=summary)
 
 
-def _atom_entry(entry: etree._Element) -> Entry:
+def _atom_entry(entry: etree._Element, base: str) -> Entry:
+    if entry.get(XML_BASE):
+        base = _urljoin(base, entry.get(XML_BASE))
     found: dict[str, str | None] = {}
     dates: dict[str, time.struct_time | None] = {}
-    summary: str | None = None
-    content: str | None = None
+    summary: Raw | None = None
+    content: Raw | None = None
+    media: list[etree._Element] = []
     for child in entry:
         if not isinstance(child.tag, str):
             continue
         qname = etree.QName(child)
-        local, space = qname.localname, qname.namespace or ""
+        local, space = qname.localname, _namespace(child, qname.namespace or "")
         if space == ATOM:
             if local in ("title", "summary", "content"):
                 kind = _content_type(child.get("type", "text"))
                 if kind not in ("text/plain", "text/html") or child.get("src"):
                     raise Decline(f"atom {local} of type {kind}")
-                value = _finish(local, _text(child), kind, atom=True)
+                text = _text(child, own_base=True)
+                own = _urljoin(base, child.get(XML_BASE)) if child.get(XML_BASE) else base
                 if local == "title":
                     if "title" in found:
                         raise Decline("two titles")
-                    found["title"] = value
+                    found["title"] = _finish(local, text, kind, atom=True, base=own)
                 elif local == "summary":
-                    if summary is not None or content is not None:
-                        raise Decline("summary and content in this order")
-                    summary = value
+                    # before a content, or after it (when it replaces the copy of the
+                    # content that feedparser made its summary)
+                    if summary is not None:
+                        raise Decline("two summaries")
+                    summary = Raw(local, text, kind, atom=True, base=own)
                 else:
                     if content is not None:
                         raise Decline("two contents")
-                    content = value
+                    content = Raw(local, text, kind, atom=True, base=own)
             elif local == "link":
-                if len(child) or (child.text and child.text.strip()) or "href" not in child.attrib:
-                    raise Decline("a link without href")
+                if len(child) or (child.text and child.text.strip()) or \
+                        "href" not in child.attrib or child.get(XML_BASE):
+                    raise Decline("a link without href, or with its own base")
                 rel = child.get("rel", "alternate")
                 kind = child.get("type", "application/atom+xml" if rel == "self"
                                  else "text/html")
                 if rel == "alternate" and _content_type(kind) in _HTML_TYPES:
-                    found["link"] = _urljoin("", child.get("href", ""))
+                    found["link"] = _urljoin(base, child.get("href", ""))
             elif local == "id":
-                found["id"] = _urljoin("", _text(child).strip()) if _text(child).strip() \
+                found["id"] = _urljoin(base, _text(child).strip()) if _text(child).strip() \
                     else ""
             elif local in ("published", "updated", "issued", "modified", "created"):
                 dates[_DATE_KEYS[local]] = _date(_text(child))
@@ -248,13 +360,27 @@ def _atom_entry(entry: etree._Element) -> Entry:
                 continue
             else:
                 raise Decline(f"atom entry element {local}")
+        elif space == MRSS:
+            media_titles, media_descriptions = _media(child)
+            if media_titles and "title" not in found:
+                raise Decline("a media title before the entry's own")
+            media.extend(media_descriptions)
         elif not _harmless(child, space, local):
             raise Decline(f"entry element {{{space}}}{local}")
-    if summary is None and content is not None:
+    if media:
+        # feedparser reads the first media description as the summary of an entry that
+        # has none; beside a summary or content it would replace or join it
+        if summary is not None or content is not None:
+            raise Decline("a media description beside a summary or content")
+        first = media[0]
+        summary = Raw("description", _text(first),
+                      _content_type(first.get("type", "text/html")), atom=True, base=base)
+    if summary is None:
         summary = content
     return Entry(id=found.get("id"), link=found.get("link"), title=found.get("title"),
-                 summary=summary, published=dates.get("published"),
-                 updated=dates.get("updated"), created=dates.get("created"))
+                 summary=summary.plain() if summary else None,
+                 published=dates.get("published"), updated=dates.get("updated"),
+                 created=dates.get("created"), summary_raw=summary)
 
 
 def _charset(headers: Mapping[str, str]) -> str | None:
@@ -273,7 +399,7 @@ def read_entries(body: bytes, headers: Mapping[str, str] | None = None) -> list[
 
 def _read(body: bytes, headers: Mapping[str, str]) -> list[Entry] | None:
     lowered = {k.lower(): v for k, v in headers.items()}
-    if "content-location" in lowered or b"xml:base" in body or b"<!DOCTYPE" in body[:4096] \
+    if "content-location" in lowered or b"<!DOCTYPE" in body[:4096] \
             or b"<!ENTITY" in body:
         return None
     kind = lowered.get("content-type", "").split(";")[0].strip().lower()
@@ -285,13 +411,17 @@ def _read(body: bytes, headers: Mapping[str, str]) -> list[Entry] | None:
     if encoding != "utf-8":
         return None
     tag = etree.QName(root)
+    if tag.namespace != ATOM and b"xml:base" in body:
+        return None
     if tag.namespace is None and tag.localname == "rss":
         channel = root.find("channel")
         if channel is None or len(root) != 1:
             return None
         return [_rss_entry(item, "") for item in channel.iterfind("item")]
     if tag.namespace == ATOM and tag.localname == "feed":
-        return [_atom_entry(entry) for entry in root.iterfind(f"{{{ATOM}}}entry")]
+        # xml:base is read in Atom, on the feed and on its entries
+        base = _urljoin("", root.get(XML_BASE)) if root.get(XML_BASE) else ""
+        return [_atom_entry(entry, base) for entry in root.iterfind(f"{{{ATOM}}}entry")]
     if tag.namespace == RDF and tag.localname == "RDF":
         return [_rss_entry(item, RSS1) for item in root.iterfind(f"{{{RSS1}}}item")]
     return None

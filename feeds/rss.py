@@ -7,7 +7,7 @@ import calendar
 import hashlib
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -27,6 +27,7 @@ from feeds.base import (
 )
 from feeds.fastfeed import Entry, read_entries
 from feeds.feedchunks import chunks, without
+from feeds.htmltext import plain
 from feeds.xmltext import mend_char_refs_bytes, mend_utf8
 
 
@@ -80,20 +81,33 @@ def _json_feed(body: bytes, source_id: str) -> list[Item] | None:
 
 
 def _item(source_id: str, guid: str | None, url: str | None, title: str | None,
-          summary: str | None, published: datetime | None) -> Item:
-    url, title, summary = url or "", title or "", summary or ""
+          summary: str | None, published: datetime | None,
+          markup: Callable[[], str | None]) -> Item:
+    """`summary` is plain text; `markup` gives feedparser's (sanitised HTML) summary,
+    which the identity of an item with neither id nor link has always been made of."""
+    url, title = url or "", title or ""
     guid = guid or url
     if not guid:
         # no id and no link: fall back to a hash of what there is
-        guid = "sha1:" + hashlib.sha1((title + summary).encode()).hexdigest()
-    return Item(source_id=source_id, guid=guid, url=url, title=title, summary=summary,
+        guid = "sha1:" + hashlib.sha1((title + (markup() or "")).encode()).hexdigest()
+    return Item(source_id=source_id, guid=guid, url=url, title=title, summary=summary or "",
                 published=published)
 
 
 def _entry_item(entry: Entry, source_id: str) -> Item:
     parsed = entry.published or entry.updated or entry.created
     published = datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC) if parsed else None
-    return _item(source_id, entry.id, entry.link, entry.title, entry.summary, published)
+    raw = entry.summary_raw
+    return _item(source_id, entry.id, entry.link, entry.title, entry.summary, published,
+                 lambda: raw.value() if raw else None)
+
+
+def _plain_summary(entry: Any) -> str | None:
+    value = entry.get("summary")
+    if value is None:
+        return None
+    detail = entry.get("summary_detail") or {}
+    return plain(value, detail.get("type") or "text/html")
 
 
 def parse_feed(page: Page, source_id: str) -> list[Item]:
@@ -125,8 +139,9 @@ def _parse_xml(body: bytes, headers: Mapping[str, str], source_id: str) -> list[
         raise FeedError(f"not a feed: {reason}", kind="not_feed", retryable=True)
     return [
         _item(source_id, entry.get("id"), entry.get("link"), entry.get("title"),
-              entry.get("summary"),
-              _when(entry, "published_parsed", "updated_parsed", "created_parsed"))
+              _plain_summary(entry),
+              _when(entry, "published_parsed", "updated_parsed", "created_parsed"),
+              lambda entry=entry: entry.get("summary"))
         for entry in parsed.entries
     ]
 

@@ -1,5 +1,7 @@
 """The lxml fast path gives feedparser's items, or declines: never a guess of its own.
 
+The summary is compared as plain text: the text of feedparser's sanitised markup.
+
 Checked over every feed body in the repository's fixtures and, when present, every real
 feed body of the bench data (`../shared/bench-data/feeds`, or $CASEWATCH_BENCH_DATA).
 """
@@ -14,14 +16,21 @@ import pytest
 
 from feeds.base import Page
 from feeds.fastfeed import read_entries
+from feeds.htmltext import plain
 from feeds.rss import parse_feed
 from tests.conftest import FEED_BODIES, REAL_FEEDS
+
+
+def _summary(entry: feedparser.FeedParserDict) -> str | None:
+    if entry.get("summary") is None:
+        return None
+    return plain(entry["summary"], entry.get("summary_detail", {}).get("type", "text/html"))
 
 
 def reference(body: bytes) -> list[tuple[object, ...]]:
     parsed = feedparser.parse(io.BytesIO(body))
     return [
-        (e.get("id"), e.get("link"), e.get("title"), e.get("summary"),
+        (e.get("id"), e.get("link"), e.get("title"), _summary(e),
          e.get("published_parsed") or e.get("updated_parsed") or e.get("created_parsed"))
         for e in parsed.entries
     ]
@@ -62,6 +71,30 @@ xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</titl
 <title>x</title><link>https://example.org/c</link>
 <content:encoded><![CDATA[<p onclick="x()">Full text</p>]]></content:encoded></item>
 </channel></rss>""",
+    "atom with xml:base on the feed, an entry and a content": b"""<?xml version="1.0"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://example.org/blog/"><entry
+xml:base="posts/"><id>1</id><title>A ruling</title><link href="a"/><content type="html"
+xml:base="https://example.org/other/">&lt;p>See &lt;a href="x">the order&lt;/a>&lt;/p>
+</content></entry></feed>""",
+    "wordpress, media and https dublin core": b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"
+xmlns:dc="https://purl.org/dc/elements/1.1/"
+xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</title><item>
+<title>Doe v. Twitter amended</title><link>https://example.org/e</link>
+<dc:creator>A. Writer</dc:creator><description>Short &lt;b&gt;summary&lt;/b&gt;</description>
+<content:encoded><![CDATA[<p>Longer</p>]]></content:encoded>
+<media:content url="https://example.org/e.jpg"><media:title>a photo</media:title>
+<media:description>in the content</media:description></media:content>
+<post-id xmlns="com-wordpress:feed-additions:1">497</post-id>
+<media:description>the item's own, after a content: the summary</media:description>
+</item></channel></rss>""",
+    "youtube": b"""<?xml version="1.0" encoding="UTF-8"?><feed
+xmlns:yt="http://www.youtube.com/xml/schemas/2015" xmlns:media="http://search.yahoo.com/mrss/"
+xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><id>yt:video:x</id>
+<yt:videoId>x</yt:videoId><title>Hearing</title><link rel="alternate" href="https://y.test/x"/>
+<published>2026-02-03T10:00:00+00:00</published><media:group><media:title>Hearing</media:title>
+<media:description>What the court heard</media:description><media:community>
+<media:starRating count="1" average="5.00"/></media:community></media:group></entry></feed>""",
 }
 
 
@@ -78,9 +111,12 @@ def test_common_shapes_take_the_fast_path_with_feedparsers_values(shape: str) ->
     # an element of the item feedparser reads into the summary
     b"""<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><item>
 <title>x</title><media:description>d</media:description></item></channel></rss>""",
-    # a relative base
-    b"""<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://example.org/"><entry>
-<id>1</id><link href="a"/></entry></feed>""",
+    # a base in RSS
+    b"""<rss version="2.0" xml:base="https://example.org/"><channel><item>
+<title>x</title><link>a</link></item></channel></rss>""",
+    # a media title where the item has none of its own
+    b"""<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><item>
+<media:content url="u"><media:title>m</media:title></media:content></item></channel></rss>""",
     # not well-formed
     b"""<rss version="2.0"><channel><item><title>x &nbsp; y</title></item></channel></rss>""",
     # not UTF-8
@@ -98,3 +134,22 @@ def test_parse_feed_falls_back_to_feedparser() -> None:
     items = parse_feed(Page("https://example.org/feed", 200, body, {}), "s")
     assert [(i.title, i.url, i.guid) for i in items] == [
         ("caf\u00e9", "https://example.org/d", "https://example.org/d")]
+
+
+def test_an_item_with_neither_id_nor_link_keeps_its_identity() -> None:
+    """Its GUID has always been a hash of its title and feedparser's (sanitised) summary;
+    the summary is now kept as text, and the identity does not change with it."""
+    import hashlib
+
+    body = b"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>
+<item><title>Order</title><description>&lt;p onclick="x()"&gt;Granted
+&lt;script&gt;x()&lt;/script&gt;in part&lt;/p&gt;</description></item>
+</channel></rss>"""
+    old = feedparser.parse(io.BytesIO(body)).entries[0]
+    expected = "sha1:" + hashlib.sha1((old.title + old.summary).encode()).hexdigest()
+    assert read_entries(body) is not None
+    fast = parse_feed(Page("https://example.org/feed", 200, body, {}), "s")
+    slow = parse_feed(Page("https://example.org/feed", 200, body.replace(b"utf-8", b"iso-8859-1"),
+                           {}), "s")  # declined by the fast path: feedparser
+    for items in (fast, slow):
+        assert [(i.guid, i.summary) for i in items] == [(expected, "Granted in part")]
