@@ -54,6 +54,7 @@ class App:
     clock: Clock
     executor: Executor | None = None
     polls: dict[str, PollReport] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # each source's last poll
     _slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
 
     def _poll_slot(self) -> asyncio.Semaphore:
@@ -68,8 +69,10 @@ class App:
     async def poll(self, source_id: str, *, check_health: bool = True) -> PollReport:
         started = time.perf_counter()
         async with self._poll_slot():
+            began = time.perf_counter()
             report = await self.pipeline.poll(source_id)
         self.polls[source_id] = report
+        self.seconds[source_id] = time.perf_counter() - began
         log.info("polled %s", source_id, extra={
             "source": source_id, "ok": report.ok, "items": report.items, "new": report.new,
             "alerts": report.alerts, "not_modified": report.not_modified,
@@ -98,7 +101,12 @@ class App:
                 on_poll(report)
             return report
 
-        reports = await asyncio.gather(*(one(s.id) for s in self.settings.sources))
+        # the slowest sources last time start first, so that a slow host's polls run
+        # beside the others rather than after them (longest first)
+        order = sorted(self.settings.sources, key=lambda s: -self.seconds.get(s.id, 0.0))
+        done = {s.id: r for s, r in zip(order, await asyncio.gather(*(one(s.id) for s in order)),
+                                        strict=True)}
+        reports = [done[s.id] for s in self.settings.sources]
         sent = list(await asyncio.gather(*early))
         self.health.check()  # once for the round: a check reads every source
         self.digester.collect_due()

@@ -340,3 +340,27 @@ def test_an_unchanged_body_without_etag_is_not_parsed_again(
     reports, delivered = run_once(app)
     assert (reports[0].items, reports[0].new, delivered.sent) == (2, 1, 1)
     close(app)
+
+
+def test_a_round_starts_the_sources_that_were_slowest_last_time(
+        tmp_path: Path, server: LoopbackServer, clock: FakeClock) -> None:
+    """One poll at a time per host here, so the server sees the polls in the order they
+    start: the source that took longest last round starts first in the next."""
+    body = rss([{"title": "nothing", "link": "http://example.org/n"}])
+    for name in ("a", "b", "c"):
+        server.route(f"/{name}", Response(200, body, {"Content-Type": "application/xml"},
+                                          delay=0.4 if name == "c" else 0.0))
+    sources = "".join(feed_source(n, server.url(f"/{n}")) for n in ("a", "b", "c"))
+    text = CONFIG.replace('http = ""', 'http = ""\nper_host_concurrency = 1').format(
+        db=tmp_path / "cw.db", first="true", sources=sources)
+    app = build_app(parse_settings(text, {}), clock=clock, stream=io.StringIO(),
+                    extract_workers=0)
+    run_once(app)
+    assert [r.path for r in server.requests] == ["/a", "/b", "/c"]
+    server.requests.clear()
+    clock.advance(minutes=10)
+    reports, _ = run_once(app)
+    assert server.requests[0].path == "/c"
+    assert sorted(r.path for r in server.requests) == ["/a", "/b", "/c"]
+    assert [r.source_id for r in reports] == ["a", "b", "c"]  # reported in config order
+    close(app)
