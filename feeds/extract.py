@@ -1,6 +1,9 @@
 """Article extraction with trafilatura: main text, title, date and site name.
 
 `extract_article` is a pure function of bytes, so it can run in a worker process.
+trafilatura and htmldate are imported by the functions that use them (a worker has them
+loaded before its first page): the daemon's own process, which only hands pages to its
+workers and reads back `Extracted`, does not load them.
 
 The page is parsed once. The main text comes from trafilatura's own extractor with
 `fast` (no second opinion from readability and jusText) and `favor_precision`, and
@@ -17,21 +20,14 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import unescape
+from typing import TYPE_CHECKING
 
-import trafilatura
-from htmldate import find_date
-from lxml.html import HtmlElement
-from trafilatura.metadata import (
-    META_URL,
-    examine_meta,
-    extract_meta_json,
-    extract_sitename,
-    extract_title,
-    extract_url,
-)
-from trafilatura.settings import set_date_params
-from trafilatura.utils import line_processing, load_html
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
+# what a worker loads before its first page (monitor.workers)
+HEAVY_MODULES = ("trafilatura", "trafilatura.metadata", "trafilatura.settings",
+                 "trafilatura.utils", "htmldate")
 MAX_HTML_BYTES = 3_000_000
 MIN_TEXT = 40
 SHORT_TEXT = 500  # below this, trafilatura's fallback extractors get a say too
@@ -61,6 +57,17 @@ def page_metadata(tree: HtmlElement, url: str, *, want_title: bool = True,
                   want_date: bool = True) -> Metadata:
     """Title, canonical URL, site name and date as trafilatura's `extract_metadata` finds
     them (meta tags, then JSON-LD, then the page), reading only these four fields."""
+    from htmldate import find_date
+    from trafilatura.metadata import (
+        META_URL,
+        examine_meta,
+        extract_meta_json,
+        extract_sitename,
+        extract_title,
+        extract_url,
+    )
+    from trafilatura.settings import set_date_params
+
     found = examine_meta(tree)
     try:
         found = extract_meta_json(tree, found)
@@ -86,6 +93,8 @@ def page_metadata(tree: HtmlElement, url: str, *, want_title: bool = True,
 
 def _clean(value: str | None) -> str:
     """trafilatura's last touch on each metadata field: cut, entities, spaces."""
+    from trafilatura.utils import line_processing
+
     if not value:
         return ""
     if len(value) > 10000:
@@ -104,6 +113,8 @@ def _date(value: str | None) -> datetime | None:
 
 def main_text(tree: HtmlElement, url: str, *, fast: bool) -> str:
     """trafilatura's main text of a parsed page (the tree is copied, not changed)."""
+    import trafilatura
+
     doc = trafilatura.bare_extraction(tree, url=url, fast=fast, favor_precision=True,
                                       include_comments=False, include_tables=False)
     return (getattr(doc, "text", None) or "").strip() if doc is not None else ""
@@ -115,6 +126,8 @@ def extract_article(html: bytes, url: str, want_title: bool = True,
 
     `want_title` / `want_date` False: the feed gave them, so the page is not searched
     for them (the extracted title and date are then empty)."""
+    from trafilatura.utils import load_html
+
     if not html or len(html) > MAX_HTML_BYTES:
         return None
     try:

@@ -15,12 +15,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from monitor.normalise import Words
+from monitor.stopwords import ENGLISH_STOP_WORDS
 
 Vector = dict[str, float]
-_STOP = frozenset(ENGLISH_STOP_WORDS) | {"v", "s", "said", "says", "inc", "com", "www", "https"}
+_STOP = ENGLISH_STOP_WORDS | {"v", "s", "said", "says", "inc", "com", "www", "https"}
 
 
 def terms(words: Words) -> Counter[str]:

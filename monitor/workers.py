@@ -20,9 +20,11 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from feeds.extract import HEAVY_MODULES
+
 # "__main__": a program run by path (the `casewatch` script) is imported once, by the
 # server, instead of again in every worker
-PRELOAD = ["__main__", "feeds.extract", "feeds.rss"]
+PRELOAD = ["__main__", "feeds.extract", "feeds.rss", *HEAVY_MODULES]
 TRIM_AFTER_BYTES = 500_000
 PARENT_CHECK_SECONDS = 1.0
 

@@ -39,3 +39,17 @@ def test_every_module_is_importable() -> None:
         for path in sorted((ROOT / package).glob("*.py")):
             if path.stem != "__main__":
                 importlib.import_module(f"{package}.{path.stem}")
+
+
+def test_the_daemons_process_does_not_load_what_only_workers_use() -> None:
+    """Article extraction runs in the workers, and the stop-word list is data: the
+    daemon's own process loads neither trafilatura nor scikit-learn (60 MB between them)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, monitor.app, monitor.cli; "
+            "print(sorted(m for m in ('trafilatura', 'htmldate', 'justext', 'sklearn') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, check=True).stdout
+    assert out.strip() == "[]"

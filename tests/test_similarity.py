@@ -65,3 +65,11 @@ def test_few_groups_stay_small() -> None:
     centroids.add(centroids.new_row(), _unit({f"w{n}": 1.0 for n in range(300)}))
     assert centroids._dense is None  # a dense row would be 64 KB
     assert sum(c.nbytes + s.nbytes for c, s in centroids._rows) < 8_000
+
+
+def test_the_stop_words_are_scikit_learns() -> None:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as theirs
+
+    from monitor.stopwords import ENGLISH_STOP_WORDS
+
+    assert theirs == ENGLISH_STOP_WORDS
