@@ -154,6 +154,16 @@ class Headline:
 
     step: str | None
     side: int | None = None  # 0 the side before "v.", 1 the side after
+    # for a party's step, the caption names before it ("OpenAI, Microsoft move to...")
+    actors: frozenset[str] = frozenset()
+
+    def same_step(self, other: Headline) -> bool:
+        """The same step, by the same side and not by other parties of it, as far as
+        the two headlines say ("Microsoft moves to dismiss" is not "OpenAI moves to
+        dismiss", though both are defendants)."""
+        return (self.step == other.step
+                and (self.side == other.side or None in (self.side, other.side))
+                and not (self.actors and other.actors and self.actors.isdisjoint(other.actors)))
 
 
 def sides(captions: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
@@ -181,8 +191,11 @@ def headline(words: Words, names: tuple[frozenset[str], frozenset[str]] = (froze
         for phrase, step in _HEADLINE_PHRASES.get(word, ()):
             if title[i:i + len(phrase)] == phrase:
                 side = None
+                actors: frozenset[str] = frozenset()
                 if step in PARTY_STEPS:
                     side = next((n for w in reversed(title[:i])
                                  for n, known in enumerate(names) if w in known), None)
-                return Headline(step, side)
+                    if side is not None:
+                        actors = frozenset(w for w in title[:i] if w in names[side])
+                return Headline(step, side, actors)
     return Headline(None)

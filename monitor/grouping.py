@@ -8,7 +8,8 @@
 3. Same development: within one case, a rewrite of an event already alerted joins its
    development (TF-IDF cosine against the development's centroid, within a time
    window; a lower cosine when the headline names the same step); a headline naming
-   another step, or the same step taken by the other side, or a new numbered party
+   another step, or the same step taken by the other side or by other parties of the
+   same side, or a new numbered party
    forces a new one, and so does another sum of money in the headline or lede
    (`monitor.money`; undated, so does another step read from the whole text, another
    day of the news read from the lede, or a latest named year two or more years away,
@@ -176,9 +177,9 @@ class _Development:
     seed: Vector = field(default_factory=dict)  # the vector of the article that started it
 
     def agrees(self, head: Headline) -> bool:
-        """Some headline of it names the same step, by the same side when both say."""
-        return any(h.step == head.step and (h.side == head.side or None in (h.side, head.side))
-                   for h in self.headlines)
+        """Some headline of it names the same step, by the same side and party when both
+        say."""
+        return any(h.same_step(head) for h in self.headlines)
 
     def other_day(self, day: Day | None) -> bool:
         """The article names a day of its news that none of this one's articles name."""

@@ -25,11 +25,12 @@ from hypothesis import strategies as st
 
 from feeds.base import Item
 from monitor.app import App, build_app
-from monitor.config import parse_settings
-from monitor.events import Headline, headline, sides
-from monitor.grouping import JOIN, canonical_url, item_url, site
+from monitor.config import CaseConfig, parse_settings
+from monitor.events import headline, sides
+from monitor.grouping import JOIN, Grouper, canonical_url, item_url, site
 from monitor.normalise import Words
 from monitor.similarity import Centroids, terms, vector
+from monitor.store import Store
 from tests.conftest import FakeClock
 from tests.servers import LoopbackServer, rss
 
@@ -589,7 +590,36 @@ def test_a_headline_names_its_step_first_and_the_side_that_takes_it(
         title: str, step: str | None, side: int | None) -> None:
     names = sides(["John C. Depp, II v. Amber Laura Heard", "Depp v. Heard"])
     assert names == ({"john", "depp"}, {"amber", "laura", "heard"})
-    assert headline(Words.of(title, ""), names) == Headline(step, side)
+    found = headline(Words.of(title, ""), names)
+    assert (found.step, found.side) == (step, side)
+
+
+NYT = ["The New York Times Company v. Microsoft Corporation et al.", "NYT v. OpenAI"]
+
+
+@pytest.mark.parametrize(
+    ("title", "actors"),
+    [
+        ("Microsoft seeks dismissal of parts of Times lawsuit", {"microsoft"}),
+        ("OpenAI asks court to dismiss parts of New York Times lawsuit", {"openai"}),
+        ("Microsoft joins OpenAI bid to dismiss Times copyright suit", {"microsoft", "openai"}),
+        ("Judge rules OpenAI must face Times lawsuit", set()),  # the court's step
+    ],
+)
+def test_a_headline_names_the_parties_that_take_its_step(title: str, actors: set[str]) -> None:
+    assert headline(Words.of(title, ""), sides(NYT)).actors == actors
+
+
+def test_the_same_step_by_another_party_of_the_same_side_is_another_step() -> None:
+    names = sides(NYT)
+    microsoft, openai, both = (headline(Words.of(t, ""), names) for t in (
+        "Microsoft seeks dismissal of parts of Times lawsuit",
+        "OpenAI asks court to dismiss parts of New York Times lawsuit",
+        "Microsoft joins OpenAI bid to dismiss Times copyright suit"))
+    assert not microsoft.same_step(openai)
+    assert both.same_step(microsoft) and both.same_step(openai)
+    assert microsoft.same_step(headline(Words.of("Microsoft asks judge to toss Times claims", ""),
+                                        names))
 
 
 APPEAL = (
@@ -707,3 +737,38 @@ def test_seed_items_are_long_enough_to_fingerprint() -> None:
 
     assert all(shingles(Words.of(s.title, s.text).body) for s in SEEDS)
     assert timedelta(days=60) < max(s.published for s in SEEDS) - min(s.published for s in SEEDS)
+
+
+def test_motions_of_two_defendants_in_close_words_are_two_developments(
+        tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "g.db")
+    grouper = Grouper(store)
+    case = CaseConfig(id="nyt", caption=NYT[0], aliases=NYT[1:])
+    now = datetime(2024, 3, 5, 12, tzinfo=UTC)
+    text = ("{who} on Monday asked a federal judge in Manhattan to dismiss parts of The New "
+            "York Times' copyright lawsuit over artificial intelligence, arguing that the "
+            "newspaper's claims about chatbots reproducing its articles overstate the harm "
+            "and that some of the claims were filed too late to be heard.")
+
+    def ingest(guid: str, title: str, who: str, *, background: bool = False) -> str:
+        item = Item(source_id="news", guid=guid, url=f"https://{guid}.example/a", title=title,
+                    text=who if background else text.format(who=who), extracted=True)
+        with store.atomic():
+            identity = grouper.identify(item, now)
+            item_id = store.insert_item(item, now=now, canonical_url=identity.canonical_url,
+                                        text_hash=identity.text_hash,
+                                        duplicate_of=identity.original)
+            grouper.remember(item_id, identity, now, matched=not background)
+            return "" if background else grouper.assign(case, item, identity, now).development_id
+
+    # other news, so that words every article shares weigh little, as in a real store
+    corpus = tomllib.loads((ROOT / "tests" / "corpus" / "events.toml").read_text())
+    others = [a for a in corpus["articles"] if a["case"] != "nyt-v-microsoft-openai"]
+    for n, article in enumerate(others):
+        ingest(f"bg{n}", article["title"], article["text"], background=True)
+
+    first = ingest("a", "OpenAI asks court to dismiss parts of Times lawsuit", "OpenAI")
+    second = ingest("b", "Microsoft asks court to dismiss parts of Times lawsuit", "Microsoft")
+    again = ingest("c", "OpenAI asks judge to toss parts of New York Times suit", "The company")
+    assert first != second and again == first
+    store.close()
