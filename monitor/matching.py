@@ -15,6 +15,7 @@ import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import ahocorasick
 
@@ -88,6 +89,12 @@ def _phrase(text: str) -> Term | None:
         return None
 
 
+@cache
+def _legal_context() -> Or:
+    """The same for every case, so made once: ten thousand cases held 24 copies each."""
+    return Or(tuple(make_term(w, phrase=" " in w) for w in LEGAL_CONTEXT))
+
+
 def derive_query(case: CaseConfig) -> Node:
     """A query for a case described only by caption, aliases, parties and docket number."""
     names = [*caption_short_forms(case.caption), *case.aliases]
@@ -100,7 +107,7 @@ def derive_query(case: CaseConfig) -> Node:
             alternatives.append(term)
     if case.docket_number:
         alternatives.append(make_term(case.docket_number))
-    legal = Or(tuple(make_term(w, phrase=" " in w) for w in LEGAL_CONTEXT))
+    legal = _legal_context()
     parties = [t for p in case.parties if (t := _phrase(_CORPORATE.sub("", p)))]
     if len(parties) == 1:
         alternatives.append(Near(parties[0], legal, PARTY_NEAR))
