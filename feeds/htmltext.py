@@ -15,8 +15,9 @@ import re
 _DROPPED = re.compile(
     r"<(script|style|applet)\b[^>]*>.*?</\1\s*>|<(?:script|style|applet)\b.*|<!--.*?(?:-->|$)",
     re.IGNORECASE | re.DOTALL)
-# a tag, its attribute values quoted or not; a declaration; a processing instruction
-_TAG = re.compile(r"""</?([A-Za-z][\w:.-]*)(?:[^<>"']|"[^"]*"|'[^']*')*>|<![^<>]*>|<\?[^<>]*>""")
+# a tag, its attribute values quoted or not; a declaration; a processing instruction.
+# None of them crosses a "<", so each attempt ends at the next one: linear in the text.
+_TAG = re.compile(r"""</?([A-Za-z][\w:.-]*)(?:[^<>"']|"[^"<]*"|'[^'<]*')*>|<![^<>]*>|<\?[^<>]*>""")
 _INLINE = frozenset({
     "a", "abbr", "acronym", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn",
     "em", "font", "i", "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strike",

@@ -33,3 +33,20 @@ def test_a_stray_bracket_is_irregular_markup_and_kept_as_text() -> None:
 def test_plain_text_is_left_as_text() -> None:
     assert plain("a <b>not a tag</b> &amp;", "text/plain") == "a <b>not a tag</b> &amp;"
     assert plain("a <b>tag</b> &amp;", "text/html") == "a tag &"
+
+
+@pytest.mark.parametrize("hostile", [
+    '<a "' * 250_000,
+    "<a " + "x" * 1_000_000,
+    '<a title="' + "<b " * 300_000,
+    "<a x='" + "<i '" * 250_000,
+    "<script>" * 120_000,
+    "<!--" * 250_000,
+    "<" * 1_000_000,
+])
+def test_a_megabyte_of_hostile_markup_is_read_in_linear_time(hostile: str) -> None:
+    import time
+
+    started = time.perf_counter()
+    text_of(hostile)
+    assert time.perf_counter() - started < 2.0  # about 0.1 s: no backtracking blow-up
