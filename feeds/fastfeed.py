@@ -34,6 +34,7 @@ from feedparser.urls import _urljoin, resolve_relative_uris
 from lxml import etree
 
 from feeds.htmltext import markup_text, plain
+from feeds.xmltext import as_strict_xml
 
 ATOM = "http://www.w3.org/2005/Atom"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -390,9 +391,21 @@ def _charset(headers: Mapping[str, str]) -> str | None:
 
 
 def read_entries(body: bytes, headers: Mapping[str, str] | None = None) -> list[Entry] | None:
-    """The entries of a feed as feedparser reads them, or None where this path declines."""
+    """The entries of a feed as feedparser reads them, or None where this path declines.
+
+    A body strict XML refuses for HTML's entities or for what follows its root is read
+    again as feedparser's lenient parser reads it (`feeds.xmltext.as_strict_xml`)."""
     try:
         return _read(body, headers or {})
+    except etree.XMLSyntaxError:
+        pass
+    except (Decline, ValueError, UnicodeError):
+        return None
+    repaired = as_strict_xml(body)
+    if repaired == body:
+        return None
+    try:
+        return _read(repaired, headers or {})
     except (Decline, etree.XMLSyntaxError, ValueError, UnicodeError):
         return None
 

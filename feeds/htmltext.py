@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from html.entities import name2codepoint
 
 _DROPPED = re.compile(
     r"<(script|style|applet)\b[^>]*>.*?</\1\s*>|<(?:script|style|applet)\b.*|<!--.*?(?:-->|$)",
@@ -18,6 +19,10 @@ _DROPPED = re.compile(
 # a tag, its attribute values quoted or not; a declaration; a processing instruction.
 # None of them crosses a "<", so each attempt ends at the next one: linear in the text.
 _TAG = re.compile(r"""</?([A-Za-z][\w:.-]*)(?:[^<>"']|"[^"<]*"|'[^'<]*')*>|<![^<>]*>|<\?[^<>]*>""")
+# HTML 4's named entities (and XML's &apos;): a name only HTML5 knows ("&colon;") is
+# read differently by HTML parsers of different ages, so markup holding one is irregular
+_KNOWN_ENTITIES = frozenset(name2codepoint) | {"apos"}
+_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 _INLINE = frozenset({
     "a", "abbr", "acronym", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn",
     "em", "font", "i", "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strike",
@@ -32,12 +37,15 @@ def _tag(found: re.Match[str]) -> str:
 
 def markup_text(markup: str) -> str | None:
     """The text of an HTML fragment, on one line; None when the fragment is not regular
-    markup (a `<` outside any tag), which an HTML parser should read instead."""
+    markup (a `<` outside any tag, or an entity HTML 4 does not name), which an HTML
+    parser should read instead."""
     if "<" in markup:
         markup = _TAG.sub(_tag, _DROPPED.sub(" ", markup))
         if "<" in markup:
             return None
     if "&" in markup:
+        if any(name not in _KNOWN_ENTITIES for name in _ENTITY.findall(markup)):
+            return None
         markup = html.unescape(markup)
     return " ".join(markup.split())
 

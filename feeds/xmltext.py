@@ -7,12 +7,16 @@ Pure functions of bytes or text, shared by the feed parsers:
   lone surrogate that cannot be encoded (feedparser);
 - a UTF-8 feed with a few corrupt bytes is read as UTF-8 with those bytes replaced,
   rather than the whole document being decoded in another charset (mojibake in every
-  title).
+  title);
+- for a strict XML parser, HTML's named entities become character references and
+  whatever follows the root element is cut (`as_strict_xml`), so that a document
+  feedparser reads only with its lenient parser reads the same strictly.
 """
 
 from __future__ import annotations
 
 import re
+from html.entities import name2codepoint
 
 _CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
 _CHAR_REF_BYTES = re.compile(_CHAR_REF.pattern.encode())
@@ -72,3 +76,34 @@ def mend_utf8(body: bytes) -> bytes:
     corrupt = text.count("\ufffd")
     multibyte = sum(1 for char in text if char > "\x7f") - corrupt
     return text.encode("utf-8") if multibyte * 4 > corrupt else body
+
+
+# CDATA sections and comments are skipped whole: an entity there is text
+# (one left open runs to the end, so that the scan stays linear in the body)
+_NAMED_ENTITY = re.compile(
+    rb"<!\[CDATA\[.*?(?:\]\]>|\Z)|<!--.*?(?:-->|\Z)|&([A-Za-z][A-Za-z0-9]{0,31});", re.DOTALL)
+_XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
+_ROOT = re.compile(rb"(?:\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*<([A-Za-z_][\w:.-]*)", re.DOTALL)
+
+
+def _entity(found: re.Match[bytes]) -> bytes:
+    name = found.group(1)
+    if name is None or name in _XML_ENTITIES:
+        return found.group(0)
+    code = name2codepoint.get(name.decode("ascii"))
+    # a name HTML 4 does not know stays text, as feedparser's lenient parser keeps it
+    return f"&#{code};".encode() if code else b"&amp;" + name + b";"
+
+
+def as_strict_xml(body: bytes) -> bytes:
+    """A body with HTML's named entities (`&nbsp;`, `&eacute;`) as character references,
+    and without what follows its root element (a script a CDN appended), as feedparser's
+    lenient parser reads such a document. Bytes in an ASCII-compatible charset."""
+    if b"&" in body:
+        body = _NAMED_ENTITY.sub(_entity, body)
+    root = _ROOT.match(body)
+    if root is not None:
+        end = body.rfind(b"</" + root.group(1) + b">")
+        if end > 0 and body[end + len(root.group(1)) + 3:].strip():
+            body = body[:end + len(root.group(1)) + 3]
+    return body

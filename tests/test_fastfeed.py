@@ -88,6 +88,11 @@ xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</titl
 <post-id xmlns="com-wordpress:feed-additions:1">497</post-id>
 <media:description>the item's own, after a content: the summary</media:description>
 </item></channel></rss>""",
+    "html entities, and a script after the root": b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>t</title><item><title>Caf&eacute; owner sues &mdash; Re&colon;
+x &nbsp; y</title><link>https://example.org/f?a=1&amp;b=2</link><description><![CDATA[<p>Kept
+&colon; as is &nbsp;</p>]]></description><!-- &copy; --></item></channel></rss>
+<script src="/cdn-cgi/email-decode.min.js"></script>""",
     "youtube": b"""<?xml version="1.0" encoding="UTF-8"?><feed
 xmlns:yt="http://www.youtube.com/xml/schemas/2015" xmlns:media="http://search.yahoo.com/mrss/"
 xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><id>yt:video:x</id>
@@ -118,7 +123,7 @@ def test_common_shapes_take_the_fast_path_with_feedparsers_values(shape: str) ->
     b"""<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><item>
 <media:content url="u"><media:title>m</media:title></media:content></item></channel></rss>""",
     # not well-formed
-    b"""<rss version="2.0"><channel><item><title>x &nbsp; y</title></item></channel></rss>""",
+    b"""<rss version="2.0"><channel><item><title>x <b>y</title></item></channel></rss>""",
     # not UTF-8
     b"""<?xml version="1.0" encoding="iso-8859-1"?><rss version="2.0"><channel><item>
 <title>caf\xe9</title></item></channel></rss>""",
@@ -153,3 +158,29 @@ def test_an_item_with_neither_id_nor_link_keeps_its_identity() -> None:
                            {}), "s")  # declined by the fast path: feedparser
     for items in (fast, slow):
         assert [(i.guid, i.summary) for i in items] == [(expected, "Granted in part")]
+
+
+ITEM = (b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>T</title><link>https://e.org/x</link><description>%s</description>"
+        b"</item></channel></rss>%s")
+
+
+@pytest.mark.parametrize("tail", [b"", b"<script src='/cdn-cgi/x.js'></script>"],
+                         ids=["well-formed", "a script after the root"])
+@pytest.mark.parametrize("description", [
+    b"&lt;p&gt;a &nbsp; b&lt;/p&gt;",
+    b"caf&eacute; &colon; x",  # HTML entities in XML: not well-formed
+    b"<![CDATA[a &amp; b]]>",
+    b"<![CDATA[<p>a</p>]]> &eacute;",
+    b"&lt;p&gt;&amp;colon; x&lt;/p&gt;",  # an entity only HTML5 names
+    b"a &amp;nbsp; b",
+    b"<![CDATA[<p>Kept &colon; as is &nbsp;</p>]]>",
+    b"it&apos;s &amp;apos; x",
+    b"&amp;hellip; &amp;#8217;",
+])
+def test_entities_and_trailing_bytes_read_as_feedparser_reads_them(
+        description: bytes, tail: bytes) -> None:
+    body = ITEM % (description, tail)
+    entries = read_entries(body)
+    assert entries is not None
+    assert [(e.id, e.link, e.title, e.summary, e.published) for e in entries] == reference(body)

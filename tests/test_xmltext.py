@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from feeds.xmltext import mend_char_refs, mend_char_refs_bytes, mend_utf8
+from feeds.xmltext import as_strict_xml, mend_char_refs, mend_char_refs_bytes, mend_utf8
 
 TITLE = "Café owner’s suit: Doe v. Acme “settles”"
 
@@ -51,3 +51,27 @@ def test_only_references_to_characters_xml_forbids_are_replaced(ref: str, kept: 
     assert mend_char_refs(text) == (text if kept else "<title>a\ufffdb</title>")
     expected = text if kept else "<title>a&#xFFFD;b</title>"
     assert mend_char_refs_bytes(text.encode()) == expected.encode()
+
+
+def test_as_strict_xml_turns_html_entities_into_references_and_cuts_after_the_root() -> None:
+    body = (b'<?xml version="1.0"?>\n<!-- &copy; --><rss><title>Caf&eacute; &colon; &amp; '
+            b"&lt;</title><d><![CDATA[&nbsp;]]></d></rss>\n<script>x</script>\n")
+    assert as_strict_xml(body) == (
+        b'<?xml version="1.0"?>\n<!-- &copy; --><rss><title>Caf&#233; &amp;colon; &amp; '
+        b"&lt;</title><d><![CDATA[&nbsp;]]></d></rss>")
+    well_formed = b"<feed><title>x</title></feed>\n"
+    assert as_strict_xml(well_formed) == well_formed
+
+
+@pytest.mark.parametrize("hostile", [
+    b"<rss>" + b"<![CDATA[" * 100_000 + b"&nbsp;",
+    b"<rss>" + b"<!--" * 250_000 + b"&nbsp;",
+    b"<rss>" + b"&nbsp;&zz;" * 100_000,
+    b"<?xml " * 150_000,
+])
+def test_as_strict_xml_is_linear_on_a_megabyte_of_hostile_bytes(hostile: bytes) -> None:
+    import time
+
+    started = time.perf_counter()
+    as_strict_xml(hostile)
+    assert time.perf_counter() - started < 2.0
