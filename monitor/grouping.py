@@ -13,7 +13,9 @@
    forces a new one, and so does another sum of money in the headline or lede
    (`monitor.money`; undated, so does another step read from the whole text, another
    day of the news read from the lede, or a latest named year two or more years away,
-   `monitor.textdates`, or too unlike the development's first article); a dated article
+   `monitor.textdates`, too unlike the development's first article, or a step its
+   headline or lede says was taken again, "again denies", where no article of the
+   development says so); a dated article
    whose text names the date a development's articles name joins it on a lower cosine,
    even outside the window; the grey zone alerts, labelled as possibly related.
 
@@ -159,6 +161,7 @@ class _Member:
     day: Day | None  # the day its lede says the news happened
     amounts: frozenset[float]  # sums of money in its headline and lede
     year: int | None  # the latest year it names
+    again: bool = False  # its headline or lede tells of a step taken again
 
 
 @dataclass(slots=True)
@@ -175,6 +178,7 @@ class _Development:
     amounts: set[float] = field(default_factory=set)  # the sums its articles' news names
     years: list[int] = field(default_factory=list)  # the latest years its articles name
     seed: Vector = field(default_factory=dict)  # the vector of the article that started it
+    again: bool = False  # some article of it tells of a step taken again
 
     def agrees(self, head: Headline) -> bool:
         """Some headline of it names the same step, by the same side and party when both
@@ -218,6 +222,7 @@ class _Case:
         if first:
             dev.seed = member.vector
         dev.amounts |= member.amounts
+        dev.again = dev.again or member.again
         if member.year is not None:
             dev.years.append(member.year)
         if member.head.step is not None:
@@ -228,6 +233,19 @@ class _Case:
                 dev.dates.add(exact)
         dev.times.append(when)
         dev.last_seen = max(dev.last_seen, seen)
+
+
+_AGAIN = (("again",), ("second", "time"), ("renewed",), ("revised",), ("once", "more"))
+
+
+def _again(words: Words) -> bool:
+    """The headline or lede tells of a step taken again ("again denies", "for a second
+    time", "renewed motion")."""
+    for seq in (words.title, words.body[:40]):
+        for i in range(len(seq)):
+            if any(seq[i:i + len(cue)] == cue for cue in _AGAIN):
+                return True
+    return False
 
 
 def case_words(case: CaseConfig) -> frozenset[str]:
@@ -341,7 +359,8 @@ class Grouper:
             vector=vector(_content(words, self._case_words(case)), self._frequencies()),
             head=headline(words, self._sides(case)),
             day=event_day(words, published.date() if published else None),
-            amounts=news_amounts(title, body), year=latest_year(words))
+            amounts=news_amounts(title, body), year=latest_year(words),
+            again=_again(words))
 
     def _case(self, case: CaseConfig, now: datetime) -> _Case:
         """The case's developments seen in the last 30 days, with their centroids."""
@@ -395,6 +414,8 @@ class Grouper:
                                   or not dev.resembles_seed(vec)):
                     continue  # and, undated, news the text says is of another day or year,
                     # or unlike the news the development began with
+                if not dated and member.again and not dev.again:
+                    continue  # a step taken again is not the first time it was taken
                 if other_amounts(amounts, dev.amounts):
                     continue  # and news of another sum of money
                 similarity = float(similarities[dev.row])

@@ -772,3 +772,38 @@ def test_motions_of_two_defendants_in_close_words_are_two_developments(
     again = ingest("c", "OpenAI asks judge to toss parts of New York Times suit", "The company")
     assert first != second and again == first
     store.close()
+
+
+DENIAL = (
+    "A federal judge on Thursday refused to end the class action over Acme Corp.'s hidden "
+    "data breach, denying the company's motion to dismiss the lawsuit brought by a patient "
+    "identified as John Doe. The judge wrote that the patients had shown enough harm from "
+    "the theft of their medical records to keep their negligence claims alive, and that "
+    "Acme's five-month delay in telling two million patients could be tried."
+)
+DENIAL_AGAIN = (
+    "Acme Corp. has {again} failed to get the data breach class action thrown out. The "
+    "company's motion to dismiss the lawsuit, brought by a patient known as John Doe, was "
+    "denied by the federal judge on Thursday, who found that the theft of two million "
+    "patients' medical records was harm enough for the negligence claims to go on and that "
+    "a jury could weigh Acme's five-month delay in telling them."
+)
+
+
+def test_a_step_taken_again_is_a_new_development_even_in_the_same_words(
+        tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
+    """Undated, "again", "for a second time", "renewed": the news is not the first time."""
+    app = acme_app(tmp_path, clock)
+    first, second = DENIAL, DENIAL_AGAIN.format(again="again")
+    assert _cosine(app, first, second) >= JOIN  # without the cue, one development
+    app.pipeline.ingest(_undated("one", "Judge denies Acme bid to end breach class action",
+                                 first), clock())
+    app.pipeline.ingest(_undated("two", "Judge again denies Acme bid to end breach class action",
+                                 second), clock.advance(minutes=1))
+    app.pipeline.ingest(_undated("three", "Acme loses renewed bid to end breach class action",
+                                 DENIAL_AGAIN.format(again="for a second time")),
+                        clock.advance(minutes=1))
+    dev = [r["development_id"] for r in app.store.db.query(
+        "SELECT development_id FROM matches ORDER BY rowid")]
+    assert dev[0] != dev[1] == dev[2]
+    aio.run(app.aclose())
