@@ -87,6 +87,18 @@ def numbered_parties(words: Words) -> frozenset[str]:
     return frozenset(found)
 
 
+# A step taken again ("again denies", "for a second time", "renewed motion") is news
+# that its first taking was not; read in the headline and the lede.
+_AGAIN = ("again", "second time", "renewed", "revised", "once more")
+AGAIN_LEDE = 40
+
+
+def taken_again(words: Words) -> bool:
+    """The headline or lede tells of a step taken again."""
+    return any(_count(" ".join(seq), cue) for seq in (words.title, words.body[:AGAIN_LEDE])
+               for cue in _AGAIN)
+
+
 # The headline names the news: the first procedural phrase in it is the event reported;
 # later ones are what it led to or came after ("Heard moves to appeal Depp verdict").
 _HEADLINE: tuple[tuple[str, tuple[str, ...]], ...] = (

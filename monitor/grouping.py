@@ -36,7 +36,7 @@ import numpy as np
 
 from feeds.base import Item
 from monitor.config import CaseConfig
-from monitor.events import Headline, headline, numbered_parties, sides, tag_event
+from monitor.events import Headline, headline, numbered_parties, sides, tag_event, taken_again
 from monitor.money import news_amounts, other_amounts
 from monitor.neardup import NearDuplicates, is_copy, shingles, signature, text_hash
 from monitor.normalise import Words, clean, tokens
@@ -235,19 +235,6 @@ class _Case:
         dev.last_seen = max(dev.last_seen, seen)
 
 
-_AGAIN = (("again",), ("second", "time"), ("renewed",), ("revised",), ("once", "more"))
-
-
-def _again(words: Words) -> bool:
-    """The headline or lede tells of a step taken again ("again denies", "for a second
-    time", "renewed motion")."""
-    for seq in (words.title, words.body[:40]):
-        for i in range(len(seq)):
-            if any(seq[i:i + len(cue)] == cue for cue in _AGAIN):
-                return True
-    return False
-
-
 def case_words(case: CaseConfig) -> frozenset[str]:
     """Words every article of a case shares by construction: no evidence of one event."""
     names = [case.caption, *case.aliases, *case.parties, case.id.replace("-", " ")]
@@ -360,7 +347,7 @@ class Grouper:
             head=headline(words, self._sides(case)),
             day=event_day(words, published.date() if published else None),
             amounts=news_amounts(title, body), year=latest_year(words),
-            again=_again(words))
+            again=taken_again(words))
 
     def _case(self, case: CaseConfig, now: datetime) -> _Case:
         """The case's developments seen in the last 30 days, with their centroids."""
