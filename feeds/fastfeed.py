@@ -130,9 +130,7 @@ class Raw:
     def plain(self) -> str:
         """The text of feedparser's value; its sanitiser runs only on irregular markup."""
         output = _fix(self.text.strip())
-        kind = self.content_type
-        if not self.atom and kind == "text/plain" and _FeedParserMixin.looks_like_html(output):
-            kind = "text/html"
+        kind = _read_as(output, self.content_type, atom=self.atom)
         if kind not in _HTML_TYPES:
             return plain(output, kind)
         text = markup_text(output)
@@ -161,11 +159,10 @@ def _content_type(value: str) -> str:
 def _finish(element: str, text: str, content_type: str, *, atom: bool, base: str = "") -> str:
     """What feedparser's `pop` makes of an element's text (strict parser, UTF-8).
 
-    Sanitising markup with feedparser's sanitiser is most of the cost of reading a feed;
-    a feed polled again is read only for its new items (feeds.feedchunks)."""
+    Its sanitiser is most of the cost of reading a feed: this runs for titles, and for a
+    summary only where its text cannot be read without it (`Raw.plain`)."""
     output = text.strip()
-    if not atom and content_type == "text/plain" and _FeedParserMixin.looks_like_html(output):
-        content_type = "text/html"
+    content_type = _read_as(output, content_type, atom=atom)
     if content_type in _HTML_TYPES and ("<" in output or "&" in output):
         if element in _RELATIVE:
             output = resolve_relative_uris(output, base, "utf-8", content_type)
@@ -175,6 +172,14 @@ def _finish(element: str, text: str, content_type: str, *, atom: bool, base: str
             ">" in output):
         raise Decline("markup without tags")
     return _fix(output)
+
+
+def _read_as(output: str, content_type: str, *, atom: bool) -> str:
+    """The content type feedparser reads a text as: outside Atom, plain text that looks
+    like HTML is HTML."""
+    if not atom and content_type == "text/plain" and _FeedParserMixin.looks_like_html(output):
+        return "text/html"
+    return content_type
 
 
 def _fix(output: str) -> str:

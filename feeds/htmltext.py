@@ -35,14 +35,18 @@ def _tag(found: re.Match[str]) -> str:
     return "" if name is not None and name.lower() in _INLINE else " "
 
 
+def _without_tags(markup: str) -> str:
+    """Scripts, styles, applets and comments dropped; tags a space or nothing."""
+    return _TAG.sub(_tag, _DROPPED.sub(" ", markup)) if "<" in markup else markup
+
+
 def markup_text(markup: str) -> str | None:
     """The text of an HTML fragment, on one line; None when the fragment is not regular
     markup (a `<` outside any tag, or an entity HTML 4 does not name), which an HTML
     parser should read instead."""
+    markup = _without_tags(markup)
     if "<" in markup:
-        markup = _TAG.sub(_tag, _DROPPED.sub(" ", markup))
-        if "<" in markup:
-            return None
+        return None
     if "&" in markup:
         if any(name not in _KNOWN_ENTITIES for name in _ENTITY.findall(markup)):
             return None
@@ -56,8 +60,7 @@ def text_of(markup: str) -> str:
     if found is not None:
         return found
     # irregular markup: every well-formed tag removed, stray brackets kept as text
-    text = html.unescape(_TAG.sub(_tag, _DROPPED.sub(" ", markup)))
-    return " ".join(text.split())
+    return " ".join(html.unescape(_without_tags(markup)).split())
 
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "html", "xhtml"})

@@ -103,7 +103,8 @@ def as_strict_xml(body: bytes) -> bytes:
         body = _NAMED_ENTITY.sub(_entity, body)
     root = _ROOT.match(body)
     if root is not None:
-        end = body.rfind(b"</" + root.group(1) + b">")
-        if end > 0 and body[end + len(root.group(1)) + 3:].strip():
-            body = body[:end + len(root.group(1)) + 3]
+        close = b"</" + root.group(1) + b">"
+        end = body.rfind(close) + len(close)
+        if end > len(close) and body[end:].strip():
+            body = body[:end]
     return body
