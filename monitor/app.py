@@ -25,6 +25,7 @@ from monitor.digests import Digester
 from monitor.grouping import Grouper
 from monitor.health import HealthMonitor
 from monitor.matching import Matcher
+from monitor.memory import keep_large_blocks_apart
 from monitor.pipeline import Pipeline, PollReport
 from monitor.store import Store
 from monitor.workers import call
@@ -142,6 +143,7 @@ def build_app(
     rng: random.Random | None = None,
 ) -> App:
     """Everything the daemon needs, built from validated settings. Opens the database."""
+    keep_large_blocks_apart()
     service = settings.service
     store = Store.open(service.database)
     store.ensure_sources(s.id for s in settings.sources)

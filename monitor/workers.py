@@ -9,8 +9,6 @@ of MB behind).
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import multiprocessing
 import os
 import threading
@@ -21,23 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from feeds.extract import HEAVY_MODULES
+from monitor.memory import keep_large_blocks_apart, trim
 
 # "__main__": a program run by path (the `casewatch` script) is imported once, by the
 # server, instead of again in every worker
 PRELOAD = ["__main__", "feeds.extract", "feeds.rss", *HEAVY_MODULES]
 TRIM_AFTER_BYTES = 500_000
 PARENT_CHECK_SECONDS = 1.0
-
-
-def _libc_trim() -> Callable[[int], int] | None:
-    name = ctypes.util.find_library("c")
-    try:
-        return ctypes.CDLL(name).malloc_trim if name else None  # type: ignore[no-any-return]
-    except (OSError, AttributeError):
-        return None
-
-
-_TRIM = _libc_trim()
 
 
 def _size(arg: Any) -> int:
@@ -51,8 +39,8 @@ def call(func: Callable[..., Any], *args: Any) -> Any:
     try:
         return func(*args)
     finally:
-        if _TRIM is not None and sum(map(_size, args)) > TRIM_AFTER_BYTES:
-            _TRIM(0)
+        if trim is not None and sum(map(_size, args)) > TRIM_AFTER_BYTES:
+            trim(0)
 
 
 def _alive(pid: int) -> bool:
@@ -69,9 +57,11 @@ def _watch(daemon: int) -> None:
     os._exit(0)
 
 
-def watch_daemon(daemon: int) -> None:
-    """In a worker: exit when the daemon is gone. A daemon killed outright (SIGKILL,
-    OOM) cannot stop its workers, and idle workers would wait for work for ever."""
+def start_worker(daemon: int) -> None:
+    """In a new worker: large blocks in mappings of their own (monitor.memory), and an
+    exit when the daemon is gone. A daemon killed outright (SIGKILL, OOM) cannot stop
+    its workers, and idle workers would wait for work for ever."""
+    keep_large_blocks_apart()
     if Path("/proc/self").exists():  # (without /proc, nothing to watch with)
         threading.Thread(target=_watch, args=(daemon,), daemon=True).start()
 
@@ -86,4 +76,4 @@ def pool(workers: int) -> ProcessPoolExecutor:
     # no max_tasks_per_child: on Python 3.11 a pool that replaces its workers can stop
     # for good (CPython gh-115634), as a 1,000-feed first poll here did
     return ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                               initializer=watch_daemon, initargs=(os.getpid(),))
+                               initializer=start_worker, initargs=(os.getpid(),))
