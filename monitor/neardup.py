@@ -10,17 +10,49 @@ other outlets stay far below both (median Jaccard 0.001), so they are left to gr
 from __future__ import annotations
 
 import hashlib
+import sys
+import types
 import zlib
 from collections.abc import Sequence
+from importlib import import_module
+from typing import Any
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+
+def _scipy_quad(*args: Any, **kwargs: Any) -> Any:
+    return import_module("scipy.integrate").quad(*args, **kwargs)
+
+
+def _import_datasketch() -> types.ModuleType:
+    """datasketch, without loading scipy.integrate (53 MB of resident memory) at import.
+
+    datasketch's LSH imports scipy's `quad` to derive its bands from a threshold, which
+    `NearDuplicates` gives it directly (`BANDS`). For the length of the import,
+    `scipy.integrate` is a module whose `quad` loads the real one when called; after
+    it, an import of scipy.integrate anywhere gets the real module."""
+    if "scipy.integrate" in sys.modules:
+        return import_module("datasketch")
+    standin = types.ModuleType("scipy.integrate")
+    standin.quad = _scipy_quad  # type: ignore[attr-defined]
+    sys.modules["scipy.integrate"] = standin
+    try:
+        return import_module("datasketch")
+    finally:
+        if sys.modules.get("scipy.integrate") is standin:
+            del sys.modules["scipy.integrate"]
+
+
+_datasketch = _import_datasketch()
+LeanMinHash, MinHash, MinHashLSH = (_datasketch.LeanMinHash, _datasketch.MinHash,
+                                    _datasketch.MinHashLSH)
 
 NUM_PERM = 128
 SCHEME = "affine32"  # hash values below 2**32: stored as 4 bytes each
 SEED = 1
 SHINGLE = 5
 LSH_THRESHOLD = 0.3
+BANDS = (37, 3)  # datasketch's optimal (bands, rows) for LSH_THRESHOLD and NUM_PERM
 JACCARD = 0.5
 CONTAINMENT = 0.8
 MIN_WORDS = 40  # shorter texts (summaries, teasers) are too small to call copies
@@ -69,7 +101,7 @@ class NearDuplicates:
     """An in-memory LSH index of stored articles' signatures."""
 
     def __init__(self) -> None:
-        self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+        self._lsh = MinHashLSH(num_perm=NUM_PERM, params=BANDS)
         self._size = 0
 
     @staticmethod

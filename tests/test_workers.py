@@ -1,4 +1,5 @@
-"""The memory of the daemon's processes."""
+"""The memory of the daemon's processes: large blocks given back, and scipy's integrators
+left unloaded."""
 
 from __future__ import annotations
 
@@ -42,3 +43,21 @@ def test_freed_bodies_go_back_to_the_system() -> None:
 
     assert held("glibc's defaults") >= 20  # the holes the tuning is there to prevent
     assert held("kept apart") <= 5
+
+
+def test_near_duplicates_load_datasketch_without_scipy_integrators() -> None:
+    code = ("import sys, monitor.app, monitor.neardup as n; n.NearDuplicates(); "
+            "print('scipy.integrate' in sys.modules); "
+            "import scipy.integrate; print(hasattr(scipy.integrate, 'solve_ivp'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, check=True).stdout.split()
+    assert out == ["False", "True"]  # and a later import gets the real module
+
+
+def test_the_lsh_bands_are_datasketchs_own_for_the_threshold() -> None:
+    from datasketch import MinHashLSH
+
+    from monitor.neardup import BANDS, LSH_THRESHOLD, NUM_PERM
+
+    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+    assert (lsh.b, lsh.r) == BANDS
