@@ -21,9 +21,12 @@ from typing import Any
 from feeds.extract import HEAVY_MODULES
 from monitor.memory import keep_large_blocks_apart, trim
 
-# "__main__": a program run by path (the `casewatch` script) is imported once, by the
-# server, instead of again in every worker
-PRELOAD = ["__main__", "feeds.extract", "feeds.rss", *HEAVY_MODULES]
+# "__main__" asks the server to import the program's main module once for all workers;
+# Python 3.11's server never receives its path (it looks for a key named "main_path",
+# the preparation data names it "init_main_from_path"), so each worker imports it: the
+# `casewatch` command's main module is a small launcher (monitor/launch.py). The last
+# module builds the extraction tables the workers then share (feeds/warmup.py).
+PRELOAD = ["__main__", "feeds.extract", "feeds.rss", *HEAVY_MODULES, "feeds.warmup"]
 TRIM_AFTER_BYTES = 500_000
 PARENT_CHECK_SECONDS = 1.0
 

@@ -1,8 +1,9 @@
-"""The memory of the daemon's processes: large blocks given back, and scipy's integrators
-left unloaded."""
+"""The memory of the daemon's processes: large blocks given back, tables built once in
+the workers' fork server, and scipy's integrators left unloaded."""
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor.memory import keep_large_blocks_apart
+from monitor.workers import pool
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,6 +45,23 @@ def test_freed_bodies_go_back_to_the_system() -> None:
 
     assert held("glibc's defaults") >= 20  # the holes the tuning is there to prevent
     assert held("kept apart") <= 5
+
+
+def _tables() -> tuple[int, int, int, bool]:
+    from htmldate.extractors import get_external_parser, month_words
+    from justext.core import define_stoplist
+
+    return (define_stoplist.cache_info().currsize, get_external_parser.cache_info().currsize,
+            month_words.cache_info().currsize, gc.get_freeze_count() > 0)
+
+
+def test_workers_are_forked_with_the_extraction_tables_built() -> None:
+    """A new worker has not extracted anything, yet jusText's stop words, dateparser's
+    parser and htmldate's month names exist: built in the server, shared by all."""
+    with pool(1) as workers:
+        stoplists, parsers, months, frozen = workers.submit(_tables).result(timeout=120)
+    assert stoplists >= 1 and parsers == 1 and months == 1
+    assert frozen
 
 
 def test_near_duplicates_load_datasketch_without_scipy_integrators() -> None:
