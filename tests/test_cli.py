@@ -136,6 +136,49 @@ def test_the_daemon_alerts_and_stops_cleanly_on_sigterm(tmp_path: Path,
     assert out.count("=== [development] doe") == 1
 
 
+def _descendants(pid: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [d for c in map(int, children) for d in (c, *_descendants(c))]
+
+
+def _libraries(pid: int) -> set[str]:
+    return {line.rsplit("/", 1)[-1].split(".")[0]
+            for line in Path(f"/proc/{pid}/maps").read_text().splitlines() if ".so" in line}
+
+
+def test_the_casewatch_commands_workers_load_only_what_they_use(
+        tmp_path: Path, server: LoopbackServer) -> None:
+    """Each worker imports the program's main module (multiprocessing does, to find the
+    functions it is sent): for the `casewatch` command that is a launcher, not the CLI
+    with the whole daemon."""
+    script = Path(sys.executable).with_name("casewatch")
+    assert script.exists(), "the package is installed with its `casewatch` command"
+    config = setup(tmp_path, server, interval="1s")
+    proc = subprocess.Popen([str(script), "run", "-c", str(config)], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        servers: list[int] = []
+        while time.monotonic() < deadline and not servers:
+            time.sleep(0.2)
+            if len(server.hits("/feed")) < 3:  # the workers have parsed the feed
+                continue
+            servers = [p for p in _descendants(proc.pid)  # one that has forked workers
+                       if b"forkserver" in Path(f"/proc/{p}/cmdline").read_bytes()
+                       and _descendants(p)]
+        assert servers, "no worker forked"
+        daemon, workers = _libraries(proc.pid), _libraries(_descendants(servers[0])[0])
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    assert {"_sqlite3", "ahocorasick"} <= daemon  # the store and the matcher
+    assert "etree" in workers  # lxml: feeds and pages
+    assert not {"_sqlite3", "ahocorasick"} & workers
+
+
 def test_python_dash_m_monitor_and_help(tmp_path: Path) -> None:
     result = cli("--help", cwd=tmp_path)
     assert result.returncode == 0
