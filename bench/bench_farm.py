@@ -40,11 +40,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_matching import cases as generated_cases
+# casewatch's own modules are imported where they are used: the worker pool's fork
+# server imports this script as its main module, as it imports the light `casewatch`
+# script of the daemon (monitor/launch.py), and should hold no more than it does there
 from bench.farm import FAILING_SHARE, SLOW_SHARE, Farm, NewItem, changeable
 from bench.loopback import articles, bench_data
 from feeds.base import Page
-from monitor.matching import caption_short_forms
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -179,6 +180,8 @@ class Timer:
 
 
 def settings_text(farm: Farm, db: Path, case_count: int) -> str:
+    from bench.bench_matching import cases as generated_cases
+
     sources = "".join(
         f'[[sources]]\nid = "f{n}"\nkind = "feed"\nurl = "{farm.feed_url(n)}"\nextract = true\n'
         for n in range(farm.feeds)
@@ -214,6 +217,9 @@ def healthy(n: int) -> bool:
 def new_items(farm: Farm, feeds: list[int], per_feed: int, first: int, case_count: int,
               ) -> dict[int, list[NewItem]]:
     """`per_feed` new items on each feed; every other one names one of the cases."""
+    from bench.bench_matching import cases as generated_cases
+    from monitor.matching import caption_short_forms
+
     names = [caption_short_forms(c.caption)[0] for c in generated_cases(case_count)]
     added: dict[int, list[NewItem]] = {}
     k = first
@@ -267,8 +273,10 @@ async def cycle(app: Any, farm: Farm, label: str, row: dict[str, Any]) -> None:
     )
 
 
-async def run_farm(farm: Farm, db: Path, size: dict[str, int], bodies: list[bytes]
+async def run_farm(farm: Farm, db: Path, size: dict[str, int], shapes: list[tuple[int, bool]]
                    ) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    """The phases; `shapes` holds each real body's size and whether items can be added
+    to it (the bodies themselves are in the farm's process, not in casewatch's)."""
     from monitor.app import build_app
     from monitor.config import parse_settings
 
@@ -288,7 +296,7 @@ async def run_farm(farm: Farm, db: Path, size: dict[str, int], bodies: list[byte
     try:
         row: dict[str, Any] = {}
         await cycle(app, farm, "cold: first poll", row)
-        row["mb"] = sum(len(bodies[n % len(bodies)]) for n in range(farm.feeds)
+        row["mb"] = sum(shapes[n % len(shapes)][0] for n in range(farm.feeds)
                         if healthy(n)) / 1e6
         rows.append(row)
         for label in ("all 304",):
@@ -303,7 +311,7 @@ async def run_farm(farm: Farm, db: Path, size: dict[str, int], bodies: list[byte
         await app.run_once()  # validators learnt again
 
         candidates = [n for n in range(farm.feeds)
-                      if healthy(n) and changeable(bodies[n % len(bodies)])]
+                      if healthy(n) and shapes[n % len(shapes)][1]]
         first = 0
         for label, feeds, per_feed in (
             ("steady: 10% changed", candidates[:size["steady_feeds"]], 2),
@@ -389,6 +397,7 @@ def parse_rates(bodies: list[bytes], reference: list[bytes]) -> dict[str, float]
 
 
 def matching_costs(docs: list[tuple[str, str]]) -> dict[int, float]:
+    from bench.bench_matching import cases as generated_cases
     from monitor.matching import Document, Matcher
 
     out = {}
@@ -507,7 +516,9 @@ def main() -> None:
     size = SIZES["quick" if args.quick else "full"]
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     data = bench_data()
-    bodies = [p.read_bytes() for p in sorted((data / "feeds").glob("*.xml"))]
+    paths = sorted((data / "feeds").glob("*.xml"))
+    bodies = [p.read_bytes() for p in paths]
+    shapes = [(len(b), changeable(b)) for b in bodies]
     pages = Path(tempfile.gettempdir()) / "casewatch-bench-pages"
     count = size["steady_feeds"] * 2 + size["burst_feeds"] * size["burst_per_feed"]
     sources = sorted((data / "pages").glob("*.html"))
@@ -517,10 +528,12 @@ def main() -> None:
         list(pool.map(_write_range, [(sources, pages, s, min(count, s + step))
                                      for s in range(0, count, step)]))
     farm = Farm(bodies, size["feeds"], pages)
+    del bodies  # read again for the parse rates: casewatch's process does not hold them
     try:
         with tempfile.TemporaryDirectory() as tmp:
             print("farm up; casewatch phases", flush=True)
-            rows, extra = asyncio.run(run_farm(farm, Path(tmp) / "bench.db", size, bodies))
+            rows, extra = asyncio.run(run_farm(farm, Path(tmp) / "bench.db", size, shapes))
+            bodies = [p.read_bytes() for p in paths]
             print("parse rates", flush=True)
             sample = bodies[::size["parse_every"]]
             rates = parse_rates(bodies, sample)

@@ -220,8 +220,8 @@ def feed_host(n: int) -> str:
     return f"127.0.1.{1 + n % FEED_HOSTS}"
 
 
-def _serve(conn: Connection, bodies: list[bytes], feeds: int, pages: Path) -> None:
-    state = _State(bodies, feeds, pages)
+def _serve(conn: Connection, feeds: int, pages: Path) -> None:
+    state = _State(conn.recv(), feeds, pages)
     hosts = {f"127.0.1.{h}": "feeds" for h in range(1, FEED_HOSTS + 1)}
     hosts |= {"127.0.1.250": "slow", "127.0.1.251": "failing", "127.0.3.1": "hook"}
     hosts |= {f"127.0.2.{h}": "pages" for h in range(1, PAGE_HOSTS + 1)}
@@ -261,9 +261,10 @@ class Farm:
     def __init__(self, bodies: list[bytes], feeds: int, pages: Path) -> None:
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, bodies, feeds, pages),
-                                       daemon=True)
+        # the bodies go through the pipe: a process's arguments stay referenced by it
+        self.process = context.Process(target=_serve, args=(child, feeds, pages), daemon=True)
         self.process.start()
+        self._conn.send(bodies)
         self.ports: dict[str, int] = self._conn.recv()
         self.feeds = feeds
         self.pid = self.process.pid
