@@ -40,7 +40,16 @@ from monitor.events import Headline, headline, numbered_parties, sides, tag_even
 from monitor.money import news_amounts, other_amounts
 from monitor.neardup import NearDuplicates, is_copy, shingles, signature, text_hash
 from monitor.normalise import Words, clean, tokens
-from monitor.similarity import Centroids, DocumentFrequencies, Vector, terms, vector
+from monitor.similarity import (
+    EMPTY,
+    Centroids,
+    DocumentFrequencies,
+    Packed,
+    Vector,
+    pack,
+    terms,
+    vector,
+)
 from monitor.store import NewDevelopment, Store, parse_iso
 from monitor.textdates import Day, conflict, event_day, latest_year, years_apart
 
@@ -177,7 +186,7 @@ class _Development:
     dates: set[date] = field(default_factory=set)  # those of them known to the day
     amounts: set[float] = field(default_factory=set)  # the sums its articles' news names
     years: list[int] = field(default_factory=list)  # the latest years its articles name
-    seed: Vector = field(default_factory=dict)  # the vector of the article that started it
+    seed: Packed = EMPTY  # the vector of the article that started it
     again: bool = False  # some article of it tells of a step taken again
 
     def agrees(self, head: Headline) -> bool:
@@ -193,13 +202,12 @@ class _Development:
         """The article names the date of its news some of this one's articles name."""
         return when is not None and when in self.dates
 
-    def resembles_seed(self, vec: Vector) -> bool:
+    def resembles_seed(self, vec: Packed) -> bool:
         """Undated, time holds nothing together: a development whose members each joined
         on the wording of the last could drift from the news it alerted (a ruling's
         analysis joins it, then the next ruling joins the analysis). So an undated article
         must also resemble the article the development began with."""
-        return sum(weight * vec.get(word, 0.0) for word, weight in self.seed.items()) \
-            >= SEED_JOIN
+        return self.seed.dot(vec) >= SEED_JOIN
 
     def gap(self, when: datetime) -> timedelta:
         return min((abs(when - t) for t in self.times), default=timedelta.max)
@@ -220,7 +228,7 @@ class _Case:
             first: bool = False) -> None:
         self.centroids.add(dev.row, member.vector)
         if first:
-            dev.seed = member.vector
+            dev.seed = pack(member.vector)
         dev.amounts |= member.amounts
         dev.again = dev.again or member.again
         if member.year is not None:
@@ -382,6 +390,7 @@ class Grouper:
         day_date = day.exact if day is not None and dated else None
         state = self._case(case, now)
         similarities = state.centroids.cosines(vec)
+        packed = pack(vec) if not dated else EMPTY
         best: _Development | None = None  # the most similar within the time window
         best_similarity = 0.0
         nearest: _Development | None = None  # the most similar at any time
@@ -398,7 +407,7 @@ class Grouper:
                 if _new_parties(parties, dev.parties):
                     continue  # so is a new party
                 if not dated and (dev.other_day(day) or years_apart(year, dev.years)
-                                  or not dev.resembles_seed(vec)):
+                                  or not dev.resembles_seed(packed)):
                     continue  # and, undated, news the text says is of another day or year,
                     # or unlike the news the development began with
                 if not dated and member.again and not dev.again:

@@ -13,6 +13,7 @@ import math
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
 import numpy as np
 
@@ -51,6 +52,35 @@ def vector(counts: Counter[str], df: DocumentFrequencies) -> Vector:
     weights = {w: (1.0 + math.log(n)) * df.idf(w) for w, n in counts.items()}
     norm = math.sqrt(sum(v * v for v in weights.values()))
     return {w: v / norm for w, v in weights.items()} if norm else {}
+
+
+class Packed(NamedTuple):
+    """A vector kept for long, packed: its words' sorted CRC-32 hashes and their weights.
+
+    A dict of 250 words costs about 34 KB (the table, a float and a string per word), the
+    packed form 4 KB; two distinct words of one article share a hash about once in
+    70,000 articles."""
+
+    hashes: np.ndarray  # uint32, sorted, unique
+    weights: np.ndarray  # float64
+
+    def dot(self, other: Packed) -> float:
+        _, mine, theirs = np.intersect1d(self.hashes, other.hashes, assume_unique=True,
+                                         return_indices=True)
+        return float(self.weights[mine] @ other.weights[theirs])
+
+
+EMPTY = Packed(np.empty(0, dtype=np.uint32), np.empty(0))
+
+
+def pack(vec: Mapping[str, float]) -> Packed:
+    if not vec:
+        return EMPTY
+    hashes = np.fromiter((zlib.crc32(w.encode()) for w in vec), dtype=np.uint32,
+                         count=len(vec))
+    weights = np.fromiter(vec.values(), dtype=np.float64, count=len(vec))
+    unique, inverse = np.unique(hashes, return_inverse=True)
+    return Packed(unique, np.bincount(inverse, weights=weights))
 
 
 class Centroids:

@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 
-from monitor.similarity import Centroids
+from monitor.similarity import EMPTY, Centroids, pack
 
 
 def _unit(words: dict[str, float]) -> dict[str, float]:
@@ -65,6 +65,23 @@ def test_few_groups_stay_small() -> None:
     centroids.add(centroids.new_row(), _unit({f"w{n}": 1.0 for n in range(300)}))
     assert centroids._dense is None  # a dense row would be 64 KB
     assert sum(c.nbytes + s.nbytes for c, s in centroids._rows) < 8_000
+
+
+def test_a_packed_vector_has_the_dicts_dot_product_in_a_tenth_of_the_room() -> None:
+    import sys
+
+    rng = random.Random(7)
+    vocabulary = [f"word{n}" for n in range(5000)]
+    a = _unit({w: rng.random() for w in rng.sample(vocabulary, 250)})
+    b = _unit({w: rng.random() for w in rng.sample(vocabulary, 400)})
+    expected = sum(x * b.get(w, 0.0) for w, x in a.items())
+    assert expected > 0.01  # they share words
+    assert pack(a).dot(pack(b)) == pytest.approx(expected, rel=1e-12)
+    assert pack(a).dot(pack(a)) == pytest.approx(1.0)
+    assert pack({}).dot(pack(b)) == 0.0 and pack({}) is EMPTY
+    as_dict = sys.getsizeof(a) + sum(sys.getsizeof(w) + sys.getsizeof(x) for w, x in a.items())
+    packed = pack(a)
+    assert packed.hashes.nbytes + packed.weights.nbytes < as_dict / 5
 
 
 def test_the_stop_words_are_scikit_learns() -> None:
