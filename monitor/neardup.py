@@ -83,9 +83,14 @@ def text_hash(words: Sequence[str]) -> str | None:
     return hashlib.sha256(" ".join(words).encode()).hexdigest()
 
 
+# the permutations MinHash draws from SEED, drawn once (a third of a signature's cost)
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+
+
 def signature(shingle_set: frozenset[int]) -> np.ndarray:
     """The MinHash signature (128 values below 2**32) of a non-empty shingle set."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=lambda v: v, scheme=SCHEME)
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=lambda v: v, scheme=SCHEME,
+                      permutations=_PERMUTATIONS)
     minhash.update_batch(np.fromiter(shingle_set, dtype=np.uint64, count=len(shingle_set)))
     return minhash.hashvalues.astype(np.uint32)
 

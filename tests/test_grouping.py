@@ -739,6 +739,21 @@ def test_seed_items_are_long_enough_to_fingerprint() -> None:
     assert timedelta(days=60) < max(s.published for s in SEEDS) - min(s.published for s in SEEDS)
 
 
+def test_signatures_are_datasketchs_for_the_seed_as_stored_ones_were() -> None:
+    """Signatures are stored and compared across restarts and versions: the permutations
+    drawn once must be those a MinHash draws from the seed itself."""
+    import numpy as np
+    from datasketch import MinHash
+
+    from monitor.neardup import NUM_PERM, SCHEME, SEED, shingles, signature
+
+    for seed_item in SEEDS:
+        shingle_set = shingles(Words.of(seed_item.title, seed_item.text).body)
+        own = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=lambda v: v, scheme=SCHEME)
+        own.update_batch(np.fromiter(shingle_set, dtype=np.uint64, count=len(shingle_set)))
+        assert (signature(shingle_set) == own.hashvalues.astype(np.uint32)).all()
+
+
 def test_motions_of_two_defendants_in_close_words_are_two_developments(
         tmp_path: Path) -> None:
     store = Store.open(tmp_path / "g.db")
