@@ -57,10 +57,13 @@ def normal_token(word: str) -> str:
 
 
 def _all_tokens(text: str) -> list[str]:
+    synonyms = _SYNONYMS
     if text.isascii():
-        synonyms = _SYNONYMS
         return [synonyms.get(w, w) for w in WORD.findall(text.lower())]
-    return [normal_token(w) for w in WORD.findall(text)]
+    # most words of a text with an accent somewhere are plain ASCII: lower-cased, as
+    # `normal_token` would, without a call and a cache lookup each
+    return [normal_token(w) if not w.isascii() else synonyms.get(low := w.lower(), low)
+            for w in WORD.findall(text)]
 
 
 def _numbering(words: list[str]) -> set[int]:

@@ -140,3 +140,17 @@ def test_the_candidate_index_never_loses_a_match(queries: list[str], title: str,
     doc = Document(title, text)
     expected = {c.id for c in cases if evaluate(case_query(c), doc)}
     assert {m.case_id for m in Matcher(cases).match_document(doc)} == expected
+
+
+_PIECES = [*"aAzZ sS'’-.ßẞİıKKǅﬁéÉñÑΣσς0 9vV", "vs", "versus", "\u0301", "Doe"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=30).map("".join))
+def test_every_word_of_a_text_is_read_as_each_word_alone_would_be(text: str) -> None:
+    """A text with an accent somewhere is read word by word; each word must come out as
+    `normal_token` makes it, ASCII or not."""
+    from monitor.normalise import WORD, _all_tokens, normal_token
+
+    expected = [normal_token(w) for w in WORD.findall(text.lower() if text.isascii() else text)]
+    assert _all_tokens(text) == expected
