@@ -2,7 +2,7 @@
 
 trafilatura and htmldate build large tables the first time a page needs them: jusText's
 stop words of every language (154,000 words, kept twice: 23 MB) for the fallback
-extractor, dateparser's parser of every locale (about 40 MB) for a date in a page's
+extractor, dateparser's parser of every locale (about 35 MB) for a date in a page's
 text. Built in each worker, they cost each worker that much; built here, in the server
 the workers are forked from, the workers share one copy of their pages. `gc.freeze`
 then keeps the collector in the workers from writing to (and so copying) the pages of

@@ -1,10 +1,10 @@
 """The `casewatch` command's entry point, apart from `monitor.cli`.
 
-The worker pool's fork server imports the program's main module (the generated
-`casewatch` script, which imports this one) so that its workers need not. The workers
-parse feeds and extract pages; importing the CLI there would load the whole daemon
-(pydantic, sqlite-utils, the scheduler, channels: about 40 MB) into the server for
-nothing.
+Every worker of the pool imports the program's main module (multiprocessing does, to
+find what it is sent; see `monitor.workers.PRELOAD`). For the `casewatch` command that
+module is the generated script, which imports this one: importing the CLI there would
+load the whole daemon (pydantic models, sqlite-utils, the scheduler, the channels) into
+each worker, which only parses feeds and extracts pages.
 """
 
 from __future__ import annotations
