@@ -73,14 +73,21 @@ class Packed(NamedTuple):
 EMPTY = Packed(np.empty(0, dtype=np.uint32), np.empty(0))
 
 
-def pack(vec: Mapping[str, float]) -> Packed:
-    if not vec:
-        return EMPTY
+def hashed(vec: Mapping[str, float], mask: int | None = None,
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """A vector's words as CRC-32 hashes (cut to `mask`, if given), sorted, each once,
+    with the summed weights of the words that share one."""
     hashes = np.fromiter((zlib.crc32(w.encode()) for w in vec), dtype=np.uint32,
                          count=len(vec))
+    if mask is not None:
+        hashes &= mask
     weights = np.fromiter(vec.values(), dtype=np.float64, count=len(vec))
     unique, inverse = np.unique(hashes, return_inverse=True)
-    return Packed(unique, np.bincount(inverse, weights=weights))
+    return unique, np.bincount(inverse, weights=weights)
+
+
+def pack(vec: Mapping[str, float]) -> Packed:
+    return Packed(*hashed(vec)) if vec else EMPTY
 
 
 class Centroids:
@@ -121,21 +128,13 @@ class Centroids:
                 self._dense[row, cols] = sums
             self._rows = []
         else:
-            self._rows.append((np.empty(0, dtype=np.intp), np.empty(0)))
+            self._rows.append((np.empty(0, dtype=np.uint32), np.empty(0)))
         return self.rows - 1
-
-    def _columns(self, vec: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
-        """Hashed columns (sorted, duplicates summed) and weights of a vector."""
-        cols = np.fromiter((zlib.crc32(w.encode()) for w in vec), dtype=np.intp, count=len(vec))
-        weights = np.fromiter(vec.values(), dtype=np.float64, count=len(vec))
-        cols &= self.WIDTH - 1
-        unique, inverse = np.unique(cols, return_inverse=True)
-        return unique, np.bincount(inverse, weights=weights)
 
     def add(self, row: int, vec: Mapping[str, float]) -> None:
         if not vec:
             return
-        cols, weights = self._columns(vec)
+        cols, weights = hashed(vec, self.WIDTH - 1)
         if self._dense is not None:
             old = self._dense[row, cols].astype(np.float64)
             new = old + weights
@@ -154,7 +153,7 @@ class Centroids:
         """Cosine of `vec` (unit length) with every group's mean direction."""
         if not vec or not self.rows:
             return np.zeros(self.rows)
-        cols, weights = self._columns(vec)
+        cols, weights = hashed(vec, self.WIDTH - 1)
         if self._dense is not None:
             dots = self._dense[: self.rows, cols].astype(np.float64) @ weights
         else:
