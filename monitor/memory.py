@@ -41,8 +41,4 @@ def keep_large_blocks_apart() -> bool:
                 and _LIBC.mallopt(M_TRIM_THRESHOLD, LARGE_BLOCK))
 
 
-def _trimmer() -> Callable[[int], int] | None:
-    return getattr(_LIBC, "malloc_trim", None) if _LIBC is not None else None
-
-
-trim = _trimmer()
+trim: Callable[[int], int] | None = getattr(_LIBC, "malloc_trim", None)

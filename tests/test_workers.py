@@ -15,8 +15,8 @@ from monitor.workers import pool
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# 60 bodies of 1 MB, each followed by a small block that outlives it, after a 4 MB
-# block of 16 MB (glibc then serves blocks up to that size from its heap)
+# 60 bodies of 1 MB, each followed by a small block that outlives it, after a block of
+# 16 MB (glibc then serves blocks up to that size from its heap)
 FRAGMENT = """
 import sys
 from monitor.memory import keep_large_blocks_apart
