@@ -22,7 +22,7 @@ import ahocorasick
 from feeds.base import Item
 from feeds.docket_numbers import find_docket_numbers, parse_docket_number
 from monitor.config import CaseConfig
-from monitor.normalise import clean, tokens, word_spans
+from monitor.normalise import Words, clean, tokens, word_spans
 from monitor.query import And, Near, Node, Not, Or, Term, make_term, parse_query
 
 SNIPPET_CHARS = 240
@@ -137,9 +137,10 @@ class Field:
 
     __slots__ = ("_dockets", "_index", "_spans", "text", "words")
 
-    def __init__(self, raw: str) -> None:
-        self.text = clean(raw) if raw else ""
-        self.words = tokens(self.text)
+    def __init__(self, raw: str, read: tuple[str, Sequence[str]] | None = None) -> None:
+        """`read`: the field's text already cleaned and its words (`Words`), if known."""
+        self.text, words = read if read is not None else (clean(raw) if raw else "", None)
+        self.words = tokens(self.text) if words is None else list(words)
         self._index: dict[str, list[int]] | None = None
         self._spans: list[tuple[int, int]] | None = None
         self._dockets: list[tuple[tuple[str, str, int], str | None, int, int]] | None = None
@@ -175,17 +176,23 @@ class Document:
 
     __slots__ = ("_scan", "fields")
 
-    def __init__(self, title: str, text: str, source: str = "", docket_number: str = "") -> None:
-        self.fields = {"title": Field(title), "text": Field(text), "source": Field(source)}
+    def __init__(self, title: str, text: str, source: str = "", docket_number: str = "",
+                 words: Words | None = None) -> None:
+        """`words`: the title's and text's words, when the caller has read them already."""
+        self.fields = {
+            "title": Field(title, (words.title_text, words.title) if words else None),
+            "text": Field(text, (words.body_text, words.body) if words else None),
+            "source": Field(source),
+        }
         if docket_number and (number := parse_docket_number(docket_number)):
             self.fields["title"].dockets().append((number.key, number.office, 0, 0))
         self._scan: str | None = None
 
     @classmethod
-    def of(cls, item: Item) -> Document:
+    def of(cls, item: Item, words: Words | None = None) -> Document:
         return cls(
             item.title, item.body, " ".join(filter(None, (item.source_id, item.site_name))),
-            item.docket.docket_number if item.docket is not None else "",
+            item.docket.docket_number if item.docket is not None else "", words,
         )
 
     @property
@@ -340,8 +347,10 @@ class Matcher:
                     found.update(self._docket_keys.get(f"\x00{year}-{case_type}-{number}", ()))
         return found
 
-    def match(self, item: Item) -> list[Match]:
-        return self.match_document(Document.of(item), item.source_id)
+    def match(self, item: Item, words: Words | None = None) -> list[Match]:
+        """The cases an item is about; `words`, its `Words.of(item.title, item.body)`, if
+        already read."""
+        return self.match_document(Document.of(item, words), item.source_id)
 
     def match_document(self, doc: Document, source_id: str = "") -> list[Match]:
         found = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 _TAG = re.compile(r"<[^<>]{0,2000}>")
@@ -99,11 +99,16 @@ def normalise(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Words:
-    """The normalised words of an article's title and text, computed once and shared."""
+    """The normalised words of an article's title and text, computed once and shared
+    (grouping and matching read the same words), with the `clean`ed texts they are the
+    words of."""
 
     title: tuple[str, ...]
     body: tuple[str, ...]
+    title_text: str = field(default="", compare=False, repr=False)
+    body_text: str = field(default="", compare=False, repr=False)
 
     @classmethod
     def of(cls, title: str, text: str) -> Words:
-        return cls(tuple(tokens(clean(title))), tuple(tokens(clean(text))))
+        title, text = clean(title) if title else "", clean(text) if text else ""
+        return cls(tuple(tokens(title)), tuple(tokens(text)), title, text)

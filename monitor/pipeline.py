@@ -324,7 +324,7 @@ class Pipeline:
                              "copy" if identity.reason == "copy" else "repeat",
                              identity.original)
                     return 0
-                matches = self.matcher.match(item)
+                matches = self.matcher.match(item, identity.words)
                 self.grouper.remember(item_id, identity, now, matched=bool(matches))
                 for match in matches:
                     case = self.cases[match.case_id]

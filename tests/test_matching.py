@@ -154,3 +154,22 @@ def test_every_word_of_a_text_is_read_as_each_word_alone_would_be(text: str) -> 
 
     expected = [normal_token(w) for w in WORD.findall(text.lower() if text.isascii() else text)]
     assert _all_tokens(text) == expected
+
+
+_MARKED = [*_PIECES, "<b>", "</b>", "&amp;", " No. ", "#", "1", "-\n", "\u2019s", "\u00a0"]
+
+
+@given(title=st.lists(st.sampled_from(_MARKED), max_size=12).map("".join),
+       text=st.lists(st.sampled_from(_MARKED), max_size=30).map("".join))
+def test_a_document_read_from_grouping_words_is_the_document_read_afresh(
+        title: str, text: str) -> None:
+    """Matching reads the words grouping has already read (`Words`): the same fields,
+    hence the same snippets, word spans and docket numbers."""
+    from monitor.normalise import Words
+
+    shared = Document(title, text, words=Words.of(title, text))
+    fresh = Document(title, text)
+    for name in ("title", "text"):
+        assert shared.fields[name].text == fresh.fields[name].text
+        assert shared.fields[name].words == fresh.fields[name].words
+    assert shared.scan_text == fresh.scan_text

@@ -134,10 +134,10 @@ def test_an_item_that_cannot_be_stored_does_not_hold_up_the_others(
     app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")))
     real = app.pipeline.matcher.match
 
-    def broken_on_two(item):  # type: ignore[no-untyped-def]
+    def broken_on_two(item, words=None):  # type: ignore[no-untyped-def]
         if item.url.endswith("/a/2"):
             raise ValueError("a bug met item 2")
-        return real(item)
+        return real(item, words)
 
     app.pipeline.matcher.match = broken_on_two  # type: ignore[method-assign]
     reports, delivered = run_once(app)
