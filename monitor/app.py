@@ -25,7 +25,7 @@ from monitor.digests import Digester
 from monitor.grouping import Grouper
 from monitor.health import HealthMonitor
 from monitor.matching import Matcher
-from monitor.memory import keep_large_blocks_apart
+from monitor.memory import keep_large_blocks_apart, settle
 from monitor.pipeline import Pipeline, PollReport
 from monitor.store import Store
 from monitor.workers import call
@@ -190,6 +190,7 @@ def build_app(
     )
     digester = Digester(store=store, configs={c.id: c for c in settings.channels}, clock=clock)
     health = HealthMonitor(settings, store, {c.id: c for c in settings.channels}, clock)
+    settle()
     return App(settings=settings, store=store, fetcher=fetcher, pipeline=pipeline,
                deliverer=deliverer, digester=digester, health=health, channels=channels,
                http=http, clock=clock, executor=executor)
