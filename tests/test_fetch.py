@@ -114,6 +114,45 @@ def test_article_pages_are_read_in_their_own_encoding(encoding: str) -> None:
     assert "café owner in München" in extracted.text and "\ufffd" not in extracted.text
 
 
+
+FORM_PAGES = [
+    # an ASP.NET page: the whole layout inside one form, which trafilatura keeps
+    "<html><head><title>Ruling</title></head><body><form id='aspnetForm' action='/x'>"
+    "<input type='hidden' name='__VIEWSTATE' value='abc'><div class='nav'><a href='/'>Home"
+    "</a></div><article><h1>Judge rules on the motion</h1>{text}</article>"
+    "<label for='q'>Search</label><input id='q' name='q'><select name='s'><option>All"
+    "</option></select></form></body></html>",
+    # an article followed by a comment form and a newsletter form
+    "<html><body><article><h1>Appeal filed</h1>{text}</article><form action='/comment'>"
+    "<textarea name='c'>Your comment</textarea><input type='submit' value='Post'></form>"
+    "<form><label>Email <input type='email'></label><button>Sign up</button></form>"
+    "</body></html>",
+]
+
+
+@pytest.mark.parametrize("page", FORM_PAGES)
+def test_pages_with_forms_read_the_same_with_elements_made_in_c(page: str) -> None:
+    """Extraction makes every element an HtmlElement through a lookup done in C
+    (feeds/extract.py); with lxml.html's own lookup (forms, inputs, selects, text areas
+    and labels in classes of their own) the same page gives the same article."""
+    from lxml.html import HtmlElement, HtmlElementClassLookup
+    from trafilatura.utils import HTML_PARSER
+
+    from feeds.extract import _elements_made_in_c, extract_article
+
+    text = "<p>The court heard the parties on the motion to dismiss for an hour.</p>" * 6
+    body = page.format(text=text).encode()
+    made_in_c = extract_article(body, "https://example.com/ruling")
+    assert made_in_c is not None and "motion to dismiss" in made_in_c.text
+    assert type(HTML_PARSER.makeelement("form")) is HtmlElement
+    HTML_PARSER.set_element_class_lookup(HtmlElementClassLookup())
+    try:
+        assert type(HTML_PARSER.makeelement("form")).__name__ == "FormElement"
+        assert extract_article(body, "https://example.com/ruling") == made_in_c
+    finally:
+        _elements_made_in_c.cache_clear()  # the next extraction sets the C lookup again
+
+
 # -- hostile servers on 127.0.0.1 -------------------------------------------------------
 
 
