@@ -69,6 +69,10 @@ class App:
             self._slots = (loop, asyncio.Semaphore(POLL_CONCURRENCY))
         return self._slots[1]
 
+    def grouping_held(self) -> tuple[int, int]:
+        """(articles indexed for copies, developments) grouping holds in memory."""
+        return self.pipeline.grouper.held()
+
     async def poll(self, source_id: str, *, check_health: bool = True) -> PollReport:
         started = time.perf_counter()
         async with self._poll_slot():

@@ -68,6 +68,7 @@ LONG_JOIN = 0.30  # a rewrite this similar may join up to LONG_WINDOW later
 WINDOW = timedelta(hours=72)
 LONG_WINDOW = timedelta(days=7)
 LOOKBACK = timedelta(days=30)
+REREAD = timedelta(days=1)  # how often what is held in memory is cut back to LOOKBACK
 SAME_DAY_JOIN = 0.08  # for a dated article whose text names the day the development's do
 SEED_JOIN = 0.15  # undated, the cosine with a development's first article must reach this too
 
@@ -280,6 +281,7 @@ class Grouper:
         self._cases: dict[str, _Case] = {}
         self._skip: dict[str, frozenset[str]] = {}
         self._names: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._read_at: datetime | None = None
 
     def _case_words(self, case: CaseConfig) -> frozenset[str]:
         if case.id not in self._skip:
@@ -294,6 +296,21 @@ class Grouper:
     def forget(self) -> None:
         """Drop what is cached; it is rebuilt from the database when next needed."""
         self._near, self._df, self._cases = None, None, {}
+
+    def _window(self, now: datetime) -> None:
+        """What grouping holds in memory is what a restart reads: the last 30 days of
+        signatures and developments. Articles and developments older than that are
+        never compared again, but a daemon running for months would hold them all (and
+        compare each article with every development's centroid); so once a day what
+        is held is dropped, and read again from the database when next needed."""
+        if self._read_at is None or now - self._read_at >= REREAD:
+            self._near, self._cases = None, {}
+            self._read_at = now
+
+    def held(self) -> tuple[int, int]:
+        """(articles indexed for copies, developments) held in memory now."""
+        return (len(self._near) if self._near is not None else 0,
+                sum(len(case.developments) for case in self._cases.values()))
 
     # levels 1 and 2 ---------------------------------------------------------------------
 
@@ -311,6 +328,7 @@ class Grouper:
         return self._df
 
     def identify(self, item: Item, now: datetime) -> Identity:
+        self._window(now)
         canon = item_url(item) or None
         words = Words.of(item.title, item.body)
         # only full article text identifies a copy; summaries are too short
@@ -379,6 +397,7 @@ class Grouper:
 
     def assign(self, case: CaseConfig, item: Item, identity: Identity, now: datetime) -> Decision:
         """The development of `case` a new original item belongs to, or a new one."""
+        self._window(now)
         when = item.published or now
         dated = item.published is not None
         words = identity.words

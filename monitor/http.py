@@ -60,6 +60,8 @@ class Running(Protocol):
     store: Store
     settings: Settings
 
+    def grouping_held(self) -> tuple[int, int]: ...
+
 
 class Checks(Protocol):
     """What /healthz and /readyz ask: None when fine, else a short reason."""
@@ -222,6 +224,14 @@ class StoreCollector:
             developments.add_metric([case_id], developed)
         yield matches
         yield developments
+        articles, held = app.grouping_held()
+        grouping = GaugeMetricFamily(
+            "casewatch_grouping_held",
+            "What grouping holds in memory: articles indexed for copies and developments "
+            "(at most the last 30 days).", labels=["kind"])
+        grouping.add_metric(["articles"], articles)
+        grouping.add_metric(["developments"], held)
+        yield grouping
 
 
 class HttpServer:

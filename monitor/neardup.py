@@ -114,6 +114,9 @@ class NearDuplicates:
         # the lean form carries only seed and hash values: 30x cheaper to build
         return LeanMinHash(seed=SEED, hashvalues=sig.astype(np.uint64), scheme=SCHEME)
 
+    def __len__(self) -> int:
+        return self._size
+
     def add(self, item_id: int, sig: np.ndarray) -> None:
         self._lsh.insert(item_id, self._minhash(sig), check_duplication=False)
         self._size += 1

@@ -822,3 +822,33 @@ def test_a_step_taken_again_is_a_new_development_even_in_the_same_words(
         "SELECT development_id FROM matches ORDER BY rowid")]
     assert dev[0] != dev[1] == dev[2]
     aio.run(app.aclose())
+
+
+SETTLEMENT = (
+    "Acme Corp. agreed on Tuesday to pay $40 million to settle the class action over the "
+    "data breach that exposed the medical records of more than two million patients, "
+    "according to a filing in federal court in San Francisco. Patients whose records were "
+    "taken can claim up to $500 each and two years of credit monitoring. Acme admitted no "
+    "wrongdoing. The settlement needs the approval of the judge, who is expected to rule "
+    "on it at a hearing next month, lawyers for the plaintiff said."
+)
+
+
+def test_grouping_holds_the_last_30_days_however_long_it_runs(
+        tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
+    """A daemon running for months holds what a restart would read, the last 30 days of
+    indexed articles and developments, not all it has seen."""
+    app = acme_app(tmp_path, clock)
+    news = [("wire", "Acme sued over hidden data breach", WIRE),
+            ("ruling", "Judge refuses to dismiss Acme breach suit", RULING),
+            ("deal", "Acme settles breach class action for $40 million", SETTLEMENT)]
+    held = []
+    for step, (guid, title, text) in zip((0, 15, 20), news, strict=True):
+        clock.advance(days=step)
+        app.pipeline.ingest(replace(_item(guid, title, text, 5), published=clock()), clock())
+        held.append(app.grouping_held())
+    stored = len(app.store.developments())
+    aio.run(app.aclose())
+    # the complaint's article and development are 35 days old at the settlement
+    assert held == [(1, 1), (2, 2), (2, 2)]
+    assert stored == 3  # all still stored

@@ -73,7 +73,7 @@ FAMILIES = (
     "casewatch_polls", "casewatch_poll_errors", "casewatch_items_seen", "casewatch_items_new",
     "casewatch_matches", "casewatch_developments", "casewatch_alerts", "casewatch_outbox_rows",
     "casewatch_fetch_duration_seconds", "casewatch_last_success_timestamp_seconds",
-    "casewatch_source_consecutive_errors",
+    "casewatch_source_consecutive_errors", "casewatch_grouping_held",
 )
 
 
