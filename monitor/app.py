@@ -86,7 +86,7 @@ class App:
             "error_kind": report.error_kind,
             "ms": round((time.perf_counter() - started) * 1000, 1)})
         if check_health:
-            self.health.check()
+            self.health.after_poll(source_id)
         return report
 
     async def run_once(

@@ -11,6 +11,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -131,11 +132,16 @@ class Settings(_Strict):
     cases: list[CaseConfig] = Field(default_factory=list)
     channels: list[ChannelConfig] = Field(default_factory=list)
 
+    @cached_property
+    def sources_by_id(self) -> dict[str, SourceConfig]:
+        return {source.id: source for source in self.sources}
+
     def source(self, source_id: str) -> SourceConfig:
-        for source in self.sources:
-            if source.id == source_id:
-                return source
-        raise KeyError(source_id)
+        """A configured source by id (every poll asks: a dict, not a walk of the list)."""
+        try:
+            return self.sources_by_id[source_id]
+        except KeyError:
+            raise KeyError(source_id) from None
 
     def channel(self, channel_id: str) -> ChannelConfig:
         for channel in self.channels:

@@ -225,6 +225,11 @@ class Store:
                               [subject]).fetchone()
         return (row[0], row[1]) if row else None
 
+    def health_said(self) -> dict[str, tuple[str, str | None]]:
+        """The source health last said of every subject: subject → (state, since)."""
+        return {row[0]: (row[1], row[2])
+                for row in self.db.execute("SELECT subject, state, since FROM health")}
+
     def set_health(self, subject: str, state: str, since: datetime | None, *,
                    now: datetime) -> None:
         self.db.execute(

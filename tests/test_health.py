@@ -107,6 +107,32 @@ def test_a_source_failing_past_the_limit_is_said_once_then_its_recovery(
     run(app.aclose())
 
 
+def test_after_each_poll_its_source_is_said_at_once_and_the_rest_at_the_periodic_check(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer, run) -> None:
+    """The daemon checks health after each poll: what the poll changed for its source is
+    said at once. What time alone changed for other sources (failing past the limit,
+    falling silent) waits for the periodic check, so that a poll reads one source, not
+    all of them."""
+    for path in ("/broken", "/other"):
+        server.route(path, Response(500, "oops"))
+    server.route("/good", rss([story(1)]))
+    app = make_app(tmp_path, clock, "".join(source(name, server.url(f"/{name}"))
+                                            for name in ("broken", "other", "good")))
+    for name in ("broken", "other", "good"):
+        run(app.poll(name))
+    clock.advance(minutes=61)
+    run(app.poll("good"))
+    assert health_alerts(app) == []  # the others crossed the limit with time alone
+    run(app.poll("broken"))
+    assert health_alerts(app) == [("ops", "Source broken is failing"),
+                                  ("ops", "Source other is failing")]
+    server.route("/broken", rss([story(2)]))
+    clock.advance(minutes=5)
+    run(app.poll("broken"))
+    assert health_alerts(app)[-1] == ("ops", "Source broken is working again")
+    run(app.aclose())
+
+
 def test_a_source_silent_beyond_its_expected_update_is_said_once(
         tmp_path: Path, clock: FakeClock, server: LoopbackServer, run) -> None:
     server.route("/feed", rss([story(1)]))
