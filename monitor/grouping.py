@@ -68,7 +68,7 @@ LONG_JOIN = 0.30  # a rewrite this similar may join up to LONG_WINDOW later
 WINDOW = timedelta(hours=72)
 LONG_WINDOW = timedelta(days=7)
 LOOKBACK = timedelta(days=30)
-REREAD = timedelta(days=1)  # how often what is held in memory is cut back to LOOKBACK
+PRUNE_EVERY = timedelta(days=1)  # how often what is held is cut back to LOOKBACK
 SAME_DAY_JOIN = 0.08  # for a dated article whose text names the day the development's do
 SEED_JOIN = 0.15  # undated, the cosine with a development's first article must reach this too
 
@@ -225,6 +225,16 @@ class _Case:
         self.developments.append(dev)
         return dev
 
+    def keep_recent(self, now: datetime) -> None:
+        """Let go of the developments last seen more than LOOKBACK ago, and their rows."""
+        kept = [dev for dev in self.developments if now - dev.last_seen <= LOOKBACK]
+        if len(kept) == len(self.developments):
+            return
+        self.centroids = self.centroids.subset([dev.row for dev in kept])
+        for row, dev in enumerate(kept):
+            dev.row = row
+        self.developments = kept
+
     def add(self, dev: _Development, member: _Member, when: datetime, seen: datetime, *,
             first: bool = False) -> None:
         self.centroids.add(dev.row, member.vector)
@@ -281,7 +291,7 @@ class Grouper:
         self._cases: dict[str, _Case] = {}
         self._skip: dict[str, frozenset[str]] = {}
         self._names: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
-        self._read_at: datetime | None = None
+        self._pruned_at: datetime | None = None
 
     def _case_words(self, case: CaseConfig) -> frozenset[str]:
         if case.id not in self._skip:
@@ -301,11 +311,17 @@ class Grouper:
         """What grouping holds in memory is what a restart reads: the last 30 days of
         signatures and developments. Articles and developments older than that are
         never compared again, but a daemon running for months would hold them all (and
-        compare each article with every development's centroid); so once a day what
-        is held is dropped, and read again from the database when next needed."""
-        if self._read_at is None or now - self._read_at >= REREAD:
-            self._near, self._cases = None, {}
-            self._read_at = now
+        compare each article with every development's centroid); so once a day they
+        are let go. What stays is kept as it is, not read again (a development read
+        again would weigh its words with today's document frequencies), so decisions
+        are those of a daemon that held everything."""
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        if self._near is not None:
+            self._near.drop_before(now - LOOKBACK)
+        for state in self._cases.values():
+            state.keep_recent(now)
 
     def held(self) -> tuple[int, int]:
         """(articles indexed for copies, developments) held in memory now."""
@@ -317,8 +333,8 @@ class Grouper:
     def _index(self, now: datetime) -> NearDuplicates:
         if self._near is None:
             self._near = NearDuplicates()
-            for item_id, blob in self._store.signatures_since(now - LOOKBACK):
-                self._near.add(item_id, np.frombuffer(blob, dtype=np.uint32))
+            for item_id, blob, stored in self._store.signatures_since(now - LOOKBACK):
+                self._near.add(item_id, np.frombuffer(blob, dtype=np.uint32), stored)
         return self._near
 
     def _frequencies(self) -> DocumentFrequencies:
@@ -359,7 +375,7 @@ class Grouper:
         index it for later copies (a copy of an article no case wants needs no memory)."""
         if matched and identity.signature is not None:
             self._store.set_signature(item_id, identity.signature.tobytes())
-            self._index(now).add(item_id, identity.signature)
+            self._index(now).add(item_id, identity.signature, now)
         words = terms(identity.words)
         self._frequencies().add(words)
         self._store.add_document_frequencies(words)

@@ -14,6 +14,7 @@ import sys
 import types
 import zlib
 from collections.abc import Sequence
+from datetime import datetime
 from importlib import import_module
 from typing import Any
 
@@ -103,11 +104,12 @@ def is_copy(a: frozenset[int], b: frozenset[int]) -> bool:
 
 
 class NearDuplicates:
-    """An in-memory LSH index of stored articles' signatures."""
+    """An in-memory LSH index of stored articles' signatures, with when each was stored."""
 
     def __init__(self) -> None:
         self._lsh = MinHashLSH(num_perm=NUM_PERM, params=BANDS)
         self._size = 0
+        self._stored: dict[int, datetime] = {}
 
     @staticmethod
     def _minhash(sig: np.ndarray) -> LeanMinHash:
@@ -117,9 +119,17 @@ class NearDuplicates:
     def __len__(self) -> int:
         return self._size
 
-    def add(self, item_id: int, sig: np.ndarray) -> None:
+    def add(self, item_id: int, sig: np.ndarray, stored: datetime) -> None:
         self._lsh.insert(item_id, self._minhash(sig), check_duplication=False)
+        self._stored[item_id] = stored
         self._size += 1
+
+    def drop_before(self, since: datetime) -> None:
+        """Let go of the articles stored before `since`."""
+        for item_id in [i for i, stored in self._stored.items() if stored < since]:
+            self._lsh.remove(item_id)
+            del self._stored[item_id]
+            self._size -= 1
 
     def candidates(self, sig: np.ndarray) -> list[int]:
         if not self._size:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -148,6 +148,17 @@ class Centroids:
         total[np.searchsorted(merged, cols)] += weights
         self._rows[row] = (merged, total)
         self._squares[row] = float(total @ total)
+
+    def subset(self, rows: Sequence[int]) -> Centroids:
+        """These rows only, renumbered in this order, their sums as they are."""
+        out = Centroids()
+        out._squares = [self._squares[row] for row in rows]
+        if self._dense is not None:
+            out._dense = np.zeros((max(1, 2 * len(rows)), self.WIDTH), dtype=np.float32)
+            out._dense[: len(rows)] = self._dense[list(rows)]
+        else:
+            out._rows = [self._rows[row] for row in rows]
+        return out
 
     def cosines(self, vec: Mapping[str, float]) -> np.ndarray:
         """Cosine of `vec` (unit length) with every group's mean direction."""

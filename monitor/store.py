@@ -518,11 +518,13 @@ class Store:
     def set_signature(self, item_id: int, signature: bytes) -> None:
         self.db.execute("UPDATE items SET signature = ? WHERE id = ?", [signature, item_id])
 
-    def signatures_since(self, since: datetime) -> list[tuple[int, bytes]]:
+    def signatures_since(self, since: datetime) -> list[tuple[int, bytes, datetime]]:
+        """(id, signature, when fetched) of the items with a signature fetched since."""
         return [
-            (int(row[0]), bytes(row[1]))
+            (int(row[0]), bytes(row[1]), parse_iso(row[2]) or since)
             for row in self.db.execute(
-                "SELECT id, signature FROM items WHERE signature IS NOT NULL AND fetched_at >= ?",
+                "SELECT id, signature, fetched_at FROM items "
+                "WHERE signature IS NOT NULL AND fetched_at >= ?",
                 [iso(since)],
             )
         ]

@@ -60,6 +60,30 @@ def test_cosines_are_the_same_sparse_or_dense(groups: int) -> None:
     assert centroids.cosines(probe)[0] == pytest.approx(_expected(members, probe)[0], abs=1e-5)
 
 
+@pytest.mark.parametrize("groups", [5, Centroids.DENSE_FROM + 1, 70])
+def test_a_subset_keeps_its_rows_exactly_and_grows_again(groups: int) -> None:
+    """Grouping lets go of old developments' rows: the rows kept give the same cosines
+    as before, bit for bit, and rows added afterwards work as in a new set."""
+    rng = random.Random(groups)
+    vocabulary = [f"w{n}" for n in range(3000)]
+    centroids = Centroids()
+    for _ in range(groups):
+        row = centroids.new_row()
+        centroids.add(row, _unit({w: rng.random() for w in rng.sample(vocabulary, 200)}))
+    probe = _unit({w: rng.random() for w in rng.sample(vocabulary, 300)})
+    kept = sorted(rng.sample(range(groups), groups // 2))
+    subset = centroids.subset(kept)
+    assert subset.rows == len(kept)
+    assert list(subset.cosines(probe)) == list(centroids.cosines(probe)[kept])
+    alone = Centroids()
+    alone.add(alone.new_row(), probe)
+    for _ in range(groups):  # and past the dense matrix's room
+        row = subset.new_row()
+        subset.add(row, probe)
+        assert subset.cosines(probe)[row] == pytest.approx(alone.cosines(probe)[0], abs=1e-5)
+    assert centroids.subset([]).rows == 0
+
+
 def test_few_groups_stay_small() -> None:
     centroids = Centroids()
     centroids.add(centroids.new_row(), _unit({f"w{n}": 1.0 for n in range(300)}))
