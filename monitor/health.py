@@ -82,15 +82,14 @@ class HealthMonitor:
         self.store = store
         self.channels = {cid: c for cid, c in channels.items() if c.ops}
         self.clock = clock
-        self._expected = {s.id: s.expected_update for s in settings.sources}
 
     def _assess(self, row: SourceRow, now: datetime) -> Health:
         return assess(row, now, failure_after=self.settings.service.failure_alert_after,
-                      expected_update=self._expected[row.id])
+                      expected_update=self.settings.source(row.id).expected_update)
 
     def assess_all(self, now: datetime) -> dict[str, Health]:
         return {row.id: self._assess(row, now)
-                for row in self.store.sources() if row.id in self._expected}
+                for row in self.store.sources() if row.id in self.settings.sources_by_id}
 
     def after_poll(self, source_id: str) -> int:
         """After one poll: the whole check when this source is not healthy, or was not

@@ -108,7 +108,6 @@ class NearDuplicates:
 
     def __init__(self) -> None:
         self._lsh = MinHashLSH(num_perm=NUM_PERM, params=BANDS)
-        self._size = 0
         self._stored: dict[int, datetime] = {}
 
     @staticmethod
@@ -117,21 +116,19 @@ class NearDuplicates:
         return LeanMinHash(seed=SEED, hashvalues=sig.astype(np.uint64), scheme=SCHEME)
 
     def __len__(self) -> int:
-        return self._size
+        return len(self._stored)
 
     def add(self, item_id: int, sig: np.ndarray, stored: datetime) -> None:
         self._lsh.insert(item_id, self._minhash(sig), check_duplication=False)
         self._stored[item_id] = stored
-        self._size += 1
 
     def drop_before(self, since: datetime) -> None:
         """Let go of the articles stored before `since`."""
         for item_id in [i for i, stored in self._stored.items() if stored < since]:
             self._lsh.remove(item_id)
             del self._stored[item_id]
-            self._size -= 1
 
     def candidates(self, sig: np.ndarray) -> list[int]:
-        if not self._size:
+        if not self._stored:
             return []
         return sorted(self._lsh.query(self._minhash(sig)))
