@@ -12,11 +12,16 @@ again without `fast` when that finds less than a short article (on the bench pag
 metadata, only what casewatch uses is read (title, canonical URL, site name, date),
 with trafilatura's own functions and precedence, and the date search (htmldate, the
 costliest part) and the title search run only when the feed did not give them.
+trafilatura's elements are made by a class lookup done in C, and its expressions test
+ids and classes with regular expressions only on elements that have them: the same
+results, fewer instructions per page.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -137,6 +142,62 @@ def _elements_made_in_c() -> None:
         entity=HtmlEntity))
 
 
+# `re:test(@id, 'pattern')`, `re:test(@id|@class, 'pattern', 'i')` in an XPath expression
+_REGEX_TEST = re.compile(r"re:test\((@[\w-]+(?:\|@[\w-]+)*),\s*'([^']*)'(?:,\s*'([a-z]*)')?\)")
+_REGEX_NS = {"re": "http://exslt.org/regular-expressions"}
+
+
+def guard_regex_tests(path: str) -> str:
+    """An XPath expression whose EXSLT regular expression tests run only on elements that
+    have the attribute: `(@class and re:test(@class, 'nav'))`. lxml runs each test in
+    Python's re, called back from C, whether or not the attribute exists (it then tests
+    an empty string). A test whose pattern cannot match an empty string is false without
+    the attribute either way, so the guarded expression selects the same elements; a
+    pattern that can match one is left as it is."""
+
+    def guarded(test: re.Match[str]) -> str:
+        attributes, pattern, flags = test.group(1), test.group(2), test.group(3) or ""
+        if re.search(pattern, "", re.IGNORECASE if "i" in flags else 0) is not None:
+            return test.group(0)
+        return f"(({attributes}) and {test.group(0)})"
+
+    return _REGEX_TEST.sub(guarded, path)
+
+
+@cache
+def _regex_tests_guarded() -> int:
+    """trafilatura's pruning expressions test the id and class of most elements of a page
+    with regular expressions (a third of an extraction is spent in them); guarded, they
+    skip the elements without those attributes. Every trafilatura module's expressions,
+    alone or in lists, are swapped for guarded ones; returns how many were."""
+    import trafilatura  # noqa: F401  (all its modules, with their expressions)
+    from lxml.etree import XPath
+
+    swapped: dict[int, XPath] = {}
+
+    made: set[int] = set()  # the guarded ones, met again through another module
+
+    def guarded(expression: XPath) -> XPath:
+        if id(expression) in made:
+            return expression
+        if id(expression) not in swapped:
+            path = guard_regex_tests(expression.path)
+            swapped[id(expression)] = (expression if path == expression.path
+                                       else XPath(path, namespaces=_REGEX_NS))
+            made.add(id(swapped[id(expression)]))
+        return swapped[id(expression)]
+
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("trafilatura"):
+            continue
+        for attribute, value in list(vars(module).items()):
+            if isinstance(value, XPath) and "re:test" in value.path:
+                setattr(module, attribute, guarded(value))
+            elif isinstance(value, list) and value and all(isinstance(v, XPath) for v in value):
+                value[:] = [guarded(v) if "re:test" in v.path else v for v in value]
+    return sum(1 for key, new in swapped.items() if id(new) != key)
+
+
 def extract_article(html: bytes, url: str, want_title: bool = True,
                     want_date: bool = True) -> Extracted | None:
     """Main text and metadata of an article page, or None when nothing usable is found.
@@ -148,6 +209,7 @@ def extract_article(html: bytes, url: str, want_title: bool = True,
     if not html or len(html) > MAX_HTML_BYTES:
         return None
     _elements_made_in_c()
+    _regex_tests_guarded()
     try:
         # bytes: trafilatura reads the page's declared or detected encoding
         tree = load_html(html)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import importlib
 import time
 import tracemalloc
 import zlib
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -151,6 +153,89 @@ def test_pages_with_forms_read_the_same_with_elements_made_in_c(page: str) -> No
         assert extract_article(body, "https://example.com/ruling") == made_in_c
     finally:
         _elements_made_in_c.cache_clear()  # the next extraction sets the C lookup again
+
+
+def test_regex_tests_are_guarded_only_where_the_pattern_cannot_match_nothing() -> None:
+    from feeds.extract import guard_regex_tests
+
+    assert guard_regex_tests("re:test(@id|@class, 'nav|menu')") == (
+        "((@id|@class) and re:test(@id|@class, 'nav|menu'))")
+    assert guard_regex_tests("re:test(@class, 'fulltext', 'i')") == (
+        "((@class) and re:test(@class, 'fulltext', 'i'))")
+    # an empty id or class matches these, so an element without one would too
+    for path in ("re:test(@class, '^$')", "re:test(@id, 'x*')", "re:test(@class, '^(?:a|)$')"):
+        assert guard_regex_tests(path) == path
+    assert guard_regex_tests("contains(@class, 'nav')") == "contains(@class, 'nav')"
+
+
+GUARD_PAGE = (
+    "<html><body><div id='nav-top' class=''><a href='/'>Home</a></div><div>plain</div>"
+    "<div class='comment-list'><p>first!</p></div><section id='comments'>c</section>"
+    "<div style='display:none' id='x'>hidden</div><span class='Byline'>By A. Writer</span>"
+    "<ul class=''><li>one</li></ul><div class='' id=''>empty attributes</div>"
+    "<article class='article-body'><h1>Judge rules</h1>{text}</article>"
+    "<aside class='sidebar widget'>more</aside><div class='share-buttons'>share</div>"
+    "<div id='disqus_thread'></div><div class='cookie-banner'>cookies</div></body></html>")
+
+
+def _trafilaturas_own() -> dict[str, Any]:
+    """trafilatura's expressions as it compiles them (its modules hold guarded ones)."""
+    from trafilatura import xpaths
+
+    from feeds.extract import _regex_tests_guarded
+
+    _regex_tests_guarded()
+    return {name: value for name, value in vars(importlib.reload(xpaths)).items()
+            if name.isupper()}
+
+
+def test_guarded_expressions_select_what_trafilaturas_own_do() -> None:
+    """Every trafilatura expression with a regular expression test selects the same
+    elements guarded as not, on a page of elements with, without and with empty ids and
+    classes; so does one whose pattern matches an empty class (left unguarded)."""
+    from lxml.etree import XPath
+    from trafilatura.utils import load_html
+
+    from feeds.extract import _REGEX_NS, guard_regex_tests
+
+    tree = load_html(GUARD_PAGE.format(text="<p>The court ruled.</p>" * 5))
+    expressions = [x for value in _trafilaturas_own().values()
+                   for x in (value if isinstance(value, list) else [value])
+                   if isinstance(x, XPath) and "re:test" in x.path]
+    expressions.append(XPath(".//*[re:test(@class, '^$')]", namespaces=_REGEX_NS))
+    assert len(expressions) > 10
+    selected = 0
+    for original in expressions:
+        guarded = XPath(guard_regex_tests(original.path), namespaces=_REGEX_NS)
+        assert guarded(tree) == original(tree), original.path
+        selected += len(original(tree))
+    assert selected > 10
+
+
+def test_extraction_is_the_same_with_regex_tests_guarded() -> None:
+    from trafilatura import core, main_extractor
+
+    from feeds import extract
+
+    body = GUARD_PAGE.format(
+        text="<p>The court heard the parties on the motion to dismiss for an hour.</p>" * 8
+    ).encode()
+    guarded = extract.extract_article(body, "https://example.com/ruling")
+    assert guarded is not None and "motion to dismiss" in guarded.text
+    assert "((@" in main_extractor.OVERALL_DISCARD_XPATH[0].path
+    own = _trafilaturas_own()
+    held = [(module, name, list(value)) for module in (core, main_extractor)
+            for name, value in vars(module).items()
+            if name in own and isinstance(value, list)]
+    assert len(held) >= 8
+    try:
+        for module, name, _ in held:
+            getattr(module, name)[:] = own[name]
+        assert "((@" not in main_extractor.OVERALL_DISCARD_XPATH[0].path
+        assert extract.extract_article(body, "https://example.com/ruling") == guarded
+    finally:
+        for module, name, value in held:
+            getattr(module, name)[:] = value
 
 
 # -- hostile servers on 127.0.0.1 -------------------------------------------------------
