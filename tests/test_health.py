@@ -163,6 +163,53 @@ def test_a_network_outage_is_one_alert_not_every_feed_broken(
     run(app.aclose())
 
 
+def _reads_every_source(app: App, poll) -> bool:
+    """Whether the poll ran the whole check, which reads every source's row (SQLite's
+    own record of the statements run)."""
+    statements: list[str] = []
+    app.store.db.conn.set_trace_callback(statements.append)
+    try:
+        poll()
+    finally:
+        app.store.db.conn.set_trace_callback(None)
+    return "SELECT * FROM sources ORDER BY id" in statements
+
+
+def test_a_poll_that_changes_nothing_said_reads_only_its_own_source(
+        tmp_path: Path, clock: FakeClock, server: LoopbackServer, run) -> None:
+    """A source still in the state said of it has nothing new to say, and during an
+    outage already said a failing poll cannot end it: neither reads every source. A
+    poll that may change what is said (a recovery) still does, and is said at once."""
+    server.route("/broken", Response(500, "oops"))
+    server.route("/good", rss([story(1)]))
+    app = make_app(tmp_path, clock, source("broken", server.url("/broken"))
+                   + source("good", server.url("/good")))
+    run(app.run_once())
+    clock.advance(minutes=61)
+    run(app.run_once())
+    assert health_alerts(app) == [("ops", "Source broken is failing")]
+    clock.advance(minutes=10)
+    assert not _reads_every_source(app, lambda: run(app.poll("broken")))  # still failing
+    server.route("/broken", rss([story(2)]))
+    assert _reads_every_source(app, lambda: run(app.poll("broken")))
+    assert health_alerts(app)[-1] == ("ops", "Source broken is working again")
+    run(app.aclose())
+
+    down = [closed_port() for _ in range(3)]
+    app = make_app(tmp_path, clock, "".join(source(f"s{i}", url) for i, url in enumerate(down)))
+    run(app.run_once())
+    clock.advance(minutes=90)
+    run(app.run_once())
+    assert health_alerts(app)[-1] == ("ops", "The network is down")
+    assert not _reads_every_source(app, lambda: run(app.poll("s0")))
+    run(app.aclose())
+    server.route("/s0", rss([story(3)]))  # the network is back for one of them
+    app = make_app(tmp_path, clock, source("s0", server.url("/s0"))
+                   + "".join(source(f"s{i}", down[i]) for i in (1, 2)))
+    assert _reads_every_source(app, lambda: run(app.poll("s0")))
+    run(app.aclose())
+
+
 def test_articles_that_keep_extracting_empty_are_said(
         tmp_path: Path, clock: FakeClock, server: LoopbackServer, run) -> None:
     server.route("/empty", Response(200, "<html><body></body></html>",
