@@ -173,8 +173,7 @@ def _regex_tests_guarded() -> int:
     import trafilatura  # noqa: F401  (all its modules, with their expressions)
     from lxml.etree import XPath
 
-    swapped: dict[int, XPath] = {}
-
+    swapped: dict[int, XPath] = {}  # by the id of the expression replaced
     made: set[int] = set()  # the guarded ones, met again through another module
 
     def guarded(expression: XPath) -> XPath:
