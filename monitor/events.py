@@ -11,7 +11,7 @@ itself a development.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from monitor.normalise import Words, clean, tokens
@@ -53,13 +53,37 @@ def _count(words: str, phrase: str) -> int:
     return f" {words} ".count(f" {phrase} ")
 
 
+# the lexicon's phrases as word tuples, by their first word
+_LEXICON_WORDS = tuple((event, tuple((tuple(p.split()), w) for p, w in phrases))
+                       for event, phrases in _LEXICON)
+_LEXICON_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _event, _phrases in _LEXICON_WORDS:
+    for _phrase, _ in _phrases:
+        if _phrase not in _LEXICON_FIRST.setdefault(_phrase[0], []):
+            _LEXICON_FIRST[_phrase[0]].append(_phrase)
+
+
+def phrase_counts(words: Sequence[str]) -> dict[tuple[str, ...], int]:
+    """How often each phrase of the lexicon occurs in `words`, in one pass, counted as
+    `_count` counts it in the words joined by spaces: a repeat that would share the
+    space between them with the one before ("sued sued") is not counted again."""
+    counts: dict[tuple[str, ...], int] = {}
+    free_from: dict[tuple[str, ...], int] = {}
+    for i, word in enumerate(words):
+        for phrase in _LEXICON_FIRST.get(word, ()):
+            end = i + len(phrase)
+            if i >= free_from.get(phrase, 0) and tuple(words[i:end]) == phrase:
+                counts[phrase] = counts.get(phrase, 0) + 1
+                free_from[phrase] = end + 1
+    return counts
+
+
 def event_scores(words: Words) -> dict[str, float]:
     """Weighted evidence for each event; the title counts three times."""
-    head = " ".join(words.title)
-    body = " ".join(words.body)
+    head, body = phrase_counts(words.title), phrase_counts(words.body)
     scores: dict[str, float] = {}
-    for event, phrases in _LEXICON:
-        score = sum(weight * (TITLE_WEIGHT * _count(head, p) + _count(body, p))
+    for event, phrases in _LEXICON_WORDS:
+        score = sum(weight * (TITLE_WEIGHT * head.get(p, 0) + body.get(p, 0))
                     for p, weight in phrases)
         if score:
             scores[event] = score

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from feeds.base import Item
 from monitor.app import App, build_app
 from monitor.config import CaseConfig, parse_settings
-from monitor.events import headline, sides
+from monitor.events import _LEXICON, TITLE_WEIGHT, event_scores, headline, phrase_counts, sides
 from monitor.grouping import JOIN, Grouper, canonical_url, item_url, site
 from monitor.normalise import Words
 from monitor.similarity import Centroids, terms, vector
@@ -572,6 +572,39 @@ def test_an_undated_development_does_not_drift_from_its_first_article(
         "SELECT development_id FROM matches ORDER BY rowid")]
     assert dev[3] == dev[2] != dev[0]
     aio.run(app.aclose())
+
+
+def _scores_by_text(words: Words) -> dict[str, float]:
+    """The step scores read as they were first: each phrase counted in the joined text."""
+    head, body = f" {' '.join(words.title)} ", f" {' '.join(words.body)} "
+    scores = {}
+    for event, phrases in _LEXICON:
+        score = sum(weight * (TITLE_WEIGHT * head.count(f" {p} ") + body.count(f" {p} "))
+                    for p, weight in phrases)
+        if score:
+            scores[event] = score
+    return scores
+
+
+_LEXICON_WORDS = sorted({w for _, phrases in _LEXICON for p, _ in phrases for w in p.split()})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*_LEXICON_WORDS, "the", "judge", "x"]), max_size=12),
+       st.lists(st.sampled_from([*_LEXICON_WORDS, "the", "judge", "x"]), max_size=60))
+def test_step_scores_read_in_one_pass_are_those_of_the_joined_text(
+        title: list[str], body: list[str]) -> None:
+    """The lexicon's phrases are counted in one pass over the words, as the joined text
+    counts them: repeats, overlaps and phrases inside longer ones included."""
+    words = Words(tuple(title), tuple(body))
+    assert event_scores(words) == _scores_by_text(words)
+
+
+def test_a_repeat_sharing_its_space_with_the_one_before_is_not_counted_again() -> None:
+    words = "sued sued sued and sued motion to dismiss motion to dismiss"
+    counts = phrase_counts(tuple(words.split(" ")))
+    assert counts[("sued",)] == 3 and counts[("motion", "to", "dismiss")] == 1
+    assert counts[("motion",)] == 2
 
 
 @pytest.mark.parametrize(
