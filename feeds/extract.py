@@ -22,10 +22,12 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from html import unescape
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -38,6 +40,7 @@ MAX_HTML_BYTES = 3_000_000
 MIN_TEXT = 40
 SHORT_TEXT = 500  # below this, trafilatura's fallback extractors get a say too
 
+log = logging.getLogger(__name__)
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 logging.getLogger("htmldate").setLevel(logging.CRITICAL)
 
@@ -164,14 +167,12 @@ def guard_regex_tests(path: str) -> str:
     return _REGEX_TEST.sub(guarded, path)
 
 
-@cache
-def _regex_tests_guarded() -> int:
-    """trafilatura's pruning expressions test the id and class of most elements of a page
-    with regular expressions (a third of an extraction is spent in them); guarded, they
-    skip the elements without those attributes. Every trafilatura module's expressions,
-    alone or in lists, are swapped for guarded ones; returns how many were."""
-    import trafilatura  # noqa: F401  (all its modules, with their expressions)
-    from lxml.etree import XPath
+def guard_expressions(modules: Iterable[ModuleType]) -> int:
+    """Swap the modules' XPath expressions that test attributes with regular expressions,
+    alone or in lists, for guarded ones (`guard_regex_tests`); an expression met again
+    through another module is swapped once, and one whose guarded form does not compile
+    is kept as it is. Returns how many were swapped."""
+    from lxml.etree import XPath, XPathError
 
     swapped: dict[int, XPath] = {}  # by the id of the expression replaced
     made: set[int] = set()  # the guarded ones, met again through another module
@@ -181,20 +182,34 @@ def _regex_tests_guarded() -> int:
             return expression
         if id(expression) not in swapped:
             path = guard_regex_tests(expression.path)
-            swapped[id(expression)] = (expression if path == expression.path
-                                       else XPath(path, namespaces=_REGEX_NS))
-            made.add(id(swapped[id(expression)]))
+            try:
+                new = XPath(path, namespaces=_REGEX_NS) if path != expression.path \
+                    else expression
+            except XPathError:
+                log.warning("extraction: an expression kept unguarded: %.80s", path)
+                new = expression
+            swapped[id(expression)] = new
+            made.add(id(new))
         return swapped[id(expression)]
 
-    for name, module in list(sys.modules.items()):
-        if not name.startswith("trafilatura"):
-            continue
+    for module in modules:
         for attribute, value in list(vars(module).items()):
             if isinstance(value, XPath) and "re:test" in value.path:
                 setattr(module, attribute, guarded(value))
             elif isinstance(value, list) and value and all(isinstance(v, XPath) for v in value):
                 value[:] = [guarded(v) if "re:test" in v.path else v for v in value]
     return sum(1 for key, new in swapped.items() if id(new) != key)
+
+
+@cache
+def _regex_tests_guarded() -> int:
+    """trafilatura's pruning expressions test the id and class of most elements of a page
+    with regular expressions (a third of an extraction is spent in them); guarded, they
+    skip the elements without those attributes. Done once for every trafilatura module."""
+    import trafilatura  # noqa: F401  (all its modules, with their expressions)
+
+    return guard_expressions([module for name, module in list(sys.modules.items())
+                              if name.startswith("trafilatura")])
 
 
 def extract_article(html: bytes, url: str, want_title: bool = True,

@@ -212,6 +212,33 @@ def test_guarded_expressions_select_what_trafilaturas_own_do() -> None:
     assert selected > 10
 
 
+def test_expressions_are_swapped_once_and_kept_when_their_guarded_form_fails(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    from lxml.etree import XPath
+
+    from feeds import extract
+
+    def expression(path: str) -> XPath:
+        return XPath(path, namespaces=extract._REGEX_NS)
+
+    shared = [expression(".//*[re:test(@class, 'nav')]"), expression(".//p")]
+    one, two = types.ModuleType("one"), types.ModuleType("two")
+    one.LIST, two.LIST = shared, shared  # type: ignore[attr-defined]
+    one.ALONE = two.ALONE = expression(".//*[re:test(@id, 'menu')]")  # type: ignore[attr-defined]
+    one.BROKEN = expression(".//*[re:test(@id, 'broken')]")  # type: ignore[attr-defined]
+    guard = extract.guard_regex_tests
+    monkeypatch.setattr(extract, "guard_regex_tests",
+                        lambda path: "((" if "broken" in path else guard(path))
+    kept = one.BROKEN
+    assert extract.guard_expressions([one, two]) == 2
+    assert shared[0].path == ".//*[((@class) and re:test(@class, 'nav'))]"
+    assert shared[1].path == ".//p"
+    assert one.ALONE is two.ALONE and "((@id) and" in one.ALONE.path
+    assert one.BROKEN is kept
+
+
 def test_extraction_is_the_same_with_regex_tests_guarded() -> None:
     from trafilatura import core, main_extractor
 
