@@ -137,11 +137,9 @@ class Settings(_Strict):
         return {source.id: source for source in self.sources}
 
     def source(self, source_id: str) -> SourceConfig:
-        """A configured source by id (every poll asks: a dict, not a walk of the list)."""
-        try:
-            return self.sources_by_id[source_id]
-        except KeyError:
-            raise KeyError(source_id) from None
+        """A configured source by id (every poll asks: a dict, not a walk of the list);
+        KeyError for an unknown one."""
+        return self.sources_by_id[source_id]
 
     def channel(self, channel_id: str) -> ChannelConfig:
         for channel in self.channels:

@@ -586,12 +586,12 @@ def _scores_by_text(words: Words) -> dict[str, float]:
     return scores
 
 
-_LEXICON_WORDS = sorted({w for _, phrases in _LEXICON for p, _ in phrases for w in p.split()})
+_LEXICON_VOCABULARY = sorted({w for _, phrases in _LEXICON for p, _ in phrases for w in p.split()})
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from([*_LEXICON_WORDS, "the", "judge", "x"]), max_size=12),
-       st.lists(st.sampled_from([*_LEXICON_WORDS, "the", "judge", "x"]), max_size=60))
+@given(st.lists(st.sampled_from([*_LEXICON_VOCABULARY, "the", "judge", "x"]), max_size=12),
+       st.lists(st.sampled_from([*_LEXICON_VOCABULARY, "the", "judge", "x"]), max_size=60))
 def test_step_scores_read_in_one_pass_are_those_of_the_joined_text(
         title: list[str], body: list[str]) -> None:
     """The lexicon's phrases are counted in one pass over the words, as the joined text
