@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
 import time
@@ -19,6 +20,7 @@ from alerts.registry import build_channel
 from feeds.extract import Extracted, extract_article
 from feeds.fetch import Fetcher
 from feeds.registry import build_source
+from monitor.admission import OldestFirst, poll_rank
 from monitor.config import Settings
 from monitor.delivery import Deliverer, DeliveryReport
 from monitor.digests import Digester
@@ -35,6 +37,10 @@ Clock = Callable[[], datetime]
 log = logging.getLogger("casewatch.app")
 POLL_CONCURRENCY = 32
 SHUTDOWN_WAIT = 5.0  # seconds a stopping daemon waits for its workers
+# calls in the worker pool at once, per worker: one running, one ready to start the
+# moment it finishes (the rest wait their turn in monitor.admission, oldest poll first)
+CALLS_PER_WORKER = 2
+_poll_ranks = itertools.count(1)
 
 
 def utc_now() -> datetime:
@@ -77,6 +83,7 @@ class App:
         started = time.perf_counter()
         async with self._poll_slot():
             began = time.perf_counter()
+            poll_rank.set(next(_poll_ranks))  # its pages go to the workers before later polls'
             report = await self.pipeline.poll(source_id)
         self.polls[source_id] = report
         self.seconds[source_id] = time.perf_counter() - began
@@ -163,12 +170,16 @@ def build_app(
     http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=10.0))
     workers = extract_workers if extract_workers is not None else 2
     executor = workers_pool(workers) if workers > 0 else None
+    admission = OldestFirst(CALLS_PER_WORKER * max(1, workers))
 
     async def offload(func: Callable[..., Any], *args: Any) -> Any:
-        """Pure CPU-bound work (parsing, extraction) in the pool, so both cores work."""
+        """Pure CPU-bound work (parsing, extraction) in the pool, so both cores work;
+        the oldest poll's first (monitor.admission)."""
         if executor is None:
-            return await asyncio.to_thread(func, *args)
-        return await asyncio.get_running_loop().run_in_executor(executor, call, func, *args)
+            return await admission.run(poll_rank.get(), lambda: asyncio.to_thread(func, *args))
+        loop = asyncio.get_running_loop()
+        return await admission.run(
+            poll_rank.get(), lambda: loop.run_in_executor(executor, call, func, *args))
 
     async def extract(body: bytes, url: str, want_title: bool, want_date: bool,
                       ) -> Extracted | None:
