@@ -4,16 +4,14 @@ ranks the daemon gives its polls' work."""
 from __future__ import annotations
 
 import asyncio
-import io
 from pathlib import Path
 
 import pytest
 
 from monitor.admission import OldestFirst, poll_rank
-from monitor.app import build_app
-from monitor.config import parse_settings
 from tests.conftest import FakeClock
 from tests.servers import LoopbackServer, Response, rss
+from tests.test_pipeline import feed_source, make_app
 
 
 class Gate:
@@ -131,36 +129,6 @@ def test_a_pool_needs_a_slot() -> None:
         OldestFirst(0)
 
 
-CONFIG = """
-[service]
-database = "{db}"
-http = ""
-allow_private_addresses = true
-alert_on_first_poll = true
-
-[[sources]]
-id = "early"
-kind = "feed"
-url = "{early}"
-extract = true
-
-[[sources]]
-id = "later"
-kind = "feed"
-url = "{later}"
-extract = true
-
-[[cases]]
-id = "doe"
-caption = "John Doe v. Acme Corp."
-aliases = ["Doe v. Acme"]
-notify = ["out"]
-
-[[channels]]
-id = "out"
-kind = "console"
-"""
-
 PAGE = ("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
         "<p>{title}. The complaint in Doe v. Acme was filed in federal court on Monday, "
         "and the judge set a hearing for next month, the parties said.</p></article>"
@@ -178,10 +146,9 @@ def test_each_poll_ranks_its_pages_and_later_polls_rank_after_it(
             server.route(f"/{feed}/{n}", Response(200, PAGE.format(
                 title=f"Doe v. Acme {feed} story {n}").encode(),
                 {"Content-Type": "text/html"}))
-    text = CONFIG.format(db=tmp_path / "cw.db", early=server.url("/early.xml"),
-                         later=server.url("/later.xml"))
-    app = build_app(parse_settings(text, {}), clock=clock, stream=io.StringIO(),
-                    extract_workers=0)
+    app = make_app(tmp_path, clock, "".join(
+        feed_source(name, server.url(f"/{name}.xml"), "extract = true")
+        for name in ("early", "later")))
     seen: dict[str, set[int]] = {"early": set(), "later": set()}
     extract = app.pipeline.extractor
 
