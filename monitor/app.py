@@ -7,7 +7,7 @@ import itertools
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -178,11 +178,14 @@ def build_app(
     async def offload(func: Callable[..., Any], *args: Any) -> Any:
         """Pure CPU-bound work (parsing, extraction) in the pool, so both cores work;
         the oldest poll's first (monitor.admission)."""
-        if executor is None:
-            return await admission.run(poll_rank.get(), lambda: asyncio.to_thread(func, *args))
         loop = asyncio.get_running_loop()
-        return await admission.run(
-            poll_rank.get(), lambda: loop.run_in_executor(executor, call, func, *args))
+
+        def start() -> Awaitable[Any]:
+            if executor is None:
+                return asyncio.to_thread(func, *args)
+            return loop.run_in_executor(executor, call, func, *args)
+
+        return await admission.run(poll_rank.get(), start)
 
     async def extract(body: bytes, url: str, want_title: bool, want_date: bool,
                       ) -> Extracted | None:
