@@ -129,10 +129,12 @@ def test_a_pool_needs_a_slot() -> None:
         OldestFirst(0)
 
 
-PAGE = ("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
-        "<p>{title}. The complaint in Doe v. Acme was filed in federal court on Monday, "
+def page(title: str) -> Response:
+    return Response(200, (
+        f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+        f"<p>{title}. The complaint in Doe v. Acme was filed in federal court on Monday, "
         "and the judge set a hearing for next month, the parties said.</p></article>"
-        "</body></html>")
+        "</body></html>").encode(), {"Content-Type": "text/html"})
 
 
 def test_each_poll_ranks_its_pages_and_later_polls_rank_after_it(
@@ -143,9 +145,7 @@ def test_each_poll_ranks_its_pages_and_later_polls_rank_after_it(
                   "text": "Doe v. Acme."} for n in range(3)]
         server.route(f"/{feed}.xml", rss(items))
         for n in range(3):
-            server.route(f"/{feed}/{n}", Response(200, PAGE.format(
-                title=f"Doe v. Acme {feed} story {n}").encode(),
-                {"Content-Type": "text/html"}))
+            server.route(f"/{feed}/{n}", page(f"Doe v. Acme {feed} story {n}"))
     app = make_app(tmp_path, clock, "".join(
         feed_source(name, server.url(f"/{name}.xml"), "extract = true")
         for name in ("early", "later")))
@@ -164,8 +164,7 @@ def test_each_poll_ranks_its_pages_and_later_polls_rank_after_it(
         assert 0 < early < later  # in the order the polls began
         aio.run(app.run_once())  # (nothing new: nothing extracted)
         clock.advance(minutes=5)
-        server.route("/early/9", Response(200, PAGE.format(
-            title="Doe v. Acme early story 9").encode(), {"Content-Type": "text/html"}))
+        server.route("/early/9", page("Doe v. Acme early story 9"))
         server.route("/early.xml", rss([{"title": "Doe v. Acme early story 9",
                                          "link": server.url("/early/9"), "text": "x"}]))
         seen["early"].clear()
