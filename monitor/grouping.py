@@ -403,7 +403,8 @@ class Grouper:
                     dev = devs[row["development_id"]] = state.open(
                         row["development_id"], row["event"], set(json.loads(row["parties"])),
                         fetched)
-                published = parse_iso(row["published"])
+                published = parse_iso(row["published"]) or (
+                    fetched if row["dated_by_arrival"] else None)
                 title, body = row["title"] or "", row["text"] or row["summary"] or ""
                 member = self._member(case, title, body, Words.of(title, body), published)
                 state.add(dev, member, published or fetched, fetched,
@@ -411,13 +412,19 @@ class Grouper:
             self._cases[case.id] = state
         return self._cases[case.id]
 
-    def assign(self, case: CaseConfig, item: Item, identity: Identity, now: datetime) -> Decision:
-        """The development of `case` a new original item belongs to, or a new one."""
+    def assign(self, case: CaseConfig, item: Item, identity: Identity, now: datetime, *,
+               dated_by_arrival: bool = False) -> Decision:
+        """The development of `case` a new original item belongs to, or a new one.
+
+        `dated_by_arrival`: the item has no date, but `now`, when it was first seen, is
+        known to be close to it (a poll soon after the source's last one found it), so
+        it is grouped as an item of that date."""
         self._window(now)
-        when = item.published or now
-        dated = item.published is not None
+        published = item.published or (now if dated_by_arrival else None)
+        when = published or now
+        dated = published is not None
         words = identity.words
-        member = self._member(case, item.title, item.body, words, item.published)
+        member = self._member(case, item.title, item.body, words, published)
         vec, head, day, amounts, year = (member.vector, member.head, member.day,
                                          member.amounts, member.year)
         event = tag_event(words)

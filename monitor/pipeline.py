@@ -36,6 +36,9 @@ Clock = Callable[[], datetime]
 Extractor = Callable[[bytes, str, bool, bool], Awaitable[Extracted | None]]
 EXTRACT_CONCURRENCY = 4
 FUTURE_SLACK = timedelta(days=1)  # time zones and clock skew; later dates are not believed
+# An item with no date of its own, new in a poll that follows a successful one of its
+# source at most this long before, was published since: grouping dates it by its arrival.
+ARRIVAL_BOUND = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +191,8 @@ class Pipeline:
             fresh = await self._extract_all(fresh)
             self.store.record_extraction(source_id,
                                          all_failed=all(i.extract_failed for i in fresh))
+        # items the source did not have at its last success, not long ago, are that new
+        recent = row.last_success is not None and done - row.last_success <= ARRIVAL_BOUND
         alerts = 0
         skipped = False
         try:
@@ -197,7 +202,7 @@ class Pipeline:
             with self.store.atomic():
                 for item in fresh:
                     try:
-                        alerts += self.ingest(item, self.clock())
+                        alerts += self.ingest(item, self.clock(), arrived_new=recent)
                     except sqlite3.Error:
                         raise  # the database's trouble is every item's: the poll fails
                     except Exception:  # one item's trouble (a bug) is not the others'
@@ -300,11 +305,15 @@ class Pipeline:
             canonical_url=extracted.canonical_url,
         )
 
-    def ingest(self, item: Item, now: datetime) -> int:
-        """Store one unseen item with its matches and alerts; returns outbox rows written."""
+    def ingest(self, item: Item, now: datetime, *, arrived_new: bool = False) -> int:
+        """Store one unseen item with its matches and alerts; returns outbox rows written.
+
+        `arrived_new`: the item was not in its source at a recent poll (`ARRIVAL_BOUND`),
+        so when it has no date of its own, `now` stands for one in grouping."""
         if item.docket is not None:
             with self.store.atomic():
                 return self._ingest_docket(item, item.docket, now)
+        dated_by_arrival = arrived_new and item.published is None
         written = 0
         try:
             with self.store.atomic():
@@ -314,7 +323,7 @@ class Pipeline:
                     text_hash=identity.text_hash,
                     status={"url": "duplicate", "text": "duplicate", "copy": "near_duplicate",
                             None: "new"}[identity.reason],
-                    duplicate_of=identity.original,
+                    duplicate_of=identity.original, dated_by_arrival=dated_by_arrival,
                 )
                 if item_id is None:
                     return 0
@@ -328,7 +337,8 @@ class Pipeline:
                 self.grouper.remember(item_id, identity, now, matched=bool(matches))
                 for match in matches:
                     case = self.cases[match.case_id]
-                    decision = self.grouper.assign(case, item, identity, now)
+                    decision = self.grouper.assign(case, item, identity, now,
+                                                   dated_by_arrival=dated_by_arrival)
                     written += self._record_match(case, item, item_id, match, decision, now)
         except BaseException:
             self.grouper.forget()  # its caches may hold what the rollback undid

@@ -288,17 +288,18 @@ class Store:
         text_hash: str | None = None,
         status: str = "new",
         duplicate_of: int | None = None,
+        dated_by_arrival: bool = False,
     ) -> int | None:
         """Store an item; None when (source, guid) was already stored."""
         cursor = self.db.execute(
             """INSERT OR IGNORE INTO items (source_id, guid, url, canonical_url, title, summary,
                    text, text_hash, site_name, published, fetched_at, kind, docket, extracted,
-                   extract_failed, status, duplicate_of)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   extract_failed, status, duplicate_of, dated_by_arrival)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [item.source_id, item.guid, item.url, canonical_url, item.title, item.summary,
              item.text, text_hash, item.site_name, iso(item.published), iso(now), item.kind,
              json.dumps(item.docket.as_json()) if item.docket else None, int(item.extracted),
-             int(item.extract_failed), status, duplicate_of],
+             int(item.extract_failed), status, duplicate_of, int(dated_by_arrival)],
         )
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
@@ -562,7 +563,8 @@ class Store:
             self.db.query(
                 """SELECT matches.development_id, matches.role, developments.event,
                           developments.parties, items.id, items.title, items.text,
-                          items.summary, items.published, items.fetched_at
+                          items.summary, items.published, items.fetched_at,
+                          items.dated_by_arrival
                    FROM matches
                    JOIN developments ON developments.id = matches.development_id
                    JOIN items ON items.id = matches.item_id
