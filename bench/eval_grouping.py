@@ -117,18 +117,27 @@ class _EveryArticle:
 
 
 def group(case: CaseConfig, articles: list[Article], workdir: Path,
-          seen: list[datetime] | None = None) -> list[str]:
+          seen: list[datetime] | None = None, *, restarts: bool = False) -> list[str]:
     """The development each article ends in (copies count in their original's).
 
     `seen`: undated articles first seen by a daemon's polls at these times, soon after
-    they were published (the pipeline then dates them by their arrival)."""
-    store = Store.open(workdir / f"{case.id}.db")
+    they were published (the pipeline then dates them by their arrival). `restarts`: the
+    database is opened afresh, as by a restarted daemon, before each article."""
     settings = Settings(cases=[case])
     now = [START]
-    pipeline = Pipeline(settings=settings, store=store, fetch=None, sources={},  # type: ignore[arg-type]
-                        matcher=_EveryArticle(case.id), grouper=Grouper(store),  # type: ignore[arg-type]
-                        extractor=None, clock=lambda: now[0])  # type: ignore[arg-type]
+
+    def start() -> tuple[Store, Pipeline]:
+        store = Store.open(workdir / f"{case.id}.db")
+        return store, Pipeline(
+            settings=settings, store=store, fetch=None, sources={},  # type: ignore[arg-type]
+            matcher=_EveryArticle(case.id), grouper=Grouper(store),  # type: ignore[arg-type]
+            extractor=None, clock=lambda: now[0])  # type: ignore[arg-type]
+
+    store, pipeline = start()
     for n, article in enumerate(articles):
+        if restarts and n:
+            store.close()
+            store, pipeline = start()
         outlet = re.sub(r"[^a-z0-9]+", "-", article.outlet.lower()) or f"outlet{n}"
         now[0] = seen[n] if seen else article.published or START + timedelta(minutes=n)
         item = Item(source_id=outlet, guid=str(n), url=f"https://{outlet}.example/{n}",

@@ -17,9 +17,12 @@
    headline or lede says was taken again, "again denies", where no article of the
    development says so); a dated article
    whose text names the date a development's articles name joins it on a lower cosine,
-   even outside the window; the grey zone alerts, labelled as possibly related.
+   even outside the window; the grey zone alerts, labelled as possibly related. An
+   article without a date that a poll found soon after the source's last one is dated
+   by its arrival (`dated_by_arrival`).
 
-All of it is derived from rows in SQLite, so a restart rebuilds the same state.
+All of it is derived from rows in SQLite, each article's vector stored as it was
+weighed when it arrived, so a restart rebuilds the same state.
 """
 
 from __future__ import annotations
@@ -45,7 +48,6 @@ from monitor.similarity import (
     Centroids,
     DocumentFrequencies,
     Packed,
-    Vector,
     pack,
     terms,
     vector,
@@ -147,6 +149,7 @@ class Decision:
     development_id: str
     new_development: NewDevelopment | None = None
     possibly_related_to: str | None = None
+    vector: bytes | None = None  # the article's vector as it was weighed, to store
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +169,7 @@ class _Member:
     """What a development keeps of each of its articles, read the same way when the
     article arrives and when the case is loaded again from the database."""
 
-    vector: Vector  # TF-IDF over its own words (not the case's names)
+    vector: Packed  # TF-IDF over its own words (not the case's names), as weighed then
     head: Headline  # the step its headline names, and who takes it
     day: Day | None  # the day its lede says the news happened
     amounts: frozenset[float]  # sums of money in its headline and lede
@@ -239,7 +242,7 @@ class _Case:
             first: bool = False) -> None:
         self.centroids.add(dev.row, member.vector)
         if first:
-            dev.seed = pack(member.vector)
+            dev.seed = member.vector
         dev.amounts |= member.amounts
         dev.again = dev.again or member.again
         if member.year is not None:
@@ -383,9 +386,14 @@ class Grouper:
     # level 3 ------------------------------------------------------------------------------
 
     def _member(self, case: CaseConfig, title: str, body: str, words: Words,
-                published: datetime | None) -> _Member:
+                published: datetime | None, stored: bytes | None = None) -> _Member:
+        """What the development keeps of an article. Its vector is `stored` when the
+        database has it: weighed with today's document frequencies, an article read
+        again would not weigh its words as it did when it joined, and a restart could
+        then decide otherwise than the daemon that ran on."""
         return _Member(
-            vector=vector(_content(words, self._case_words(case)), self._frequencies()),
+            vector=Packed.from_bytes(stored) if stored is not None else pack(
+                vector(_content(words, self._case_words(case)), self._frequencies())),
             head=headline(words, self._sides(case)),
             day=event_day(words, published.date() if published else None),
             amounts=news_amounts(title, body), year=latest_year(words),
@@ -406,7 +414,8 @@ class Grouper:
                 published = parse_iso(row["published"]) or (
                     fetched if row["dated_by_arrival"] else None)
                 title, body = row["title"] or "", row["text"] or row["summary"] or ""
-                member = self._member(case, title, body, Words.of(title, body), published)
+                member = self._member(case, title, body, Words.of(title, body), published,
+                                      row["vector"])
                 state.add(dev, member, published or fetched, fetched,
                           first=row["role"] != "update")
             self._cases[case.id] = state
@@ -432,7 +441,7 @@ class Grouper:
         day_date = day.exact if day is not None and dated else None
         state = self._case(case, now)
         similarities = state.centroids.cosines(vec)
-        packed = pack(vec) if not dated else EMPTY
+        packed = vec if not dated else EMPTY
         best: _Development | None = None  # the most similar within the time window
         best_similarity = 0.0
         nearest: _Development | None = None  # the most similar at any time
@@ -475,7 +484,8 @@ class Grouper:
             if parties - best.parties:
                 best.parties |= parties
                 self._store.set_development_parties(best.id, best.parties)
-            return Decision(role="update", development_id=best.id)
+            return Decision(role="update", development_id=best.id,
+                            vector=vec.to_bytes())
         # not joined: when it resembles one, say so rather than stay silent
         related = nearest.id if nearest is not None and nearest_similarity >= GREY else None
         dev_id = "dev-" + stable_id(case.id, item.source_id, item.guid, length=12)
@@ -487,5 +497,5 @@ class Grouper:
                 id=dev_id, case_id=case.id, event=event, headline=item.title,
                 possibly_related_to=related, parties=tuple(sorted(parties)),
             ),
-            possibly_related_to=related,
+            possibly_related_to=related, vector=vec.to_bytes(),
         )

@@ -145,5 +145,12 @@ def m006_arrival_dates(db: Database) -> None:
         "ALTER TABLE items ADD COLUMN dated_by_arrival INTEGER NOT NULL DEFAULT 0;")
 
 
+@migrations()
+def m007_member_vectors(db: Database) -> None:
+    """Each matched article's TF-IDF vector as grouping weighed it, so the developments
+    read back after a restart are those the running daemon held."""
+    db.executescript("ALTER TABLE matches ADD COLUMN vector BLOB;")
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

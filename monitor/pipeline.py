@@ -421,7 +421,7 @@ class Pipeline:
             item_id,
             MatchRecord(case_id=case.id, score=match.score, terms=match.terms,
                         snippet=match.snippet, development_id=decision.development_id,
-                        role=role),
+                        role=role, vector=decision.vector),
             now=now,
         )
         if decision.role == "duplicate" or not send:

@@ -69,18 +69,25 @@ class Packed(NamedTuple):
                                          return_indices=True)
         return float(self.weights[mine] @ other.weights[theirs])
 
+    def to_bytes(self) -> bytes:
+        """Stored as it was computed: read back, it weighs its words as it did then."""
+        return self.hashes.astype("<u4").tobytes() + self.weights.astype("<f8").tobytes()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> Packed:
+        n = len(blob) // 12
+        return cls(np.frombuffer(blob, dtype="<u4", count=n).astype(np.uint32),
+                   np.frombuffer(blob, dtype="<f8", count=n, offset=4 * n).astype(np.float64))
+
 
 EMPTY = Packed(np.empty(0, dtype=np.uint32), np.empty(0))
 
 
-def hashed(vec: Mapping[str, float], mask: int | None = None,
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """A vector's words as CRC-32 hashes (cut to `mask`, if given), sorted, each once,
-    with the summed weights of the words that share one."""
+def hashed(vec: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """A vector's words as CRC-32 hashes, sorted, each once, with the summed weights of
+    the words that share one."""
     hashes = np.fromiter((zlib.crc32(w.encode()) for w in vec), dtype=np.uint32,
                          count=len(vec))
-    if mask is not None:
-        hashes &= mask
     weights = np.fromiter(vec.values(), dtype=np.float64, count=len(vec))
     unique, inverse = np.unique(hashes, return_inverse=True)
     return unique, np.bincount(inverse, weights=weights)
@@ -88,6 +95,18 @@ def hashed(vec: Mapping[str, float], mask: int | None = None,
 
 def pack(vec: Mapping[str, float]) -> Packed:
     return Packed(*hashed(vec)) if vec else EMPTY
+
+
+def as_packed(vec: Packed | Mapping[str, float]) -> Packed:
+    return vec if isinstance(vec, Packed) else pack(vec)
+
+
+def folded(vec: Packed | Mapping[str, float], mask: int) -> tuple[np.ndarray, np.ndarray]:
+    """A vector's hashes cut to `mask`, sorted, each once, with their summed weights;
+    from its packed form, so a vector read back from the database folds the same."""
+    packed = as_packed(vec)
+    unique, inverse = np.unique(packed.hashes & np.uint32(mask), return_inverse=True)
+    return unique, np.bincount(inverse, weights=packed.weights, minlength=len(unique))
 
 
 class Centroids:
@@ -131,10 +150,10 @@ class Centroids:
             self._rows.append((np.empty(0, dtype=np.uint32), np.empty(0)))
         return self.rows - 1
 
-    def add(self, row: int, vec: Mapping[str, float]) -> None:
-        if not vec:
+    def add(self, row: int, vec: Packed | Mapping[str, float]) -> None:
+        cols, weights = folded(vec, self.WIDTH - 1)
+        if not len(cols):
             return
-        cols, weights = hashed(vec, self.WIDTH - 1)
         if self._dense is not None:
             old = self._dense[row, cols].astype(np.float64)
             new = old + weights
@@ -160,11 +179,11 @@ class Centroids:
             out._rows = [self._rows[row] for row in rows]
         return out
 
-    def cosines(self, vec: Mapping[str, float]) -> np.ndarray:
+    def cosines(self, vec: Packed | Mapping[str, float]) -> np.ndarray:
         """Cosine of `vec` (unit length) with every group's mean direction."""
-        if not vec or not self.rows:
+        cols, weights = folded(vec, self.WIDTH - 1)
+        if not len(cols) or not self.rows:
             return np.zeros(self.rows)
-        cols, weights = hashed(vec, self.WIDTH - 1)
         if self._dense is not None:
             dots = self._dense[: self.rows, cols].astype(np.float64) @ weights
         else:

@@ -73,6 +73,7 @@ class MatchRecord:
     snippet: str
     development_id: str | None
     role: str  # "development" | "update" | "duplicate" | "docket_entry"
+    vector: bytes | None = None  # the article's TF-IDF vector as grouping weighed it
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,9 +365,10 @@ class Store:
     def insert_match(self, item_id: int, match: MatchRecord, *, now: datetime) -> bool:
         cursor = self.db.execute(
             """INSERT OR IGNORE INTO matches (item_id, case_id, score, terms, snippet,
-                   development_id, role, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                   development_id, role, created_at, vector)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [item_id, match.case_id, match.score, json.dumps(list(match.terms)), match.snippet,
-             match.development_id, match.role, iso(now)],
+             match.development_id, match.role, iso(now), match.vector],
         )
         return cursor.rowcount == 1
 
@@ -557,20 +559,20 @@ class Store:
         )
 
     def case_members(self, case_id: str, *, since: datetime) -> list[dict[str, Any]]:
-        """Every article of the case's developments seen since `since`, with the
-        development's event and parties."""
+        """Every article of the case's news developments seen since `since`, with the
+        development's event and parties (docket entries are developments of their own,
+        which no article joins)."""
         return list(
             self.db.query(
                 """SELECT matches.development_id, matches.role, developments.event,
                           developments.parties, items.id, items.title, items.text,
                           items.summary, items.published, items.fetched_at,
-                          items.dated_by_arrival
+                          items.dated_by_arrival, matches.vector
                    FROM matches
                    JOIN developments ON developments.id = matches.development_id
                    JOIN items ON items.id = matches.item_id
-                   WHERE matches.case_id = ? AND matches.role IN ('development', 'update',
-                                                                  'docket_entry')
-                         AND developments.last_seen_at >= ?
+                   WHERE matches.case_id = ? AND matches.role IN ('development', 'update')
+                         AND items.kind != 'docket' AND developments.last_seen_at >= ?
                    ORDER BY items.id""",
                 [case_id, iso(since)],
             )

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.base import Item
+from feeds.base import DocketEntry, Item
 from monitor.app import App, build_app
 from monitor.config import CaseConfig, parse_settings
 from monitor.events import _LEXICON, TITLE_WEIGHT, event_scores, headline, phrase_counts, sides
@@ -419,6 +419,29 @@ def test_the_seeds_one_per_restart_newest_first_make_the_same_two_developments(
     aio.run(app.aclose())
     assert groups == [frozenset(JANUARY), frozenset({SEEDS[4].guid})]
     assert kinds == {"stdout:development": 2, "all:development": 2}
+
+
+@pytest.mark.parametrize("restart", [False, True], ids=["running", "restarted"])
+def test_news_never_joins_a_docket_entry_restarted_or_not(
+        tmp_path: Path, clock: FakeClock, aio: asyncio.Runner, restart: bool) -> None:
+    """A docket entry is a development of its own; the news of it is another, whether
+    the daemon ran on or was restarted between the two."""
+    article = SEEDS[0]
+    filed = article.published - timedelta(hours=3)
+    entry = DocketEntry("cand", "3:21-cv-00485", "Doe v. Twitter", 1, "COMPLAINT",
+                        f"COMPLAINT. {article.title}. {article.text[:600]}", filed, "", "", "")
+    docket = Item(source_id="seed-court", guid=entry.guid, url="https://ecf.example/1",
+                  title="Doe v. Twitter #1: COMPLAINT", summary=entry.description,
+                  published=filed, docket=entry)
+    app = seed_app(tmp_path, clock)
+    app.pipeline.ingest(docket, clock.advance(minutes=5))
+    if restart:
+        aio.run(app.aclose())
+        app = seed_app(tmp_path, clock)
+    app.pipeline.ingest(article, clock.advance(minutes=5))
+    groups, _ = seed_groups(app)
+    aio.run(app.aclose())
+    assert sorted(groups, key=sorted) == [frozenset({entry.guid}), frozenset({article.guid})]
 
 
 # --- level 3 rules -----------------------------------------------------------------------------
