@@ -140,7 +140,7 @@ def m005_source_health(db: Database) -> None:
 @migrations()
 def m006_arrival_dates(db: Database) -> None:
     """An undated item first seen soon after a successful poll of its source is dated by
-    when it was seen, for grouping (`Pipeline.ARRIVAL_BOUND`)."""
+    when it was seen, for grouping (`monitor.pipeline.ARRIVAL_BOUND`)."""
     db.executescript(
         "ALTER TABLE items ADD COLUMN dated_by_arrival INTEGER NOT NULL DEFAULT 0;")
 

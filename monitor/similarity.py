@@ -97,14 +97,10 @@ def pack(vec: Mapping[str, float]) -> Packed:
     return Packed(*hashed(vec)) if vec else EMPTY
 
 
-def as_packed(vec: Packed | Mapping[str, float]) -> Packed:
-    return vec if isinstance(vec, Packed) else pack(vec)
-
-
 def folded(vec: Packed | Mapping[str, float], mask: int) -> tuple[np.ndarray, np.ndarray]:
     """A vector's hashes cut to `mask`, sorted, each once, with their summed weights;
     from its packed form, so a vector read back from the database folds the same."""
-    packed = as_packed(vec)
+    packed = vec if isinstance(vec, Packed) else pack(vec)
     unique, inverse = np.unique(packed.hashes & np.uint32(mask), return_inverse=True)
     return unique, np.bincount(inverse, weights=packed.weights, minlength=len(unique))
 
