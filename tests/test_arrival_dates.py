@@ -18,6 +18,7 @@ from monitor.config import parse_settings
 from monitor.pipeline import ARRIVAL_BOUND
 from tests.conftest import FakeClock
 from tests.servers import LoopbackServer, rss
+from tests.test_pipeline import feed_source
 
 CORPUS = Path(__file__).parent / "corpus" / "events.toml"
 # Amber Heard's appeal and, a day later, Johnny Depp's: the same step by each side, in
@@ -30,11 +31,7 @@ http = ""
 allow_private_addresses = true
 alert_on_first_poll = false
 
-[[sources]]
-id = "news"
-kind = "feed"
-url = "{feed}"
-extract = true
+{source}
 
 [[cases]]
 id = "depp-v-heard"
@@ -65,7 +62,8 @@ def page(article: dict) -> str:
 
 
 def make_app(tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> App:
-    text = CONFIG.format(db=tmp_path / "cw.db", feed=server.url("/feed"))
+    text = CONFIG.format(db=tmp_path / "cw.db",
+                         source=feed_source("news", server.url("/feed"), "extract = true"))
     return build_app(parse_settings(text, {}), clock=clock, stream=io.StringIO(),
                      extract_workers=0)
 
