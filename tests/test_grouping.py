@@ -421,6 +421,21 @@ def test_the_seeds_one_per_restart_newest_first_make_the_same_two_developments(
     assert kinds == {"stdout:development": 2, "all:development": 2}
 
 
+def test_a_database_from_before_stored_vectors_still_groups(
+        tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
+    # matches stored before vectors were kept have none: their vectors are computed again
+    app = seed_app(tmp_path, clock)
+    app.pipeline.ingest(SEEDS[0], clock.advance(minutes=5))
+    assert app.store.db.execute("SELECT count(vector) FROM matches").fetchone()[0] == 1
+    app.store.db.execute("UPDATE matches SET vector = NULL")
+    aio.run(app.aclose())
+    app = seed_app(tmp_path, clock)
+    app.pipeline.ingest(SEEDS[1], clock.advance(minutes=5))
+    groups, _ = seed_groups(app)
+    aio.run(app.aclose())
+    assert groups == [frozenset({SEEDS[0].guid, SEEDS[1].guid})]
+
+
 @pytest.mark.parametrize("restart", [False, True], ids=["running", "restarted"])
 def test_news_never_joins_a_docket_entry_restarted_or_not(
         tmp_path: Path, clock: FakeClock, aio: asyncio.Runner, restart: bool) -> None:
