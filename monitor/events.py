@@ -53,14 +53,26 @@ def _count(words: str, phrase: str) -> int:
     return f" {words} ".count(f" {phrase} ")
 
 
+def _by_first_word(lexicon: Iterable[tuple[str, tuple[str, ...]]]
+                   ) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """Phrases as word tuples keyed by their first word, the longest first."""
+    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for step, phrases in lexicon:
+        for phrase in phrases:
+            words = tuple(phrase.split())
+            index.setdefault(words[0], []).append((words, step))
+    for candidates in index.values():
+        candidates.sort(key=lambda candidate: -len(candidate[0]))
+    return index
+
+
 # the lexicon's phrases as word tuples, by their first word
 _LEXICON_WORDS = tuple((event, tuple((tuple(p.split()), w) for p, w in phrases))
                        for event, phrases in _LEXICON)
-_LEXICON_FIRST: dict[str, list[tuple[str, ...]]] = {}
-for _event, _phrases in _LEXICON_WORDS:
-    for _phrase, _ in _phrases:
-        if _phrase not in _LEXICON_FIRST.setdefault(_phrase[0], []):
-            _LEXICON_FIRST[_phrase[0]].append(_phrase)
+_LEXICON_FIRST = {
+    first: list(dict.fromkeys(words for words, _ in found))  # a phrase once, whatever event
+    for first, found in _by_first_word(
+        (event, tuple(p for p, _ in phrases)) for event, phrases in _LEXICON).items()}
 
 
 def phrase_counts(words: Sequence[str]) -> dict[tuple[str, ...], int]:
@@ -157,19 +169,6 @@ _HEADLINE: tuple[tuple[str, tuple[str, ...]], ...] = (
                          "files lawsuit", "filed a lawsuit", "files a lawsuit",
                          "new lawsuit", "countersues", "countersued")),
 )
-
-
-def _by_first_word(lexicon: Iterable[tuple[str, tuple[str, ...]]]
-                   ) -> dict[str, list[tuple[tuple[str, ...], str]]]:
-    """Phrases as word tuples keyed by their first word, the longest first."""
-    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-    for step, phrases in lexicon:
-        for phrase in phrases:
-            words = tuple(phrase.split())
-            index.setdefault(words[0], []).append((words, step))
-    for candidates in index.values():
-        candidates.sort(key=lambda candidate: -len(candidate[0]))
-    return index
 
 
 _HEADLINE_PHRASES = _by_first_word(_HEADLINE)
