@@ -15,6 +15,19 @@ from pydantic import BaseModel, ConfigDict, Field
 
 AlertKind = Literal["development", "update", "docket_entry", "digest", "source_health", "test"]
 PAYLOAD_VERSION = 1
+# the procedural steps a development can be (an alert's `event`), each with its wording;
+# the one list of them: grouping's step lexicon is held to these names
+EVENT_LABELS = {
+    "complaint_filed": "complaint filed",
+    "amended_complaint": "amended complaint",
+    "motion": "motion",
+    "ruling": "ruling or order",
+    "hearing": "hearing",
+    "settlement": "settlement",
+    "verdict": "verdict",
+    "sentencing": "sentencing",
+    "appeal": "appeal",
+}
 
 
 class DeliveryError(Exception):

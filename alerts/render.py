@@ -10,19 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, StrictUndefined
 
-from alerts.base import Alert, AlertItem, AlsoCovered
-
-EVENT_LABELS = {
-    "complaint_filed": "complaint filed",
-    "amended_complaint": "amended complaint",
-    "motion": "motion",
-    "ruling": "ruling or order",
-    "hearing": "hearing",
-    "settlement": "settlement",
-    "verdict": "verdict",
-    "sentencing": "sentencing",
-    "appeal": "appeal",
-}
+from alerts.base import EVENT_LABELS, Alert, AlertItem, AlsoCovered
 
 
 def headline(alert: Alert) -> str:

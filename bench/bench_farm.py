@@ -228,7 +228,7 @@ def new_items(farm: Farm, feeds: list[int], per_feed: int, first: int, case_coun
               ) -> dict[int, list[NewItem]]:
     """`per_feed` new items on each feed; every other one names one of the cases."""
     from bench.bench_matching import cases as generated_cases
-    from monitor.matching import caption_short_forms
+    from monitor.matching.matcher import caption_short_forms
 
     names = [caption_short_forms(c.caption)[0] for c in generated_cases(case_count)]
     added: dict[int, list[NewItem]] = {}
@@ -287,8 +287,8 @@ async def run_farm(farm: Farm, db: Path, size: dict[str, int], shapes: list[tupl
                    ) -> tuple[list[dict[str, Any]], dict[str, float]]:
     """The phases; `shapes` holds each real body's size and whether items can be added
     to it (the bodies themselves are in the farm's process, not in casewatch's)."""
-    from monitor.app import build_app
     from monitor.config import parse_settings
+    from monitor.runtime.app import build_app
 
     logging.getLogger("casewatch").setLevel(logging.ERROR)
     case_count = size["cases"]
@@ -408,7 +408,7 @@ def parse_rates(bodies: list[bytes], reference: list[bytes]) -> dict[str, float]
 
 def matching_costs(docs: list[tuple[str, str]]) -> dict[int, float]:
     from bench.bench_matching import cases as generated_cases
-    from monitor.matching import Document, Matcher
+    from monitor.matching.matcher import Document, Matcher
 
     out = {}
     for count in (10, 1_000, 10_000):

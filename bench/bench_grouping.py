@@ -34,11 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.loopback import articles
 from feeds.base import Item
 from monitor.config import CaseConfig
-from monitor.grouping import Grouper
-from monitor.neardup import NUM_PERM, shingles, signature
-from monitor.normalise import Words
-from monitor.similarity import terms
-from monitor.store import MatchRecord, NewDevelopment, Store, iso
+from monitor.grouping.grouper import Grouper
+from monitor.grouping.neardup import NUM_PERM, shingles, signature
+from monitor.grouping.similarity import terms
+from monitor.store.store import MatchRecord, NewDevelopment, Store, iso
+from monitor.text.normalise import Words
 
 STORED = 100_000
 INDEXED = 10_000

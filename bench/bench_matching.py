@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.loopback import articles
 from monitor.config import CaseConfig
-from monitor.matching import Document, Matcher
+from monitor.matching.matcher import Document, Matcher
 
 _FIRST_WORDS = (
     "James Mary John Patricia Robert Jennifer Michael Linda David Elizabeth William Barbara "

@@ -18,8 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.loopback import bench_data, feed_files, serve
-from monitor.app import build_app
 from monitor.config import parse_settings
+from monitor.runtime.app import build_app
 
 
 def config(base: str, paths: list[str], db: Path) -> str:

@@ -43,10 +43,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from feeds.base import Item
 from monitor.config import CaseConfig, Settings
-from monitor.grouping import Grouper
-from monitor.matching import Match
+from monitor.grouping.grouper import Grouper
+from monitor.matching.matcher import Match
 from monitor.pipeline import ARRIVAL_BOUND, Pipeline
-from monitor.store import Store
+from monitor.store.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus" / "events.toml"

@@ -29,7 +29,6 @@ from typing import Any, Literal
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-import lxml.html
 from lxml import etree
 from pydantic import Field, HttpUrl, SecretStr, field_validator
 
@@ -43,11 +42,10 @@ from feeds.base import (
     SourceConfigBase,
     SourceState,
 )
+from feeds.courts import pacer_court
 from feeds.docket_numbers import parse_docket_number
+from feeds.htmltext import text_of
 
-# CourtListener id → PACER id, for the courts CourtListener renames. Its `nysb` holds
-# PACER's `nysb` and `nysb-mega`, and PACER's feed calls it `nysb`, so it stays.
-PACER_IDS = {"arb": "azb", "uscfc": "cofc", "nebraskab": "neb"}
 STORAGE = "https://storage.courtlistener.com/"
 PACIFIC = ZoneInfo("America/Los_Angeles")
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -88,12 +86,6 @@ class CourtListenerConfig(SourceConfigBase):
         return pacer_court(value)
 
 
-def pacer_court(court_id: str) -> str:
-    """A CourtListener court id as PACER spells it (`arb` → `azb`); others unchanged."""
-    court = court_id.strip().lower()
-    return PACER_IDS.get(court, court)
-
-
 def midnight_pacific(day: date) -> datetime:
     """CourtListener's time for a filing date: midnight Pacific, here in UTC."""
     return datetime.combine(day, time(), PACIFIC).astimezone(UTC)
@@ -120,17 +112,6 @@ def _parse_day(text: str | None) -> datetime | None:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def _html_text(markup: str) -> str:
-    """The text of an HTML fragment (a feed's `type="html"` summary)."""
-    if "<" not in markup and "&" not in markup:
-        return _one_line(markup)
-    try:
-        return _one_line(lxml.html.fragment_fromstring(markup, create_parent="div")
-                         .text_content())
-    except (etree.ParserError, ValueError):
-        return _one_line(markup)
 
 
 def _clip(text: str, limit: int = TITLE_LIMIT) -> str:
@@ -256,7 +237,7 @@ def parse_atom_feed(
         summary = node.find(f"{ATOM}summary")
         text = (summary.text or "") if summary is not None else ""
         if summary is not None and summary.get("type") in ("html", "xhtml"):
-            text = _html_text(text)
+            text = text_of(text)
         ref = read_document_url(enclosure)
         entry = DocketEntry(
             court=found_court,

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
-# what a worker loads before its first page (monitor.workers)
+# what a worker loads before its first page (monitor.runtime.workers)
 HEAVY_MODULES = ("trafilatura", "trafilatura.metadata", "trafilatura.settings",
                  "trafilatura.utils", "htmldate")
 MAX_HTML_BYTES = 3_000_000

@@ -38,40 +38,9 @@ from feeds.base import (
     SourceState,
 )
 from feeds.case_names import UNKNOWN_CASE_NAME, clean_case_name, unescape
+from feeds.courts import CourtKind, pacer_kind
 from feeds.docket_numbers import DocketNumber, parse_docket_number
 from feeds.xmltext import mend_char_refs
-
-CourtKind = Literal["district", "bankruptcy", "appellate"]
-
-_STATES = (
-    "al", "ak", "az", "ar", "ca", "co", "ct", "de", "dc", "fl", "ga", "gu", "hi", "id", "il",
-    "in", "ia", "ks", "ky", "la", "me", "md", "ma", "mi", "mn", "ms", "mo", "mt", "ne", "nv",
-    "nh", "nj", "nm", "ny", "nc", "nd", "nmi", "oh", "ok", "or", "pa", "pr", "ri", "sc", "sd",
-    "tn", "tx", "ut", "vt", "vi", "va", "wa", "wv", "wi", "wy",
-)
-# districts of the states that have more than one: north, south, east, west, middle, central
-_SPLIT = {
-    "al": "nms", "ar": "ew", "ca": "cens", "fl": "mns", "ga": "mns", "il": "cns", "in": "ns",
-    "ia": "ns", "ky": "ew", "la": "emw", "mi": "ew", "ms": "ns", "mo": "ew", "ny": "ensw",
-    "nc": "emw", "oh": "ns", "ok": "enw", "pa": "emw", "tn": "emw", "tx": "ensw", "va": "ew",
-    "wa": "ew", "wv": "ns", "wi": "ew",
-}
-
-
-def _court_ids(suffix: str) -> frozenset[str]:
-    ids = set()
-    for state in _STATES:
-        for part in _SPLIT.get(state, ""):
-            ids.add(f"{state}{part}{suffix}")
-        if state not in _SPLIT:
-            ids.add(f"{state}{suffix}")
-    return frozenset(ids)
-
-
-DISTRICT_COURTS = _court_ids("d") | {"cit", "cofc", "jpml"}
-BANKRUPTCY_COURTS = _court_ids("b")
-APPELLATE_COURTS = frozenset({*(f"ca{n}" for n in range(1, 12)), "cadc", "cafc", "cavc"})
-PACER_COURTS = DISTRICT_COURTS | BANKRUPTCY_COURTS | APPELLATE_COURTS
 
 # appellate courts whose RSS servlet lives under /cmecf/ rather than /n/beam/
 _CMECF_SERVLET = frozenset({"ca5", "ca7", "ca11"})
@@ -82,18 +51,10 @@ _FEED_PATHS = {
 }
 
 
-def court_kind(court: str) -> CourtKind:
-    if court in APPELLATE_COURTS:
-        return "appellate"
-    if court in BANKRUPTCY_COURTS:
-        return "bankruptcy"
-    return "district"
-
-
 def feed_url(court: str) -> str:
     """The RSS address of a court's CM/ECF: `cand` → https://ecf.cand.uscourts.gov/cgi-bin/rss_outside.pl."""
     base = f"https://ecf.{court}.uscourts.gov/"
-    if court in APPELLATE_COURTS:
+    if pacer_kind(court) == "appellate":
         prefix = "cmecf" if court in _CMECF_SERVLET else "n/beam"
         return f"{base}{prefix}/servlet/TransportRoom?servlet=RSSGenerator"
     return base + _FEED_PATHS.get(court, "cgi-bin/rss_outside.pl")
@@ -108,7 +69,7 @@ class PacerConfig(SourceConfigBase):
     @classmethod
     def _known_court(cls, value: str) -> str:
         court = value.strip().lower()
-        if court not in PACER_COURTS:
+        if pacer_kind(court) is None:
             raise ValueError(
                 f"unknown PACER court id {value!r} (district courts look like 'cand', "
                 "bankruptcy courts like 'nysb', courts of appeals like 'ca9')"
@@ -392,7 +353,7 @@ def parse_pacer_feed(body: bytes, court: str) -> PacerFeed:
     channel = root.find("channel") if root is not None else None
     if channel is None:
         raise FeedError("not a feed: no RSS channel", kind="not_feed")
-    kind = court_kind(court)
+    kind = pacer_kind(court) or "district"
     raws, dropped = [], 0
     for item in channel.iter("item"):
         raw = _read_item(item, court, kind)

@@ -23,17 +23,17 @@ from alerts.render import sample_alert
 from feeds.base import FeedError, SourceState, parse_duration
 from feeds.fetch import Fetcher
 from feeds.registry import build_source
-from monitor.app import App, build_app, utc_now
 from monitor.config import ConfigError, Settings, config_path, load_settings
-from monitor.delivery import DeliveryReport
-from monitor.dockets import DocketMatcher
-from monitor.http import HttpError, HttpServer, http_address
-from monitor.logs import SECRETS, secret_values, setup_logging
-from monitor.matching import Matcher, case_query, mark_terms
+from monitor.delivery.deliverer import DeliveryReport
+from monitor.matching.dockets import DocketMatcher
+from monitor.matching.matcher import Matcher, case_query, mark_terms
+from monitor.matching.query import format_query
 from monitor.pipeline import PollReport, match_entry
-from monitor.query import format_query
-from monitor.status import gather, render
-from monitor.store import Store, StoreError
+from monitor.runtime.app import App, build_app, utc_now
+from monitor.runtime.http import HttpError, HttpServer, http_address
+from monitor.runtime.logs import SECRETS, secret_values, setup_logging
+from monitor.runtime.status import gather, render
+from monitor.store.store import Store, StoreError
 
 CONFIG_OPTION = click.option(
     "-c", "--config", "config_file", metavar="FILE",
@@ -76,7 +76,7 @@ def cli() -> None:
 @click.option("--once", is_flag=True, help="Poll every source once, deliver, and exit.")
 def run(config_file: str | None, once: bool) -> None:
     """Run the daemon until SIGTERM or SIGINT (or once with --once)."""
-    from monitor.scheduler import Daemon
+    from monitor.runtime.scheduler import Daemon
 
     setup_logging()
     settings = settings_from(config_file)

@@ -27,12 +27,12 @@ from pydantic import (
 from alerts.base import ChannelConfigBase
 from alerts.registry import CHANNEL_KINDS, ChannelConfig
 from feeds.base import Duration
+from feeds.courts import resolve_court
 from feeds.docket_numbers import parse_docket_number
 from feeds.registry import SOURCE_KINDS, SourceConfig
-from monitor.courts import resolve_court
-from monitor.cron import check_timezone, digest_trigger
-from monitor.events import EVENTS
-from monitor.query import QuerySyntaxError, parse_query
+from monitor.delivery.cron import check_timezone, digest_trigger
+from monitor.grouping.events import EVENTS
+from monitor.matching.query import QuerySyntaxError, parse_query
 
 DEFAULT_CONFIG = "casewatch.toml"
 # what a channel's `events` filter may name: a kind of alert or a procedural event

@@ -21,10 +21,10 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from monitor.app import build_app
 from monitor.config import load_settings
-from monitor.dockets import is_routine
-from monitor.store import docket_from_json
+from monitor.matching.dockets import is_routine
+from monitor.runtime.app import build_app
+from monitor.store.store import docket_from_json
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

@@ -22,12 +22,13 @@ from feeds.base import DocketEntry, FeedError, Fetch, Item, PollResult, Source
 from feeds.extract import Extracted
 from feeds.registry import SourceConfig
 from monitor.config import CaseConfig, Settings
-from monitor.dockets import DocketMatcher, is_fuller, is_routine
-from monitor.events import tag_event
-from monitor.grouping import Decision, Grouper, item_url, stable_id
-from monitor.matching import Match, Matcher
-from monitor.normalise import Words
-from monitor.store import MatchRecord, NewDevelopment, OutboxEntry, SourceRow, Store, iso
+from monitor.grouping.events import tag_event
+from monitor.grouping.grouper import Decision, Grouper
+from monitor.identity import item_url, stable_id
+from monitor.matching.dockets import DocketMatcher, is_fuller, is_routine
+from monitor.matching.matcher import Match, Matcher
+from monitor.store.store import MatchRecord, NewDevelopment, OutboxEntry, SourceRow, Store, iso
+from monitor.text.normalise import Words
 
 log = logging.getLogger("casewatch.pipeline")
 

@@ -1,4 +1,4 @@
-"""Admission to the worker pool, oldest poll first (monitor.admission), and the poll
+"""Admission to the worker pool, oldest poll first (monitor.runtime.admission), and the poll
 ranks the daemon gives its polls' work."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.admission import OldestFirst, poll_rank
+from monitor.runtime.admission import OldestFirst, poll_rank
 from tests.conftest import FakeClock
 from tests.servers import LoopbackServer, Response, rss
 from tests.test_pipeline import feed_source, make_app

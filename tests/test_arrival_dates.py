@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app import App, build_app
 from monitor.config import parse_settings
 from monitor.pipeline import ARRIVAL_BOUND
+from monitor.runtime.app import App, build_app
 from tests.conftest import FakeClock
 from tests.servers import LoopbackServer, rss
 from tests.test_pipeline import feed_source

@@ -19,15 +19,15 @@ from feeds.courtlistener import (
     CourtListenerSource,
     Docket,
     midnight_pacific,
-    pacer_court,
     parse_atom_feed,
     parse_docket,
     parse_entries_page,
     split_docket_title,
 )
+from feeds.courts import pacer_court
 from feeds.fetch import Fetcher
-from monitor.app import build_app
 from monitor.config import ConfigError, parse_settings
+from monitor.runtime.app import build_app
 from tests.conftest import FakeClock
 from tests.courtlistener_server import DOCKET_ID, CourtListenerStandIn, fixture
 from tests.servers import LoopbackServer

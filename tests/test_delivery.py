@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app import App, build_app
 from monitor.config import parse_settings
-from monitor.delivery import RETRY_CAP
-from monitor.scheduler import Daemon
-from monitor.store import OutboxRow
+from monitor.delivery.deliverer import RETRY_CAP
+from monitor.runtime.app import App, build_app
+from monitor.runtime.scheduler import Daemon
+from monitor.store.store import OutboxRow
 from tests.conftest import FakeClock
 from tests.servers import LoopbackServer, Request, Response, rss
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app import App, build_app
 from monitor.config import ConfigError, parse_settings
-from monitor.cron import digest_trigger, latest_fire
+from monitor.delivery.cron import digest_trigger, latest_fire
+from monitor.runtime.app import App, build_app
 from tests.conftest import FakeClock
 from tests.servers import LoopbackServer, Response, rss
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app import App, build_app
 from monitor.config import parse_settings
+from monitor.runtime.app import App, build_app
 from tests.conftest import FakeClock
 from tests.servers import LoopbackServer, rss
 

@@ -20,8 +20,8 @@ from feeds.docket_page import (
     parse_docket_page,
 )
 from feeds.fetch import Fetcher
-from monitor.app import build_app
 from monitor.config import ConfigError, parse_settings
+from monitor.runtime.app import build_app
 from tests.conftest import FakeClock
 from tests.servers import LoopbackServer
 

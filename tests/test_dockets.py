@@ -13,10 +13,10 @@ import pytest
 from alerts.base import Alert
 from alerts.render import email_html, email_subject, render_text, slack_message
 from feeds.base import DocketEntry, Item
-from monitor.app import App, build_app
+from feeds.courts import court_name, resolve_court
 from monitor.config import ConfigError, parse_settings
-from monitor.courts import court_name, resolve_court
-from monitor.dockets import DocketMatcher, is_routine, names_agree
+from monitor.matching.dockets import DocketMatcher, is_routine, names_agree
+from monitor.runtime.app import App, build_app
 from tests.conftest import FakeClock
 from tests.test_cli import cli
 

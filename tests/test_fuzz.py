@@ -23,7 +23,7 @@ from feeds.docket_page import Selectors, parse_docket_page
 from feeds.fetch import is_private_address, is_private_host
 from feeds.pacer import parse_pacer_feed
 from feeds.rss import parse_feed
-from monitor.grouping import canonical_url
+from monitor.identity import canonical_url
 from tests.hostile import HOSTILE
 from tests.servers import rss
 

@@ -24,13 +24,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.base import DocketEntry, Item
-from monitor.app import App, build_app
 from monitor.config import CaseConfig, parse_settings
-from monitor.events import _LEXICON, TITLE_WEIGHT, event_scores, headline, phrase_counts, sides
-from monitor.grouping import JOIN, Grouper, canonical_url, item_url, site
-from monitor.normalise import Words
-from monitor.similarity import Centroids, terms, vector
-from monitor.store import Store
+from monitor.grouping.events import (
+    _LEXICON,
+    TITLE_WEIGHT,
+    event_scores,
+    headline,
+    phrase_counts,
+    sides,
+)
+from monitor.grouping.grouper import JOIN, Grouper
+from monitor.grouping.similarity import Centroids, terms, vector
+from monitor.identity import canonical_url, item_url, site
+from monitor.runtime.app import App, build_app
+from monitor.store.store import Store
+from monitor.text.normalise import Words
 from tests.conftest import FakeClock
 from tests.servers import LoopbackServer, rss
 
@@ -804,7 +812,7 @@ def test_a_failed_ingest_leaves_nothing_half_written(
 
 
 def test_seed_items_are_long_enough_to_fingerprint() -> None:
-    from monitor.neardup import shingles
+    from monitor.grouping.neardup import shingles
 
     assert all(shingles(Words.of(s.title, s.text).body) for s in SEEDS)
     assert timedelta(days=60) < max(s.published for s in SEEDS) - min(s.published for s in SEEDS)
@@ -816,7 +824,7 @@ def test_signatures_are_datasketchs_for_the_seed_as_stored_ones_were() -> None:
     import numpy as np
     from datasketch import MinHash
 
-    from monitor.neardup import NUM_PERM, SCHEME, SEED, shingles, signature
+    from monitor.grouping.neardup import NUM_PERM, SCHEME, SEED, shingles, signature
 
     for seed_item in SEEDS:
         shingle_set = shingles(Words.of(seed_item.title, seed_item.text).body)

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from feeds.base import SourceState
-from monitor.app import App, build_app
 from monitor.config import parse_settings
-from monitor.health import Health, assess, is_outage
-from monitor.store import SourceRow
+from monitor.runtime.app import App, build_app
+from monitor.runtime.health import Health, assess, is_outage
+from monitor.store.store import SourceRow
 from tests.conftest import FakeClock
 from tests.servers import LoopbackServer, Response, rss
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app import App, build_app
 from monitor.config import parse_settings
-from monitor.delivery import DeliveryReport
+from monitor.delivery.deliverer import DeliveryReport
 from monitor.pipeline import PollReport
+from monitor.runtime.app import App, build_app
 from tests.conftest import FakeClock
 from tests.hostile import HOSTILE, Hostile
 from tests.servers import LoopbackServer, Request, Response, rss

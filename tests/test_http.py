@@ -22,9 +22,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitor.app import App, build_app
 from monitor.config import parse_settings
-from monitor.http import (
+from monitor.runtime.app import App, build_app
+from monitor.runtime.http import (
     HttpError,
     HttpServer,
     Reply,
@@ -33,7 +33,7 @@ from monitor.http import (
     parse_request_head,
     render_reply,
 )
-from monitor.scheduler import Daemon
+from monitor.runtime.scheduler import Daemon
 from tests.servers import LoopbackServer, Response, rss
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from monitor.config import parse_settings
-from monitor.logs import SECRETS, secret_values, setup_logging
+from monitor.runtime.logs import SECRETS, secret_values, setup_logging
 from tests.servers import LoopbackServer, Response, rss
 
 ROOT = Path(__file__).resolve().parent.parent

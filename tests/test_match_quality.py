@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.config import CaseConfig
-from monitor.matching import Document, Matcher
+from monitor.matching.matcher import Document, Matcher
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "corpus" / "matching.toml"

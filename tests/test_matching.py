@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.config import CaseConfig
-from monitor.matching import (
+from monitor.matching.matcher import (
     Document,
     Matcher,
     caption_short_forms,
@@ -150,7 +150,7 @@ _PIECES = [*"aAzZ sS'’-.ßẞİıKKǅﬁéÉñÑΣσς0 9vV", "vs", "versus", 
 def test_every_word_of_a_text_is_read_as_each_word_alone_would_be(text: str) -> None:
     """A text with an accent somewhere is read word by word; each word must come out as
     `normal_token` makes it, ASCII or not."""
-    from monitor.normalise import WORD, _all_tokens, normal_token
+    from monitor.text.normalise import WORD, _all_tokens, normal_token
 
     expected = [normal_token(w) for w in WORD.findall(text.lower() if text.isascii() else text)]
     assert _all_tokens(text) == expected
@@ -165,7 +165,7 @@ def test_a_document_read_from_grouping_words_is_the_document_read_afresh(
         title: str, text: str) -> None:
     """Matching reads the words grouping has already read (`Words`): the same fields,
     hence the same snippets, word spans and docket numbers."""
-    from monitor.normalise import Words
+    from monitor.text.normalise import Words
 
     shared = Document(title, text, words=Words.of(title, text))
     fresh = Document(title, text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.money import amounts, news_amounts, other_amounts
+from monitor.grouping.money import amounts, news_amounts, other_amounts
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.matching import Document, evaluate
-from monitor.normalise import clean, normalise
-from monitor.query import QuerySyntaxError, format_query, parse_query
+from monitor.matching.matcher import Document, evaluate
+from monitor.matching.query import QuerySyntaxError, format_query, parse_query
+from monitor.text.normalise import clean, normalise
 
 TEXT = (
     "John Doe #1 and John Doe #2 v. Twitter, Inc. is a lawsuit filed in federal court. "

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app import build_app
 from monitor.config import ConfigError, parse_settings
+from monitor.runtime.app import build_app
 from tests.conftest import FakeClock
 from tests.servers import LoopbackServer, Response, rss
 

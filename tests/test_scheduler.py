@@ -4,7 +4,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from monitor.pipeline import backoff_delay
-from monitor.scheduler import first_run
+from monitor.runtime.scheduler import first_run
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 

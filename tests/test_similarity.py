@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 
-from monitor.similarity import EMPTY, Centroids, pack
+from monitor.grouping.similarity import EMPTY, Centroids, pack
 
 
 def _unit(words: dict[str, float]) -> dict[str, float]:
@@ -111,6 +111,6 @@ def test_a_packed_vector_has_the_dicts_dot_product_in_a_tenth_of_the_room() -> N
 def test_the_stop_words_are_scikit_learns() -> None:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as theirs
 
-    from monitor.stopwords import ENGLISH_STOP_WORDS
+    from monitor.text.stopwords import ENGLISH_STOP_WORDS
 
     assert theirs == ENGLISH_STOP_WORDS

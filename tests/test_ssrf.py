@@ -12,8 +12,8 @@ import pytest
 
 from feeds.base import FeedError
 from feeds.fetch import Fetcher, is_private_host, resolve
-from monitor.app import build_app
 from monitor.config import parse_settings
+from monitor.runtime.app import build_app
 from tests.conftest import FakeClock
 from tests.servers import LoopbackServer, Response, rss
 

@@ -6,8 +6,7 @@ from datetime import date
 
 import pytest
 
-from monitor.normalise import Words, clean, tokens
-from monitor.textdates import (
+from monitor.grouping.textdates import (
     Day,
     conflict,
     event_day,
@@ -16,6 +15,7 @@ from monitor.textdates import (
     resolve,
     years_apart,
 )
+from monitor.text.normalise import Words, clean, tokens
 
 
 def words(text: str, title: str = "") -> Words:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.memory import keep_large_blocks_apart
-from monitor.workers import pool
+from monitor.runtime.memory import keep_large_blocks_apart
+from monitor.runtime.workers import pool
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # 16 MB (glibc then serves blocks up to that size from its heap)
 FRAGMENT = """
 import sys
-from monitor.memory import keep_large_blocks_apart
+from monitor.runtime.memory import keep_large_blocks_apart
 def rss():
     return int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) // 1024
 if sys.argv[1] == "kept apart":
@@ -65,7 +65,7 @@ def test_workers_are_forked_with_the_extraction_tables_built() -> None:
 
 
 def test_near_duplicates_load_datasketch_without_scipy_integrators() -> None:
-    code = ("import sys, monitor.app, monitor.neardup as n; n.NearDuplicates(); "
+    code = ("import sys, monitor.runtime.app, monitor.grouping.neardup as n; n.NearDuplicates(); "
             "print('scipy.integrate' in sys.modules); "
             "import scipy.integrate; print(hasattr(scipy.integrate, 'solve_ivp'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -76,7 +76,7 @@ def test_near_duplicates_load_datasketch_without_scipy_integrators() -> None:
 def test_the_lsh_bands_are_datasketchs_own_for_the_threshold() -> None:
     from datasketch import MinHashLSH
 
-    from monitor.neardup import BANDS, LSH_THRESHOLD, NUM_PERM
+    from monitor.grouping.neardup import BANDS, LSH_THRESHOLD, NUM_PERM
 
     lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
     assert (lsh.b, lsh.r) == BANDS
@@ -85,7 +85,7 @@ def test_the_lsh_bands_are_datasketchs_own_for_the_threshold() -> None:
 SETTLED = """
 import gc, io, sys, tempfile, weakref
 from pathlib import Path
-from monitor.app import build_app
+from monitor.runtime.app import build_app
 from monitor.config import parse_settings
 
 cases = "".join(f'[[cases]]\\nid = "c{n}"\\ncaption = "Doe {n} v. Acme {n}"\\n'

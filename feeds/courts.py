@@ -1,20 +1,39 @@
-"""Which court a case's `court` names: an id (`cand`), a name or a citation (`N.D. Cal.`).
+"""The courts casewatch knows, all from courts-db: which court a case's `court` names, and
+which courts serve PACER's CM/ECF feeds, of which kind.
+
+A case's `court` may be an id (`cand`), a name or a citation (`N.D. Cal.`).
 
 Ids and citations are looked up exactly (courts-db's records, citations compared
 without spaces or case); names go through courts-db's own matcher with bankruptcy
 courts left out unless the name says "bankruptcy". No match, or more than one, is a
 config error that says what would have been accepted.
+PACER's courts are courts-db's federal district, bankruptcy and appellate courts that
+are open today, under the ids PACER gives them (`PACER_IDS`), with the corrections in
+`_PACER_ALSO` and `_NOT_PACER` where courts-db's records disagree with PACER.
 """
 
 from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Literal
 
 import courts_db
 
-# CourtListener renames a few PACER ids; either spelling is accepted, PACER's is kept
+CourtKind = Literal["district", "bankruptcy", "appellate"]
+
+# courts-db and CourtListener rename a few PACER ids; either spelling is accepted, PACER's
+# is kept. CourtListener's `nysb` holds PACER's `nysb` and `nysb-mega`, and PACER's feed
+# calls it `nysb`, so it stays.
 PACER_IDS = {"arb": "azb", "uscfc": "cofc", "nebraskab": "neb"}
+# on CM/ECF although courts-db dates them as closed (njd) or files them as special courts
+_PACER_ALSO: dict[str, CourtKind] = {"njd": "district", "cit": "district", "cofc": "district",
+                                     "jpml": "district", "cavc": "appellate"}
+# courts-db dates these old undivided districts as open; PACER serves their divisions
+_NOT_PACER = frozenset({"ncd", "okd", "wvad"})
+_DISTRICT_ID = re.compile(r"[a-z]{2,3}[nsewcm]?d")
+_BANKRUPTCY_ID = re.compile(r"[a-z]{2,3}[nsewcm]?b")
+_APPELLATE_ID = re.compile(r"ca(?:\d{1,2}|dc|fc)")
 _ORDINAL_CIRCUIT = re.compile(
     r"^(?:the\s+)?(?:(?:u\.?s\.?|united states)\s+)?(?:court of appeals\s+(?:for\s+)?(?:the\s+)?)?"
     r"(\w+|d\.?c\.?|district of columbia|federal)\s+cir(?:cuit|\.)?(?:\s+court of appeals)?$",
@@ -93,3 +112,42 @@ def court_name(court_id: str) -> str:
     records = courts_db.find_court_by_id(court_id) or courts_db.find_court_by_id(
         {v: k for k, v in PACER_IDS.items()}.get(court_id, court_id))
     return records[0]["name"] if records else court_id
+
+
+def pacer_court(court_id: str) -> str:
+    """A courts-db or CourtListener court id as PACER spells it (`arb` → `azb`)."""
+    court = court_id.strip().lower()
+    return PACER_IDS.get(court, court)
+
+
+def _open(record: dict) -> bool:
+    dates = record.get("dates") or []
+    return not dates or any(not period.get("end") for period in dates)
+
+
+def _pacer_kind(record: dict) -> CourtKind | None:
+    court, name = pacer_court(record["id"]), (record.get("name") or "").lower()
+    if record["id"] in _NOT_PACER or not _open(record):
+        return None
+    if record.get("type") == "bankruptcy" and _BANKRUPTCY_ID.fullmatch(court):
+        return "bankruptcy"
+    if _APPELLATE_ID.fullmatch(court):
+        return "appellate"
+    if _DISTRICT_ID.fullmatch(court) and "district" in name:
+        return "district"
+    return None
+
+
+@cache
+def pacer_courts() -> dict[str, CourtKind]:
+    """Every court with a CM/ECF feed, by its PACER id: `cand` → district, `ca9` → appellate."""
+    found: dict[str, CourtKind] = {}
+    for record in courts_db.courts:
+        if record.get("system") == "federal" and (kind := _pacer_kind(record)):
+            found[pacer_court(record["id"])] = kind
+    return found | _PACER_ALSO
+
+
+def pacer_kind(court: str) -> CourtKind | None:
+    """The kind of a PACER court (`nysb` → bankruptcy); None when PACER has no such court."""
+    return pacer_courts().get(court)

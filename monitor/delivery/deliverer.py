@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from alerts.base import Alert, Channel, ChannelConfigBase, DeliveryError
-from monitor.store import OutboxRow, Store
+from monitor.store.store import OutboxRow, Store
 
 log = logging.getLogger("casewatch.delivery")
 

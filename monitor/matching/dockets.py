@@ -18,7 +18,7 @@ from functools import cache
 from feeds.base import DocketEntry
 from feeds.docket_numbers import DocketNumber, parse_docket_number
 from monitor.config import CaseConfig
-from monitor.matching import Match
+from monitor.matching.matcher import Match
 
 # Entries a docket watcher files away rather than reads: appearances, admissions,
 # disclosures and service paperwork.

@@ -17,8 +17,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from monitor.normalise import Words
-from monitor.stopwords import ENGLISH_STOP_WORDS
+from monitor.text.normalise import Words
+from monitor.text.stopwords import ENGLISH_STOP_WORDS
 
 Vector = dict[str, float]
 _STOP = ENGLISH_STOP_WORDS | {"v", "s", "said", "says", "inc", "com", "www", "https"}

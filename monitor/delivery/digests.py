@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from alerts.base import Alert, ChannelConfigBase
-from monitor.cron import digest_trigger, latest_fire
-from monitor.grouping import stable_id
-from monitor.store import OutboxEntry, Store, iso
+from monitor.delivery.cron import digest_trigger, latest_fire
+from monitor.identity import stable_id
+from monitor.store.store import OutboxEntry, Store, iso
 
 log = logging.getLogger("casewatch.digests")
 

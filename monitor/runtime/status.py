@@ -16,8 +16,8 @@ from rich.table import Table
 from rich.text import Text
 
 from monitor.config import Settings
-from monitor.health import assess
-from monitor.store import Store
+from monitor.runtime.health import assess
+from monitor.store.store import Store
 
 
 def gather(settings: Settings, store: Store, now: datetime) -> Iterator[dict[str, Any]]:

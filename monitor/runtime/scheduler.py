@@ -19,10 +19,10 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor.app import App
 from monitor.config import ConfigError, Settings
-from monitor.http import Metrics
-from monitor.logs import SECRETS, secret_values
+from monitor.runtime.app import App
+from monitor.runtime.http import Metrics
+from monitor.runtime.logs import SECRETS, secret_values
 
 log = logging.getLogger("casewatch.scheduler")
 STOP_GRACE_SECONDS = 5.0  # sends still in flight then are cancelled: resent after start

@@ -22,8 +22,8 @@ import ahocorasick
 from feeds.base import Item
 from feeds.docket_numbers import find_docket_numbers, parse_docket_number
 from monitor.config import CaseConfig
-from monitor.normalise import Words, clean, tokens, word_spans
-from monitor.query import And, Near, Node, Not, Or, Term, make_term, parse_query
+from monitor.matching.query import And, Near, Node, Not, Or, Term, make_term, parse_query
+from monitor.text.normalise import Words, clean, tokens, word_spans
 
 SNIPPET_CHARS = 240
 LEGAL_CONTEXT = (

@@ -17,8 +17,8 @@ from typing import Literal
 
 from alerts.base import Alert, AlertItem, ChannelConfigBase
 from monitor.config import Settings
-from monitor.grouping import stable_id
-from monitor.store import OutboxEntry, SourceRow, Store, iso
+from monitor.identity import stable_id
+from monitor.store.store import OutboxEntry, SourceRow, Store, iso
 
 State = Literal["ok", "failing", "silent"]
 NETWORK = "*network*"  # the subject of an outage alert

@@ -18,7 +18,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from feeds.base import DocketEntry, Item, SourceState
-from monitor import migrations
+from monitor.store import migrations
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -22,7 +22,7 @@ from lark import Tree as LarkTree
 from lark.exceptions import UnexpectedToken, VisitError
 
 from feeds.docket_numbers import DocketNumber, parse_docket_number
-from monitor.normalise import clean, tokens
+from monitor.text.normalise import clean, tokens
 
 Field = Literal["title", "text", "source"]
 MAX_QUERY_CHARS = 4000

@@ -20,18 +20,18 @@ from alerts.registry import build_channel
 from feeds.extract import Extracted, extract_article
 from feeds.fetch import Fetcher
 from feeds.registry import build_source
-from monitor.admission import OldestFirst, poll_rank
 from monitor.config import Settings
-from monitor.delivery import Deliverer, DeliveryReport
-from monitor.digests import Digester
-from monitor.grouping import Grouper
-from monitor.health import HealthMonitor
-from monitor.matching import Matcher
-from monitor.memory import keep_large_blocks_apart, settle
+from monitor.delivery.deliverer import Deliverer, DeliveryReport
+from monitor.delivery.digests import Digester
+from monitor.grouping.grouper import Grouper
+from monitor.matching.matcher import Matcher
 from monitor.pipeline import Pipeline, PollReport
-from monitor.store import Store
-from monitor.workers import call
-from monitor.workers import pool as workers_pool
+from monitor.runtime.admission import OldestFirst, poll_rank
+from monitor.runtime.health import HealthMonitor
+from monitor.runtime.memory import keep_large_blocks_apart, settle
+from monitor.runtime.workers import call
+from monitor.runtime.workers import pool as workers_pool
+from monitor.store.store import Store
 
 Clock = Callable[[], datetime]
 log = logging.getLogger("casewatch.app")
@@ -41,7 +41,7 @@ SHUTDOWN_WAIT = 5.0  # seconds a stopping daemon waits for its workers
 # worker has its next page while the daemon's loop is busy storing a poll's articles
 # (with two, the full bench's burst ran at 77.6 and 80.0 articles/s with both cores
 # 92-93% busy; with four, 83.2 and 84.1 at 94-96%, as without admission, for a little
-# later alerts); the rest wait their turn in monitor.admission, oldest poll first
+# later alerts); the rest wait their turn in monitor.runtime.admission, oldest poll first
 CALLS_PER_WORKER = 4
 _poll_ranks = itertools.count(1)
 
@@ -177,7 +177,7 @@ def build_app(
 
     async def offload(func: Callable[..., Any], *args: Any) -> Any:
         """Pure CPU-bound work (parsing, extraction) in the pool, so both cores work;
-        the oldest poll's first (monitor.admission)."""
+        the oldest poll's first (monitor.runtime.admission)."""
         loop = asyncio.get_running_loop()
 
         def start() -> Awaitable[Any]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from feeds.extract import HEAVY_MODULES
-from monitor.memory import keep_large_blocks_apart, trim
+from monitor.runtime.memory import keep_large_blocks_apart, trim
 
 # "__main__" asks the server to import the program's main module once for all workers;
 # Python 3.11's server never receives its path (it looks for a key named "main_path",
@@ -61,7 +61,7 @@ def _watch(daemon: int) -> None:
 
 
 def start_worker(daemon: int) -> None:
-    """In a new worker: large blocks in mappings of their own (monitor.memory), and an
+    """In a new worker: large blocks in mappings of their own (monitor.runtime.memory), and an
     exit when the daemon is gone. A daemon killed outright (SIGKILL, OOM) cannot stop
     its workers, and idle workers would wait for work for ever."""
     keep_large_blocks_apart()

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from monitor.normalise import Words, clean, tokens
+from alerts.base import EVENT_LABELS
+from monitor.text.normalise import Words, clean, tokens
 
 # (event, [(phrase, weight)]); a strong phrase names the event, a weak one only hints.
 _LEXICON: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = (
@@ -40,7 +41,9 @@ _LEXICON: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = (
                          ("sued", 1), ("sues", 1), ("suing", 0.5), ("complaint", 0.5),
                          ("lawsuit", 0.3), ("suit", 0.3), ("filed", 0.3), ("faces lawsuit", 1))),
 )
-EVENTS = tuple(name for name, _ in _LEXICON)
+EVENTS = tuple(name for name, _ in _LEXICON)  # in the order a tie is settled
+if sorted(EVENTS) != sorted(EVENT_LABELS):  # one list of steps, not two
+    raise RuntimeError("the step lexicon and alerts.base.EVENT_LABELS name different steps")
 TITLE_WEIGHT = 3.0
 MIN_SCORE = 1.0
 RECAP_SHARE = 0.5

@@ -11,9 +11,9 @@
    another step, or the same step taken by the other side or by other parties of the
    same side, or a new numbered party
    forces a new one, and so does another sum of money in the headline or lede
-   (`monitor.money`; undated, so does another step read from the whole text, another
+   (`monitor.grouping.money`; undated, so does another step read from the whole text, another
    day of the news read from the lede, or a latest named year two or more years away,
-   `monitor.textdates`, too unlike the development's first article, or a step its
+   `monitor.grouping.textdates`, too unlike the development's first article, or a step its
    headline or lede says was taken again, "again denies", where no article of the
    development says so); a dated article
    whose text names the date a development's articles name joins it on a lower cosine,
@@ -27,23 +27,27 @@ weighed when it arrived, so a restart rebuilds the same state.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 
 from feeds.base import Item
 from monitor.config import CaseConfig
-from monitor.events import Headline, headline, numbered_parties, sides, tag_event, taken_again
-from monitor.money import news_amounts, other_amounts
-from monitor.neardup import NearDuplicates, is_copy, shingles, signature, text_hash
-from monitor.normalise import Words, clean, tokens
-from monitor.similarity import (
+from monitor.grouping.events import (
+    Headline,
+    headline,
+    numbered_parties,
+    sides,
+    tag_event,
+    taken_again,
+)
+from monitor.grouping.money import news_amounts, other_amounts
+from monitor.grouping.neardup import NearDuplicates, is_copy, shingles, signature, text_hash
+from monitor.grouping.similarity import (
     EMPTY,
     Centroids,
     DocumentFrequencies,
@@ -52,16 +56,10 @@ from monitor.similarity import (
     terms,
     vector,
 )
-from monitor.store import NewDevelopment, Store, parse_iso
-from monitor.textdates import Day, conflict, event_day, latest_year, years_apart
-
-TRACKING_PARAMS = frozenset(
-    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "_ga", "_gl", "igshid",
-     "ref", "ref_src", "cmpid", "ocid", "smid", "yclid", "twclid", "s_cid", "spm",
-     "amp", "outputtype", "__twitter_impression", "ito", "cmp", "soc_src", "soc_trk"}
-)
-DEFAULT_PORTS = {"http": 80, "https": 443}
-_TWO_LEVEL_SUFFIXES = frozenset({"co", "com", "org", "net", "gov", "ac", "edu"})
+from monitor.grouping.textdates import Day, conflict, event_day, latest_year, years_apart
+from monitor.identity import item_url, stable_id
+from monitor.store.store import NewDevelopment, Store, parse_iso
+from monitor.text.normalise import Words, clean, tokens
 
 JOIN = 0.15  # cosine to join a development (precision first)
 AGREE_JOIN = 0.08  # for a dated article whose headline names a step the development's do
@@ -73,74 +71,6 @@ LOOKBACK = timedelta(days=30)
 PRUNE_EVERY = timedelta(days=1)  # how often what is held is cut back to LOOKBACK
 SAME_DAY_JOIN = 0.08  # for a dated article whose text names the day the development's do
 SEED_JOIN = 0.15  # undated, the cosine with a development's first article must reach this too
-
-
-def canonical_url(url: str) -> str:
-    """A stable form of an article URL: the same article gives the same string."""
-    if not url:
-        return ""
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        return url.strip()
-    scheme = parts.scheme.lower()
-    if scheme not in DEFAULT_PORTS or not parts.hostname:
-        return url.strip()  # not a web address: kept as given
-    host = (parts.hostname or "").lower()
-    path = _canonical_path(parts.path or "/")
-    if host.endswith(".cdn.ampproject.org"):  # Google's AMP cache: /c/s/<host>/<path>
-        segments = path.split("/")
-        if len(segments) > 3 and segments[1] == "c":
-            secure = segments[2] == "s"
-            rest = segments[3:] if secure else segments[2:]
-            return canonical_url(f"{'https' if secure else 'http'}://{'/'.join(rest)}")
-    host = host.removeprefix("amp.")
-    netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
-    query = sorted(
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
-    )
-    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
-
-
-def _canonical_path(path: str) -> str:
-    """Without trailing slashes and AMP markers (`/amp`, `.amp`, `/amp/…`), to a fixpoint."""
-    while True:
-        before = path
-        if len(path) > 1:
-            path = path.rstrip("/") or "/"
-        for suffix in ("/amp", ".amp"):
-            if path.endswith(suffix) and len(path) > len(suffix):
-                path = path[: -len(suffix)]
-        if path.startswith("/amp/"):
-            path = path[4:]
-        if path == before:
-            return path
-
-
-def site(url: str) -> str:
-    """The registrable domain, near enough: `www.nytimes.com` → `nytimes.com`."""
-    host = (urlsplit(url).hostname or "").lower().removeprefix("amp.")
-    if not host or host.replace(".", "").isdigit() or ":" in host:  # an address is its own site
-        return host
-    labels = host.split(".")
-    keep = 3 if len(labels) > 2 and len(labels[-1]) == 2 and labels[-2] in _TWO_LEVEL_SUFFIXES \
-        else 2
-    return ".".join(labels[-keep:])
-
-
-def item_url(item: Item) -> str:
-    """The item's canonical URL; the page's own canonical link counts on the same site."""
-    own = item.canonical_url
-    if own and own.startswith(("http://", "https://")) and site(own) == site(item.url):
-        return canonical_url(own)
-    return canonical_url(item.url)
-
-
-def stable_id(*parts: str, length: int = 16) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:length]
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,9 +32,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 
 if TYPE_CHECKING:
     from monitor.config import Settings
-    from monitor.delivery import DeliveryReport
+    from monitor.delivery.deliverer import DeliveryReport
     from monitor.pipeline import PollReport
-    from monitor.store import Store
+    from monitor.store.store import Store
 
 log = logging.getLogger("casewatch.http")
 

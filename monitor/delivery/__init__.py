@@ -1,0 +1,1 @@
+"""Delivery: the outbox sent to channels, digests and their schedules."""

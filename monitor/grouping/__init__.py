@@ -1,0 +1,1 @@
+"""Grouping: which development of its case a matched item belongs to."""

@@ -1,0 +1,1 @@
+"""Matching: which watched case an item or a docket entry belongs to."""

@@ -1,0 +1,1 @@
+"""The running daemon: composition, scheduling, workers, HTTP, health, logs."""

@@ -1,0 +1,1 @@
+"""The store: every SQL statement, and the migrations that shape the database."""

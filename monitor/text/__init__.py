@@ -1,0 +1,1 @@
+"""Words as matching and grouping read them: normalised tokens and stop words."""
