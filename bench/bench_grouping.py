@@ -37,7 +37,8 @@ from monitor.config import CaseConfig
 from monitor.grouping.grouper import Grouper
 from monitor.grouping.neardup import NUM_PERM, shingles, signature
 from monitor.grouping.similarity import terms
-from monitor.store.store import MatchRecord, NewDevelopment, Store, iso
+from monitor.store.rows import MatchRecord, NewDevelopment, iso
+from monitor.store.store import Store
 from monitor.text.normalise import Words
 
 STORED = 100_000

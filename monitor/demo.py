@@ -24,7 +24,7 @@ from pathlib import Path
 from monitor.config import load_settings
 from monitor.matching.dockets import is_routine
 from monitor.runtime.app import build_app
-from monitor.store.store import docket_from_json
+from monitor.store.rows import docket_from_json
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

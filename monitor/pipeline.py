@@ -27,7 +27,8 @@ from monitor.grouping.grouper import Decision, Grouper
 from monitor.identity import item_url, stable_id
 from monitor.matching.dockets import DocketMatcher, is_fuller, is_routine
 from monitor.matching.matcher import Match, Matcher
-from monitor.store.store import MatchRecord, NewDevelopment, OutboxEntry, SourceRow, Store, iso
+from monitor.store.rows import MatchRecord, NewDevelopment, OutboxEntry, SourceRow, iso
+from monitor.store.store import Store
 from monitor.text.normalise import Words
 
 log = logging.getLogger("casewatch.pipeline")

@@ -18,7 +18,7 @@ from monitor.config import parse_settings
 from monitor.delivery.deliverer import RETRY_CAP
 from monitor.runtime.app import App, build_app
 from monitor.runtime.scheduler import Daemon
-from monitor.store.store import OutboxRow
+from monitor.store.rows import OutboxRow
 from tests.conftest import FakeClock
 from tests.servers import LoopbackServer, Request, Response, rss
 

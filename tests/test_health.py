@@ -16,7 +16,7 @@ from feeds.base import SourceState
 from monitor.config import parse_settings
 from monitor.runtime.app import App, build_app
 from monitor.runtime.health import Health, assess, is_outage
-from monitor.store.store import SourceRow
+from monitor.store.rows import SourceRow
 from tests.conftest import FakeClock
 from tests.servers import LoopbackServer, Response, rss
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from alerts.base import Alert, Channel, ChannelConfigBase, DeliveryError
-from monitor.store.store import OutboxRow, Store
+from monitor.store.rows import OutboxRow
+from monitor.store.store import Store
 
 log = logging.getLogger("casewatch.delivery")
 

@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 from alerts.base import Alert, ChannelConfigBase
 from monitor.delivery.cron import digest_trigger, latest_fire
 from monitor.identity import stable_id
-from monitor.store.store import OutboxEntry, Store, iso
+from monitor.store.rows import OutboxEntry, iso
+from monitor.store.store import Store
 
 log = logging.getLogger("casewatch.digests")
 

@@ -58,7 +58,8 @@ from monitor.grouping.similarity import (
 )
 from monitor.grouping.textdates import Day, conflict, event_day, latest_year, years_apart
 from monitor.identity import item_url, stable_id
-from monitor.store.store import NewDevelopment, Store, parse_iso
+from monitor.store.rows import NewDevelopment, parse_iso
+from monitor.store.store import Store
 from monitor.text.normalise import Words, clean, tokens
 
 JOIN = 0.15  # cosine to join a development (precision first)

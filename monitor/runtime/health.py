@@ -18,7 +18,8 @@ from typing import Literal
 from alerts.base import Alert, AlertItem, ChannelConfigBase
 from monitor.config import Settings
 from monitor.identity import stable_id
-from monitor.store.store import OutboxEntry, SourceRow, Store, iso
+from monitor.store.rows import OutboxEntry, SourceRow, iso
+from monitor.store.store import Store
 
 State = Literal["ok", "failing", "silent"]
 NETWORK = "*network*"  # the subject of an outage alert

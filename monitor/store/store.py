@@ -10,93 +10,33 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
-from feeds.base import DocketEntry, Item, SourceState
+from feeds.base import DocketEntry, Item
 from monitor.store import migrations
-
-
-def iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
-
-
-def parse_iso(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+from monitor.store.outbox import Outbox
+from monitor.store.rows import (
+    MatchRecord,
+    NewDevelopment,
+    SourceRow,
+    docket_from_json,
+    iso,
+    parse_iso,
+    source_row,
+)
 
 
 class StoreError(Exception):
     """The database cannot be opened or written."""
 
 
-@dataclass(frozen=True, slots=True)
-class SourceRow:
-    id: str
-    state: SourceState
-    first_poll_done: bool
-    last_poll: datetime | None
-    last_success: datetime | None
-    next_poll: datetime | None
-    consecutive_errors: int
-    failing_since: datetime | None
-    last_error: str | None
-    last_error_kind: str | None
-    last_new_item: datetime | None
-    empty_extracts: int = 0  # polls in a row whose new articles all failed extraction
+class Store(Outbox):
+    """The database: sources, items, matches and developments here, the outbox in `Outbox`."""
 
-
-@dataclass(frozen=True, slots=True)
-class OutboxRow:
-    alert_id: str
-    channel_id: str
-    kind: str
-    case_id: str
-    payload: dict[str, Any]
-    status: str
-    attempts: int
-    next_attempt: datetime
-    created_at: datetime
-    last_error: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class MatchRecord:
-    """One matched item for one case, ready to be stored with its outbox rows."""
-
-    case_id: str
-    score: float
-    terms: tuple[str, ...]
-    snippet: str
-    development_id: str | None
-    role: str  # "development" | "update" | "duplicate" | "docket_entry"
-    vector: bytes | None = None  # the article's TF-IDF vector as grouping weighed it
-
-
-@dataclass(frozen=True, slots=True)
-class NewDevelopment:
-    id: str
-    case_id: str
-    event: str | None
-    headline: str
-    possibly_related_to: str | None = None
-    parties: tuple[str, ...] = ()  # numbered parties named so far ("john doe 2")
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxEntry:
-    alert_id: str
-    channel_id: str
-    kind: str
-    case_id: str
-    payload: dict[str, Any]
-    status: str = "pending"  # or "digest": held for the channel's next digest
-
-
-class Store:
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -126,10 +66,6 @@ class Store:
     def atomic(self) -> Iterator[None]:
         with self.db.atomic():
             yield
-
-    def writable(self) -> bool:
-        """A cheap write probe for /healthz."""
-        return self.write_problem() is None
 
     def write_problem(self, *, wait: float = 1.0) -> str | None:
         """Why the database file takes no writes now (None: it does), found by writing.
@@ -168,10 +104,10 @@ class Store:
         if not rows:
             self.ensure_sources([source_id])
             rows = list(self.db.query("SELECT * FROM sources WHERE id = ?", [source_id]))
-        return _source_row(rows[0])
+        return source_row(rows[0])
 
     def sources(self) -> list[SourceRow]:
-        return [_source_row(r) for r in self.db.query("SELECT * FROM sources ORDER BY id")]
+        return [source_row(r) for r in self.db.query("SELECT * FROM sources ORDER BY id")]
 
     def record_poll_success(
         self,
@@ -239,12 +175,6 @@ class Store:
                    since = excluded.since, changed_at = excluded.changed_at""",
             [subject, state, iso(since) if since else None, iso(now)],
         )
-
-    def healths(self) -> dict[str, tuple[str, str | None]]:
-        return {row[0]: (row[1], row[2])
-                for row in self.db.execute("SELECT subject, state, since FROM health")}
-
-    # items ----------------------------------------------------------------------------
 
     def known_guids(self, source_id: str, guids: Iterable[str]) -> set[str]:
         wanted = list(guids)
@@ -318,13 +248,6 @@ class Store:
     def item(self, item_id: int) -> dict[str, Any]:
         return dict(next(self.db.query("SELECT * FROM items WHERE id = ?", [item_id])))
 
-    def items_since(self, since: datetime) -> list[dict[str, Any]]:
-        return list(
-            self.db.query("SELECT * FROM items WHERE fetched_at >= ? ORDER BY id", [iso(since)])
-        )
-
-    # matches, developments, outbox ----------------------------------------------------
-
     def insert_development(self, dev: NewDevelopment, *, item_id: int, now: datetime) -> None:
         self.db.execute(
             """INSERT INTO developments (id, case_id, event, headline, first_item_id,
@@ -371,136 +294,6 @@ class Store:
              match.development_id, match.role, iso(now), match.vector],
         )
         return cursor.rowcount == 1
-
-    def enqueue(self, entry: OutboxEntry, *, now: datetime) -> bool:
-        """Record an alert for a channel. False if (alert, channel) was already recorded."""
-        cursor = self.db.execute(
-            """INSERT OR IGNORE INTO outbox (alert_id, channel_id, kind, case_id, payload,
-                   status, attempts, next_attempt, created_at)
-               VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)""",
-            [entry.alert_id, entry.channel_id, entry.kind, entry.case_id,
-             json.dumps(entry.payload, sort_keys=True), entry.status, iso(now), iso(now)],
-        )
-        return cursor.rowcount == 1
-
-    def due(self, now: datetime, *, channel_id: str | None = None,
-            limit: int = 100) -> list[OutboxRow]:
-        sql = "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt <= ?"
-        args: list[Any] = [iso(now)]
-        if channel_id:
-            sql += " AND channel_id = ?"
-            args.append(channel_id)
-        sql += " ORDER BY next_attempt, rowid LIMIT ?"
-        return [_outbox_row(r) for r in self.db.query(sql, [*args, limit])]
-
-    def due_channels(self, now: datetime) -> list[str]:
-        """The channels that have rows due now."""
-        return [row[0] for row in self.db.execute(
-            "SELECT DISTINCT channel_id FROM outbox WHERE status = 'pending' "
-            "AND next_attempt <= ? ORDER BY channel_id", [iso(now)])]
-
-    def next_due(self) -> datetime | None:
-        row = self.db.execute(
-            "SELECT MIN(next_attempt) FROM outbox WHERE status = 'pending'"
-        ).fetchone()
-        return parse_iso(row[0]) if row and row[0] else None
-
-    def mark_attempt(self, alert_id: str, channel_id: str) -> None:
-        """Count a send before it starts, so a crash mid-send is visible as an attempt."""
-        self.db.execute(
-            "UPDATE outbox SET attempts = attempts + 1 WHERE alert_id = ? AND channel_id = ?",
-            [alert_id, channel_id],
-        )
-
-    def mark_sent(self, alert_id: str, channel_id: str, *, now: datetime, response: str) -> None:
-        self.db.execute(
-            """UPDATE outbox SET status = 'sent', sent_at = ?, response = ?, last_error = NULL
-               WHERE alert_id = ? AND channel_id = ?""",
-            [iso(now), response[:500], alert_id, channel_id],
-        )
-
-    def mark_retry(self, alert_id: str, channel_id: str, *, next_attempt: datetime,
-                   error: str) -> None:
-        self.db.execute(
-            """UPDATE outbox SET next_attempt = ?, last_error = ?
-               WHERE alert_id = ? AND channel_id = ?""",
-            [iso(next_attempt), error[:500], alert_id, channel_id],
-        )
-
-    def mark_dead(self, alert_id: str, channel_id: str, *, error: str) -> None:
-        self.db.execute(
-            "UPDATE outbox SET status = 'dead', last_error = ? "
-            "WHERE alert_id = ? AND channel_id = ?",
-            [error[:500], alert_id, channel_id],
-        )
-
-    # digests ----------------------------------------------------------------------------
-
-    def digest_last_fire(self, channel_id: str) -> datetime | None:
-        row = self.db.execute("SELECT last_fire FROM digests WHERE channel_id = ?",
-                              [channel_id]).fetchone()
-        return parse_iso(row[0]) if row else None
-
-    def set_digest_fire(self, channel_id: str, fire: datetime) -> None:
-        self.db.execute(
-            "INSERT INTO digests (channel_id, last_fire) VALUES (?, ?) "
-            "ON CONFLICT(channel_id) DO UPDATE SET last_fire = excluded.last_fire",
-            [channel_id, iso(fire)],
-        )
-
-    def oldest_held(self, channel_id: str) -> datetime | None:
-        """When the oldest alert waiting for this channel's digest was recorded."""
-        row = self.db.execute(
-            "SELECT MIN(created_at) FROM outbox WHERE channel_id = ? AND status = 'digest'",
-            [channel_id],
-        ).fetchone()
-        return parse_iso(row[0]) if row and row[0] else None
-
-    def held(self, channel_id: str, *, until: datetime) -> list[OutboxRow]:
-        """Alerts waiting for this channel's digest, recorded up to `until`, oldest first."""
-        return [
-            _outbox_row(r)
-            for r in self.db.query(
-                "SELECT * FROM outbox WHERE channel_id = ? AND status = 'digest' "
-                "AND created_at <= ? ORDER BY created_at, rowid",
-                [channel_id, iso(until)],
-            )
-        ]
-
-    def mark_digested(self, channel_id: str, alert_ids: Iterable[str], *,
-                      digest_id: str) -> None:
-        self.db.execute(
-            "UPDATE outbox SET status = 'digested', digest_id = ? WHERE channel_id = ? "
-            "AND status = 'digest' AND alert_id IN (SELECT value FROM json_each(?))",
-            [digest_id, channel_id, json.dumps(list(alert_ids))],
-        )
-
-    def outbox_counts(self) -> dict[str, int]:
-        return {
-            row[0]: int(row[1])
-            for row in self.db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status")
-        }
-
-    def outbox_rows(self, *, statuses: Iterable[str], limit: int = 50) -> list[OutboxRow]:
-        wanted = list(statuses)
-        marks = ",".join("?" * len(wanted))
-        return [
-            _outbox_row(r)
-            for r in self.db.query(
-                f"SELECT * FROM outbox WHERE status IN ({marks}) "
-                "ORDER BY created_at DESC, alert_id LIMIT ?",
-                [*wanted, limit],
-            )
-        ]
-
-    def recent_sent(self, limit: int = 10) -> list[OutboxRow]:
-        return [
-            _outbox_row(r)
-            for r in self.db.query(
-                "SELECT * FROM outbox WHERE status = 'sent' ORDER BY sent_at DESC LIMIT ?",
-                [limit],
-            )
-        ]
 
     def matches(self, *, case_id: str | None = None,
                 since: datetime | None = None) -> list[dict[str, Any]]:
@@ -603,44 +396,3 @@ class Store:
         return out
 
 
-def _source_row(row: dict[str, Any]) -> SourceRow:
-    return SourceRow(
-        id=row["id"],
-        state=SourceState(
-            etag=row["etag"], last_modified=row["last_modified"],
-            state=json.loads(row["state"] or "{}"),
-        ),
-        first_poll_done=bool(row["first_poll_done"]),
-        last_poll=parse_iso(row["last_poll"]),
-        last_success=parse_iso(row["last_success"]),
-        next_poll=parse_iso(row["next_poll"]),
-        consecutive_errors=int(row["consecutive_errors"]),
-        failing_since=parse_iso(row["failing_since"]),
-        last_error=row["last_error"],
-        last_error_kind=row["last_error_kind"],
-        last_new_item=parse_iso(row["last_new_item"]),
-        empty_extracts=int(row.get("empty_extracts") or 0),
-    )
-
-
-def _outbox_row(row: dict[str, Any]) -> OutboxRow:
-    return OutboxRow(
-        alert_id=row["alert_id"],
-        channel_id=row["channel_id"],
-        kind=row["kind"],
-        case_id=row["case_id"],
-        payload=json.loads(row["payload"]),
-        status=row["status"],
-        attempts=int(row["attempts"]),
-        next_attempt=datetime.fromisoformat(row["next_attempt"]),
-        created_at=datetime.fromisoformat(row["created_at"]),
-        last_error=row["last_error"],
-    )
-
-
-def docket_from_json(data: str | None) -> DocketEntry | None:
-    if not data:
-        return None
-    raw = json.loads(data)
-    raw["filed_at"] = parse_iso(raw.get("filed_at"))
-    return DocketEntry(**raw)
