@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # script of the daemon (monitor/launch.py), and should hold no more than it does there
 from bench.farm import FAILING_SHARE, SLOW_SHARE, Farm, NewItem, changeable
 from bench.loopback import articles, bench_data
+from bench.record import recording
 from feeds.base import Page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -524,6 +525,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smaller farm, under 2 minutes")
     parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--record", action="store_true",
+                        help="also write the figures to bench/README.md (bench/record.py)")
     args = parser.parse_args()
     size = SIZES["quick" if args.quick else "full"]
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -557,7 +560,8 @@ def main() -> None:
                 peer = run_peer(farm, min(size["peer_feeds"], size["feeds"]), Path(tmp))
     finally:
         farm.close()
-    report(size, rows, rates, match, peer, load, extra)
+    with recording("bench_farm-quick" if args.quick else "bench_farm", args.record):
+        report(size, rows, rates, match, peer, load, extra)
 
 
 def _write_range(job: tuple[list[Path], Path, int, int]) -> None:

@@ -19,6 +19,7 @@ its memory.
 
 from __future__ import annotations
 
+import argparse
 import random
 import resource
 import sys
@@ -32,6 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.loopback import articles
+from bench.record import recording
 from feeds.base import Item
 from monitor.config import CaseConfig
 from monitor.grouping.grouper import Grouper
@@ -152,6 +154,13 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--record", action="store_true",
+                        help="also write the figures to bench/README.md (bench/record.py)")
+    return parser.parse_args()
+
+
 def main() -> None:
     docs = articles(120)
     real, fresh = docs[:REAL_STORED], docs[REAL_STORED:]
@@ -186,4 +195,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with recording("bench_grouping", arguments().record):
+        main()

@@ -41,6 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.record import recording
 from feeds.base import Item
 from monitor.config import CaseConfig, Settings
 from monitor.grouping.grouper import Grouper
@@ -247,7 +248,14 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=5, help="shuffled orders without dates")
     parser.add_argument("--case", action="append", default=[], metavar="ID",
                         help="only this case (repeatable); -ID leaves it out")
+    parser.add_argument("--record", action="store_true",
+                        help="also write the figures to bench/README.md (bench/record.py)")
     args = parser.parse_args()
+    with recording(f"eval_grouping-{args.corpus.stem}", args.record):
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
     only = tuple(args.case)
     print(f"corpus: {args.corpus}" + (f" (cases: {', '.join(only)})" if only else ""))
     print(f"{'run':<22} {'articles':>8} {'events':>6} {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6} "
