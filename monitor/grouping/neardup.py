@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Sequence
 from datetime import datetime
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -44,9 +44,12 @@ def _import_datasketch() -> types.ModuleType:
             del sys.modules["scipy.integrate"]
 
 
-_datasketch = _import_datasketch()
-LeanMinHash, MinHash, MinHashLSH = (_datasketch.LeanMinHash, _datasketch.MinHash,
-                                    _datasketch.MinHashLSH)
+if TYPE_CHECKING:  # the classes as a type checker knows them
+    from datasketch import LeanMinHash, MinHash, MinHashLSH
+else:
+    _datasketch = _import_datasketch()
+    LeanMinHash, MinHash, MinHashLSH = (_datasketch.LeanMinHash, _datasketch.MinHash,
+                                        _datasketch.MinHashLSH)
 
 NUM_PERM = 128
 SCHEME = "affine32"  # hash values below 2**32: stored as 4 bytes each
