@@ -1,39 +1,43 @@
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import math
+import tomllib
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feeds.base import parse_duration
 from monitor.config import ConfigError, parse_settings, toml_path
+from tests.conftest import (
+    ROOT,
+    Table,
+    config_toml,
+    console_channel,
+    feed_source,
+    run_cli,
+    toml_document,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
+SERVICE = {"database": "x.db", "default_interval": "10m"}
+NEWS = feed_source("news", "https://example.org/feed.xml", interval="1h30m")
+DOE = {"id": "doe", "caption": "John Doe v. Twitter, Inc.", "parties": ["Twitter"],
+       "notify": ["out"]}
 
-VALID = """
-[service]
-database = "x.db"
-default_interval = "10m"
 
-[[sources]]
-id = "news"
-kind = "feed"
-url = "https://example.org/feed.xml"
-interval = "1h30m"
+def config(*, service: Table | None = None, source: Table | None = None,
+           case: Table | None = None, channels: tuple[Table, ...] = (console_channel(),)
+           ) -> str:
+    """The valid config, with keys of its service, source or case changed (None: taken
+    out) or other channels."""
+    return config_toml(service={**SERVICE, **(service or {})},
+                       sources=[{**NEWS, **(source or {})}], cases=[{**DOE, **(case or {})}],
+                       channels=channels)
 
-[[cases]]
-id = "doe"
-caption = "John Doe v. Twitter, Inc."
-parties = ["Twitter"]
-notify = ["out"]
 
-[[channels]]
-id = "out"
-kind = "console"
-"""
+VALID = config()
 
 
 def errors_of(text: str, env: dict[str, str] | None = None) -> list[str]:
@@ -66,49 +70,46 @@ def test_valid_config_loads_with_defaults() -> None:
 
 
 def test_unknown_channel_is_named_by_its_path() -> None:
-    text = VALID.replace('notify = ["out"]', 'notify = ["out", "slak"]')
+    text = config(case={"notify": ["out", "slak"]})
     assert errors_of(text) == ['cases[0].notify[1]: unknown channel "slak"']
 
 
 def test_unknown_keys_are_errors_with_paths() -> None:
-    text = VALID.replace('interval = "1h30m"', 'interval = "1h30m"\nintervall = "5m"')
-    text = text.replace('default_interval = "10m"', 'default_interval = "10m"\nfoo = 1')
+    text = config(service={"foo": 1}, source={"intervall": "5m"})
     errors = errors_of(text)
     assert "service.foo: unknown key" in errors
     assert "sources[0].intervall: unknown key" in errors
 
 
 def test_bad_values_name_their_path() -> None:
-    text = VALID.replace('interval = "1h30m"', 'interval = "soon"')
+    text = config(source={"interval": "soon"})
     (error,) = errors_of(text)
     assert error.startswith("sources[0].interval: ")
     assert "not a duration" in error
 
 
 def test_unknown_kind_is_reported() -> None:
-    (error,) = errors_of(VALID.replace('kind = "console"', 'kind = "pigeon"'))
+    (error,) = errors_of(config(channels=({"id": "out", "kind": "pigeon"},)))
     assert error.startswith("channels[0].kind: ")
     assert "pigeon" in error
 
 
 def test_case_needs_something_to_match() -> None:
-    text = VALID.replace('parties = ["Twitter"]\n', "")
+    text = config(case={"parties": None})
     (error,) = errors_of(text)
     assert error.startswith("cases[0]: ")
     assert "at least one of" in error
 
 
 def test_duplicate_ids_and_unknown_sources() -> None:
-    text = VALID + '\n[[channels]]\nid = "out"\nkind = "console"\n'
-    text = text.replace('notify = ["out"]', 'notify = ["out"]\nsources = ["nope"]')
+    text = config(case={"sources": ["nope"]}, channels=(console_channel(), console_channel()))
     errors = errors_of(text)
     assert 'channels[1].id: duplicate id "out"' in errors
     assert 'cases[0].sources[0]: unknown source "nope"' in errors
 
 
 def test_environment_interpolation() -> None:
-    text = VALID.replace('"https://example.org/feed.xml"', '"${FEED_URL}"').replace(
-        '"x.db"', '"${DB_DIR:-/tmp}/x.db"')
+    text = config(service={"database": "${DB_DIR:-/tmp}/x.db"}, source={"url": "${FEED_URL}"})
     settings = parse_settings(text, {"FEED_URL": "https://news.example/rss"})
     assert str(settings.sources[0].url) == "https://news.example/rss"
     assert settings.service.database == "/tmp/x.db"
@@ -116,7 +117,7 @@ def test_environment_interpolation() -> None:
 
 
 def test_secrets_are_not_echoed_in_errors() -> None:
-    text = VALID.replace('"https://example.org/feed.xml"', '"${FEED_URL}"')
+    text = config(source={"url": "${FEED_URL}"})
     errors = errors_of(text, {"FEED_URL": "not a url s3cr3t-token"})
     assert errors and all("s3cr3t" not in e for e in errors)
 
@@ -138,16 +139,9 @@ def test_example_configs_validate() -> None:
     assert [c.id for c in settings.cases] == ["doe-v-twitter"]
 
 
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("CASEWATCH_CONFIG", None)
-    return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=60)
-
-
 def test_check_command_refuses_a_typo_with_exit_2(tmp_path: Path) -> None:
     path = tmp_path / "casewatch.toml"
-    path.write_text(VALID.replace('notify = ["out"]', 'notify = ["slak"]'))
+    path.write_text(config(case={"notify": ["slak"]}))
     result = run_cli("check", "-c", str(path), cwd=tmp_path)
     assert result.returncode == 2
     assert 'cases[0].notify[0]: unknown channel "slak"' in result.stderr
@@ -169,9 +163,8 @@ def test_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_check_reports_a_query_syntax_error_with_case_and_column(tmp_path: Path) -> None:
     path = tmp_path / "casewatch.toml"
-    path.write_text(VALID.replace('notify = ["out"]',
-                                  'notify = ["out"]\nquery = "Twitter AND (lawsuit OR"\n'
-                                  'exclude = ["ok", "\\"open quote"]'))
+    path.write_text(config(case={"query": "Twitter AND (lawsuit OR",
+                                 "exclude": ["ok", '"open quote']}))
     result = run_cli("check", "-c", str(path), cwd=tmp_path)
     assert result.returncode == 2
     lines = result.stderr.splitlines()
@@ -187,3 +180,25 @@ def test_check_shows_the_derived_query(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     derived = [line for line in result.stdout.splitlines() if "query (derived):" in line]
     assert derived and '"doe v twitter" OR' in derived[0], result.stdout
+
+
+# the tests' config builder (tests/conftest.py) -------------------------------------------
+
+TOML_SCALARS = (st.text() | st.booleans() | st.integers(-2**63, 2**63 - 1)
+                | st.floats(allow_nan=False))
+TOML_VALUES = st.recursive(TOML_SCALARS, lambda inner: st.lists(inner, max_size=3)
+                           | st.dictionaries(st.text(), inner, max_size=3), max_leaves=8)
+
+
+@given(st.dictionaries(st.text(), st.dictionaries(st.text(), TOML_VALUES, max_size=4)
+                       | st.lists(st.dictionaries(st.text(), TOML_VALUES, max_size=4),
+                                  min_size=1, max_size=3), max_size=4))
+def test_the_tests_toml_writer_reads_back_as_written(data: dict) -> None:
+    assert tomllib.loads(toml_document(data)) == data
+
+
+def test_the_tests_config_builder_leaves_out_what_is_none_or_empty() -> None:
+    text = config_toml(database="x.db", cases=[{"id": "doe", "query": None, "aliases": ["a"]}])
+    assert tomllib.loads(text) == {"service": {"database": "x.db"},
+                                   "cases": [{"id": "doe", "aliases": ["a"]}]}
+    assert tomllib.loads(config_toml(service={"x": math.inf}))["service"]["x"] == math.inf
