@@ -17,17 +17,18 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from alerts.base import Alert, AlertItem, AlsoCovered, ChannelConfigBase, DocketRef
+from alerts.base import AlsoCovered
 from feeds.base import DocketEntry, FeedError, Fetch, Item, PollResult, Source
 from feeds.extract import Extracted
 from feeds.registry import SourceConfig
 from monitor.config import CaseConfig, Settings
+from monitor.delivery.compose import build_alert, channel_status
 from monitor.grouping.events import tag_event
 from monitor.grouping.grouper import Decision, Grouper
 from monitor.identity import item_url, stable_id
-from monitor.matching.dockets import DocketMatcher, is_fuller, is_routine
+from monitor.matching.dockets import DocketMatcher, is_fuller, is_routine, match_entry
 from monitor.matching.matcher import Match, Matcher
-from monitor.store.rows import MatchRecord, NewDevelopment, OutboxEntry, SourceRow, iso
+from monitor.store.rows import MatchRecord, NewDevelopment, OutboxEntry, SourceRow
 from monitor.store.store import Store
 from monitor.text.normalise import Words
 
@@ -78,20 +79,6 @@ def believable(moment: datetime | None, now: datetime) -> datetime | None:
     if moment is not None and moment > now + FUTURE_SLACK:
         return None
     return moment
-
-
-def channel_status(channel: ChannelConfigBase, alert: Alert) -> str | None:
-    """How an alert goes to a channel: 'pending', 'digest' (held), or None (not at all)."""
-    if channel.cases and alert.case_id not in channel.cases:
-        return None
-    if channel.events and alert.kind not in channel.events and alert.event not in channel.events:
-        return None
-    if alert.kind == "update":
-        if channel.updates == "none":
-            return None
-        if channel.updates == "digest":
-            return "digest"
-    return "digest" if channel.digest else "pending"
 
 
 class Pipeline:
@@ -431,7 +418,9 @@ class Pipeline:
         kind = "docket_entry" if item.docket is not None and decision.role == "development" \
             else decision.role
         alert = build_alert(
-            kind=kind, case=case, item=item, match=match, decision=decision, articles=articles,
+            kind=kind, case=case, item=item, snippet=match.snippet, terms=match.terms,
+            development_id=decision.development_id, new=decision.new_development,
+            possibly_related_to=decision.possibly_related_to, articles=articles,
             also=self._also(decision.development_id, item_id),
         )
         written = 0
@@ -451,60 +440,3 @@ class Pipeline:
             for row in self.store.development_items(development_id)
             if row["id"] != item_id
         )
-
-
-def match_entry(item: Item, entry: DocketEntry, matcher: Matcher,
-                dockets: DocketMatcher) -> list[Match]:
-    """The cases a docket entry belongs to: by court and docket number, or, for a case
-    without a docket number, by its query over the entry's case name and text."""
-    found = dockets.match(entry, item.source_id)
-    found += [m for m in matcher.match(item) if not dockets.watches_id(m.case_id)]
-    return found
-
-
-def build_alert(
-    *,
-    kind: str,
-    case: CaseConfig,
-    item: Item,
-    match: Match,
-    decision: Decision,
-    articles: int,
-    also: tuple[AlsoCovered, ...] = (),
-) -> Alert:
-    """The alert for one matched item; its id is stable for the same development and item."""
-    if kind == "development":
-        alert_id = "a-" + stable_id("development", case.id, decision.development_id)
-    else:
-        alert_id = "a-" + stable_id(kind, case.id, decision.development_id, item.source_id,
-                                    item.guid)
-    docket = None
-    if item.docket is not None:
-        d = item.docket
-        docket = DocketRef(
-            court=d.court, docket_number=d.docket_number, entry_number=d.entry_number,
-            short_description=d.short_description, document_url=d.document_url,
-            description=d.description, filed_at=iso(d.filed_at),
-        )
-    new = decision.new_development
-    return Alert(
-        id=alert_id,
-        kind=kind,  # type: ignore[arg-type]
-        case_id=case.id,
-        case_caption=case.title,
-        item=AlertItem(
-            title=item.title,
-            url=item.url,
-            source=item.site_name or item.source_id,
-            published=iso(item.published),
-            snippet=match.snippet,
-            terms=match.terms,
-            docket=docket,
-        ),
-        development_id=decision.development_id,
-        development_new=new is not None,
-        event=new.event if new else None,
-        articles=articles,
-        also=also,
-        possibly_related_to=decision.possibly_related_to,
-    )

@@ -15,10 +15,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from feeds.base import DocketEntry
+from feeds.base import DocketEntry, Item
 from feeds.docket_numbers import DocketNumber, parse_docket_number
 from monitor.config import CaseConfig
-from monitor.matching.matcher import Match
+from monitor.matching.matcher import Match, Matcher
 
 # Entries a docket watcher files away rather than reads: appearances, admissions,
 # disclosures and service paperwork.
@@ -141,3 +141,12 @@ def is_fuller(new: DocketEntry, old: DocketEntry) -> bool:
         or (not old.short_description and bool(new.short_description))
         or (not old.document_url and bool(new.document_url))
     )
+
+
+def match_entry(item: Item, entry: DocketEntry, matcher: Matcher,
+                dockets: DocketMatcher) -> list[Match]:
+    """The cases a docket entry belongs to: by court and docket number, or, for a case
+    without a docket number, by its query over the entry's case name and text."""
+    found = dockets.match(entry, item.source_id)
+    found += [m for m in matcher.match(item) if not dockets.watches_id(m.case_id)]
+    return found
