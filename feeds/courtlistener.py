@@ -45,20 +45,14 @@ from feeds.base import (
 from feeds.courts import pacer_court
 from feeds.docket_numbers import parse_docket_number
 from feeds.htmltext import text_of
+from feeds.recap import document_url, main_document, read_document_url
 
-STORAGE = "https://storage.courtlistener.com/"
 PACIFIC = ZoneInfo("America/Los_Angeles")
 ATOM = "{http://www.w3.org/2005/Atom}"
 TITLE_LIMIT = 160
 
 _ENTRY_TITLE = re.compile(r"^\s*(?:Entry #(?P<number>\d+)|Minute entry from (?P<day>\S+))"
                           r"\s+in\s+(?P<docket>.*)$", re.DOTALL)
-_STORAGE_PATH = re.compile(r"gov\.uscourts\.(?P<court>[a-z0-9-]+)\.(?P<case>\d+)\.")
-_APPELLATE = re.compile(r"^ca(?:\d{1,2}|dc|fc)$")
-_PACER_DOC = re.compile(r"^https?://ecf\.(?P<court>[a-z0-9-]+)\.uscourts\.gov/docs?1/"
-                        r"(?P<doc>\d+)(?:\?case[iI]d=(?P<case>\d+))?")
-
-
 class CourtListenerConfig(SourceConfigBase):
     kind: Literal["courtlistener"]
     docket_id: int = Field(gt=0)
@@ -144,27 +138,6 @@ def _item(source_id: str, entry: DocketEntry, fallback_url: str) -> Item:
         published=entry.filed_at,
         docket=entry,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentRef:
-    """What a document link tells about its docket: court, PACER case and document ids."""
-
-    court: str = ""
-    pacer_case_id: str = ""
-    pacer_doc_id: str = ""
-
-
-def read_document_url(url: str) -> DocumentRef:
-    """Court and ids from a RECAP storage path or a PACER doc1 link; empty when neither."""
-    found = _PACER_DOC.match(url)
-    if found:
-        return DocumentRef(pacer_court(found.group("court")), found.group("case") or "",
-                           found.group("doc"))
-    found = _STORAGE_PATH.search(url)
-    if found:
-        return DocumentRef(pacer_court(found.group("court")), found.group("case"))
-    return DocumentRef()
 
 
 def split_docket_title(title: str, docket_number: str | None = None) -> tuple[str, str]:
@@ -309,26 +282,6 @@ class EntriesPage:
     newest_modified: str | None  # the latest `date_modified` on the page, as sent
 
 
-def _main_document(entry: Mapping[str, Any]) -> Mapping[str, Any]:
-    documents = [d for d in entry.get("recap_documents") or () if isinstance(d, Mapping)]
-    for document in documents:
-        if not document.get("attachment_number"):
-            return document
-    return documents[0] if documents else {}
-
-
-def _document_url(document: Mapping[str, Any], court: str, pacer_case_id: str) -> str:
-    path = str(document.get("filepath_local") or "")
-    if path:
-        return path if path.startswith(("http://", "https://")) else STORAGE + path.lstrip("/")
-    doc_id = str(document.get("pacer_doc_id") or "")
-    if doc_id and court:
-        servlet = "docs1" if _APPELLATE.match(court) else "doc1"
-        query = f"?caseid={pacer_case_id}" if pacer_case_id else ""
-        return f"https://ecf.{court}.uscourts.gov/{servlet}/{doc_id}{query}"
-    return ""
-
-
 def parse_entries_page(body: bytes, *, source_id: str, docket: Docket) -> EntriesPage:
     """One page of `GET docket-entries/` → Items, the next page's URL, the newest change."""
     data = _json(body, "docket entries")
@@ -343,7 +296,7 @@ def parse_entries_page(body: bytes, *, source_id: str, docket: Docket) -> Entrie
         when = _parse_time(modified)
         if when is not None and (newest is None or when > newest[0]):
             newest = (when, modified)
-        document = _main_document(raw)
+        document = main_document(raw)
         raw_number = raw.get("entry_number")
         number = int(raw_number) if isinstance(raw_number, int | str) and \
             str(raw_number).isdigit() else None
@@ -357,7 +310,7 @@ def parse_entries_page(body: bytes, *, source_id: str, docket: Docket) -> Entrie
                                            description, number),
             description=description,
             filed_at=_parse_day(raw.get("date_filed")),
-            document_url=_document_url(document, docket.court, docket.pacer_case_id),
+            document_url=document_url(document, docket.court, docket.pacer_case_id),
             pacer_case_id=docket.pacer_case_id,
             pacer_doc_id=str(document.get("pacer_doc_id") or ""),
         )
