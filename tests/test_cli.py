@@ -6,80 +6,57 @@ import hashlib
 import hmac
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from tests.conftest import (
+    Daemon,
+    cli_env,
+    console_channel,
+    doe_case,
+    feed_source,
+    loopback_service,
+    run_cli,
+    wait_for,
+    webhook_channel,
+    write_config,
+)
 from tests.servers import LoopbackServer, Response, rss
 
-ROOT = Path(__file__).resolve().parent.parent
 
-CONFIG = """
-[service]
-database = "{db}"
-http = ""
-allow_private_addresses = true
-alert_on_first_poll = true
-delivery_interval = "1s"
-
-[[sources]]
-id = "news"
-kind = "feed"
-url = "{feed}"
-interval = "{interval}"
-
-[[cases]]
-id = "doe"
-caption = "John Doe v. Acme Corp."
-aliases = ["Doe v. Acme"]
-notify = ["out"]
-
-[[channels]]
-id = "out"
-kind = "console"
-"""
-
-
-def cli(*args: str, cwd: Path, timeout: float = 60,
-        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    env.pop("CASEWATCH_CONFIG", None)
-    return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
-
-
-def setup(tmp_path: Path, server: LoopbackServer, interval: str = "15m") -> Path:
+def setup(tmp_path: Path, server: LoopbackServer, interval: str = "15m", *,
+          database: Path | None = None) -> Path:
     server.route("/feed", rss([
         {"title": "Doe v. Acme filed", "link": server.url("/a/1"), "text": "Doe v. Acme."},
         {"title": "Weather", "link": server.url("/a/2"), "text": "Sunny."},
     ]))
-    path = tmp_path / "casewatch.toml"
-    path.write_text(CONFIG.format(db=tmp_path / "cw.db", feed=server.url("/feed"),
-                                  interval=interval))
-    return path
+    return write_config(tmp_path, database=database or tmp_path / "cw.db",
+                        service=loopback_service(delivery_interval="1s"),
+                        sources=[feed_source("news", server.url("/feed"), interval=interval)],
+                        cases=[doe_case(notify=["out"])], channels=[console_channel()])
 
 
 def test_run_once_then_matches_and_status(tmp_path: Path, server: LoopbackServer) -> None:
     config = setup(tmp_path, server)
-    first = cli("run", "--once", "-c", str(config), cwd=tmp_path)
+    first = run_cli("run", "--once", "-c", str(config), cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert first.stdout.count("=== [development] doe") == 1
     assert "1 alerts sent" in first.stderr
-    again = cli("run", "--once", "-c", str(config), cwd=tmp_path)
+    again = run_cli("run", "--once", "-c", str(config), cwd=tmp_path)
     assert again.returncode == 0 and "=== [" not in again.stdout
 
-    listed = cli("matches", "-c", str(config), "--json", cwd=tmp_path)
+    listed = run_cli("matches", "-c", str(config), "--json", cwd=tmp_path)
     (record,) = [json.loads(line) for line in listed.stdout.splitlines()]
     assert record["case"] == "doe" and record["url"] == server.url("/a/1")
     assert {"development", "score", "terms", "source", "published"} <= record.keys()
-    assert cli("matches", "-c", str(config), "--case", "other", cwd=tmp_path).stdout == ""
-    assert cli("matches", "-c", str(config), "--since", "7d", cwd=tmp_path).stdout
-    bad = cli("matches", "-c", str(config), "--since", "soon", cwd=tmp_path)
+    assert run_cli("matches", "-c", str(config), "--case", "other", cwd=tmp_path).stdout == ""
+    assert run_cli("matches", "-c", str(config), "--since", "7d", cwd=tmp_path).stdout
+    bad = run_cli("matches", "-c", str(config), "--since", "soon", cwd=tmp_path)
     assert bad.returncode == 2 and "--since" in bad.stderr
 
-    status = cli("status", "-c", str(config), "--json", cwd=tmp_path)
+    status = run_cli("status", "-c", str(config), "--json", cwd=tmp_path)
     rows = [json.loads(line) for line in status.stdout.splitlines()]
     source = next(r for r in rows if r["type"] == "source")
     assert source["id"] == "news" and source["errors"] == 0
@@ -90,24 +67,22 @@ def test_run_once_then_matches_and_status(tmp_path: Path, server: LoopbackServer
 def test_preview_prints_items_and_stores_nothing(tmp_path: Path,
                                                  server: LoopbackServer) -> None:
     config = setup(tmp_path, server)
-    shown = cli("preview", "news", "-c", str(config), cwd=tmp_path)
+    shown = run_cli("preview", "news", "-c", str(config), cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert "Doe v. Acme filed" in shown.stdout and "→ doe" in shown.stdout
-    as_json = cli("preview", "news", "-c", str(config), "--json", cwd=tmp_path)
+    as_json = run_cli("preview", "news", "-c", str(config), "--json", cwd=tmp_path)
     items = [json.loads(line) for line in as_json.stdout.splitlines()]
     assert [sorted(i) for i in items] == [["published", "source", "summary", "title", "url"]] * 2
     assert not (tmp_path / "cw.db").exists()
-    unknown = cli("preview", "nope", "-c", str(config), cwd=tmp_path)
+    unknown = run_cli("preview", "nope", "-c", str(config), cwd=tmp_path)
     assert unknown.returncode == 2 and 'unknown source "nope"' in unknown.stderr
 
 
 def test_unreachable_database_path_is_a_clear_error(tmp_path: Path,
                                                     server: LoopbackServer) -> None:
-    config = setup(tmp_path, server)
     (tmp_path / "file").write_text("")
-    config.write_text(config.read_text().replace(str(tmp_path / "cw.db"),
-                                                 str(tmp_path / "file" / "cw.db")))
-    result = cli("status", "-c", str(config), cwd=tmp_path)
+    config = setup(tmp_path, server, database=tmp_path / "file" / "cw.db")
+    result = run_cli("status", "-c", str(config), cwd=tmp_path)
     assert result.returncode == 2
     assert "cannot open database" in result.stderr and "Traceback" not in result.stderr
 
@@ -115,25 +90,13 @@ def test_unreachable_database_path_is_a_clear_error(tmp_path: Path,
 def test_the_daemon_alerts_and_stops_cleanly_on_sigterm(tmp_path: Path,
                                                         server: LoopbackServer) -> None:
     config = setup(tmp_path, server, interval="1s")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "monitor", "run", "-c", str(config)],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and len(server.hits("/feed")) < 2:
-            time.sleep(0.1)
-        assert len(server.hits("/feed")) >= 2, "the daemon did not poll twice"
-        started = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=15)
-        stopped_in = time.monotonic() - started
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err
+    with Daemon(config, cwd=tmp_path) as daemon:
+        polled_twice = wait_for(lambda: len(server.hits("/feed")) >= 2, 30)
+        assert polled_twice, "the daemon did not poll twice"
+        stopped_in = daemon.stop(timeout=15)
+    assert daemon.returncode == 0, daemon.stderr
     assert stopped_in < 10
-    assert out.count("=== [development] doe") == 1
+    assert daemon.stdout.count("=== [development] doe") == 1
 
 
 def _descendants(pid: int) -> list[int]:
@@ -157,37 +120,32 @@ def test_the_casewatch_commands_workers_load_only_what_they_use(
     script = Path(sys.executable).with_name("casewatch")
     assert script.exists(), "the package is installed with its `casewatch` command"
     config = setup(tmp_path, server, interval="1s")
-    proc = subprocess.Popen([str(script), "run", "-c", str(config)], cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
+    with Daemon(config, cwd=tmp_path, command=[str(script)]) as running:
         deadline = time.monotonic() + 60
         servers: list[int] = []
         while time.monotonic() < deadline and not servers:
             time.sleep(0.2)
             if len(server.hits("/feed")) < 3:  # the workers have parsed the feed
                 continue
-            servers = [p for p in _descendants(proc.pid)  # one that has forked workers
+            servers = [p for p in _descendants(running.pid)  # one that has forked workers
                        if b"forkserver" in Path(f"/proc/{p}/cmdline").read_bytes()
                        and _descendants(p)]
         assert servers, "no worker forked"
-        daemon, workers = _libraries(proc.pid), _libraries(_descendants(servers[0])[0])
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=30)
+        daemon, workers = _libraries(running.pid), _libraries(_descendants(servers[0])[0])
     assert {"_sqlite3", "ahocorasick"} <= daemon  # the store and the matcher
     assert "etree" in workers  # lxml: feeds and pages
     assert not {"_sqlite3", "ahocorasick"} & workers
 
 
 def test_python_dash_m_monitor_and_help(tmp_path: Path) -> None:
-    result = cli("--help", cwd=tmp_path)
+    result = run_cli("--help", cwd=tmp_path)
     assert result.returncode == 0
     for command in ("run", "check", "demo", "preview", "matches", "status", "send-test"):
         assert command in result.stdout
 
 
 def test_demo_needs_no_network_and_prints_alerts(tmp_path: Path) -> None:
-    result = cli("demo", cwd=tmp_path, timeout=120)
+    result = run_cli("demo", cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("=== [development] doe-v-twitter") == 2
     assert result.stdout.count("=== [docket_entry] doe-v-twitter") == 2
@@ -197,28 +155,15 @@ def test_demo_needs_no_network_and_prints_alerts(tmp_path: Path) -> None:
     assert "Roe v. Example" not in result.stdout
 
 
-SEND_TEST_CONFIG = """
-[service]
-database = "{db}"
-
-[[channels]]
-id = "hook"
-kind = "webhook"
-url = "{url}"
-secret = "${{HOOK_SECRET}}"
-timeout = 5
-"""
-
-
 def test_send_test_posts_a_sample_alert_and_reports_the_answer(
         tmp_path: Path, server: LoopbackServer) -> None:
     answers = iter([Response(201, "stored it"), Response(400, "bad payload")])
     server.route("/hook", lambda _request: next(answers))
-    config = tmp_path / "casewatch.toml"
-    config.write_text(SEND_TEST_CONFIG.format(db=tmp_path / "cw.db", url=server.url("/hook")))
+    config = write_config(tmp_path, database=tmp_path / "cw.db", channels=[webhook_channel(
+        "hook", server.url("/hook"), secret="${HOOK_SECRET}", timeout=5)])
     env = {"HOOK_SECRET": "hook-secret"}
 
-    sent = cli("send-test", "hook", "-c", str(config), cwd=tmp_path, env=env)
+    sent = run_cli("send-test", "hook", "-c", str(config), cwd=tmp_path, env=env)
     assert sent.returncode == 0, sent.stderr
     assert "HTTP 201 stored it" in sent.stdout
     (request,) = server.hits("/hook")
@@ -229,44 +174,14 @@ def test_send_test_posts_a_sample_alert_and_reports_the_answer(
     assert request.headers["x-casewatch-signature"] == f"sha256={expected}"
     assert not (tmp_path / "cw.db").exists()  # not through the outbox
 
-    refused = cli("send-test", "hook", "-c", str(config), cwd=tmp_path, env=env)
+    refused = run_cli("send-test", "hook", "-c", str(config), cwd=tmp_path, env=env)
     assert refused.returncode == 1
     assert refused.stderr.count("\n") == 1 and "HTTP 400 bad payload" in refused.stderr
     assert "hook-secret" not in refused.stderr + sent.stdout
 
-    unknown = cli("send-test", "nope", "-c", str(config), cwd=tmp_path, env=env)
+    unknown = run_cli("send-test", "nope", "-c", str(config), cwd=tmp_path, env=env)
     assert unknown.returncode == 2
     assert unknown.stderr.strip() == 'casewatch: unknown channel "nope" (known: hook)'
-
-
-STATUS_CONFIG = """
-[service]
-database = "{db}"
-http = ""
-allow_private_addresses = true
-alert_on_first_poll = true
-
-[[sources]]
-id = "news"
-kind = "feed"
-url = "{feed}"
-
-[[cases]]
-id = "doe"
-caption = "John Doe v. Acme Corp."
-aliases = ["Doe v. Acme"]
-notify = ["refuses", "busy"]
-
-[[channels]]
-id = "refuses"
-kind = "webhook"
-url = "{refuses}"
-
-[[channels]]
-id = "busy"
-kind = "webhook"
-url = "{busy}"
-"""
 
 
 def test_status_lists_pending_and_dead_alerts_with_their_reasons(
@@ -274,15 +189,17 @@ def test_status_lists_pending_and_dead_alerts_with_their_reasons(
     setup(tmp_path, server)
     server.route("/refuses", Response(400, "unknown case"))
     server.route("/busy", Response(503, "come back later", {"Retry-After": "600"}))
-    config = tmp_path / "casewatch.toml"
-    config.write_text(STATUS_CONFIG.format(db=tmp_path / "cw.db", feed=server.url("/feed"),
-                                           refuses=server.url("/refuses"),
-                                           busy=server.url("/busy")))
-    ran = cli("run", "--once", "-c", str(config), cwd=tmp_path)
+    config = write_config(
+        tmp_path, database=tmp_path / "cw.db", service=loopback_service(),
+        sources=[feed_source("news", server.url("/feed"))],
+        cases=[doe_case(notify=["refuses", "busy"])],
+        channels=[webhook_channel("refuses", server.url("/refuses")),
+                  webhook_channel("busy", server.url("/busy"))])
+    ran = run_cli("run", "--once", "-c", str(config), cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr
     assert "0 alerts sent, 1 to retry, 1 dead" in ran.stderr
 
-    shown = cli("status", "-c", str(config), "--json", cwd=tmp_path)
+    shown = run_cli("status", "-c", str(config), "--json", cwd=tmp_path)
     rows = [json.loads(line) for line in shown.stdout.splitlines()]
     outbox = next(r for r in rows if r["type"] == "outbox")
     assert (outbox["pending"], outbox["dead"], outbox["sent"]) == (1, 1, 0)
@@ -293,7 +210,7 @@ def test_status_lists_pending_and_dead_alerts_with_their_reasons(
     assert pending["channel"] == "busy" and "HTTP 503 come back later" in pending["reason"]
     assert pending["next_attempt"] and pending["attempts"] == 1
 
-    text = cli("status", "-c", str(config), cwd=tmp_path).stdout
+    text = run_cli("status", "-c", str(config), cwd=tmp_path).stdout
     for title in ("Sources", "Cases", "Alerts"):
         assert title in text
     assert "Outbox: 1 pending, 0 held for digests, 0 sent, 1 dead" in text
@@ -307,8 +224,7 @@ def test_status_lists_pending_and_dead_alerts_with_their_reasons(
 def test_run_once_on_a_terminal_shows_progress_and_off_one_does_not(
         tmp_path: Path, server: LoopbackServer) -> None:
     config = setup(tmp_path, server)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100", "TERM": "xterm"}
-    env.pop("CASEWATCH_CONFIG", None)
+    env = cli_env({"COLUMNS": "100", "TERM": "xterm"})
     leader, follower = os.openpty()
     proc = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--once", "-c", str(config)],
                             cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=follower)
@@ -326,5 +242,5 @@ def test_run_once_on_a_terminal_shows_progress_and_off_one_does_not(
     assert proc.wait(timeout=60) == 0
     shown = seen.decode(errors="replace")
     assert "polling" in shown and "/1\x1b[0m sources" in shown  # the bar, counting sources
-    piped = cli("run", "--once", "-c", str(config), cwd=tmp_path)
+    piped = run_cli("run", "--once", "-c", str(config), cwd=tmp_path)
     assert "polling" not in piped.stderr and "sources" in piped.stderr

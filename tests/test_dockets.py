@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import tomllib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,8 +18,7 @@ from feeds.courts import court_name, resolve_court
 from monitor.config import ConfigError, parse_settings
 from monitor.matching.dockets import DocketMatcher, is_routine, names_agree
 from monitor.runtime.app import App, build_app
-from tests.conftest import FakeClock
-from tests.test_cli import cli
+from tests.conftest import FakeClock, Table, config_toml, console_channel, run_cli, write_config
 
 FILED = datetime(2021, 4, 6, 17, 2, tzinfo=UTC)
 
@@ -57,32 +57,27 @@ def test_an_unknown_or_ambiguous_court_is_refused(given: str, why: str) -> None:
 
 
 def test_a_bad_court_or_docket_number_is_a_config_error_at_its_path() -> None:
-    text = """
-[[cases]]
-id = "a"
-caption = "A v. B"
-court = "Court of Nowhere"
-docket_number = "not a number"
-"""
+    case = {"id": "a", "caption": "A v. B", "court": "Court of Nowhere",
+            "docket_number": "not a number"}
     with pytest.raises(ConfigError) as caught:
-        parse_settings(text, {})
+        parse_settings(config_toml(cases=[case]), {})
     joined = "\n".join(caught.value.errors)
     assert "cases[0].court" in joined and "unknown court" in joined
     assert "cases[0].docket_number" in joined and "not a docket number" in joined
-    case = parse_settings(text.replace("Court of Nowhere", "N.D. Cal.").replace(
-        "not a number", "3:21-cv-00485"), {}).cases[0]
+    case = parse_settings(config_toml(cases=[
+        {**case, "court": "N.D. Cal.", "docket_number": "3:21-cv-00485"}]), {}).cases[0]
     assert case.court == "cand"
     assert court_name(case.court) == "United States District Court for the Northern District " \
         "of California"
 
 
-def matcher(*cases: str) -> DocketMatcher:
-    body = "".join(f'[[cases]]\nid = "c{i}"\n{case}\n' for i, case in enumerate(cases))
-    return DocketMatcher(parse_settings(body, {}).cases)
+def matcher(*cases: Table) -> DocketMatcher:
+    text = config_toml(cases=[{"id": f"c{i}", **case} for i, case in enumerate(cases)])
+    return DocketMatcher(parse_settings(text, {}).cases)
 
 
-DOE = 'caption = "John Doe #1 and John Doe #2 v. Twitter, Inc."\ncourt = "N.D. Cal."\n' \
-      'docket_number = "3:21-cv-00485"'
+DOE = {"caption": "John Doe #1 and John Doe #2 v. Twitter, Inc.", "court": "N.D. Cal.",
+       "docket_number": "3:21-cv-00485"}
 
 
 @pytest.mark.parametrize(("e", "matched"), [
@@ -104,8 +99,8 @@ def test_entries_match_by_court_and_number_confirmed_by_name(e: DocketEntry,
 
 
 def test_a_defendant_number_is_kept_apart_only_when_the_case_names_one() -> None:
-    m = matcher('caption = "United States v. Lee"\ndocket_number = "1:18-cr-00224-PKC-2"',
-                'caption = "United States v. Lee"\ndocket_number = "1:18-cr-00224"')
+    m = matcher({"caption": "United States v. Lee", "docket_number": "1:18-cr-00224-PKC-2"},
+                {"caption": "United States v. Lee", "docket_number": "1:18-cr-00224"})
     both = entry("1:18-cr-00224-2", name="USA v. Lee")
     other = entry("1:18-cr-00224-PKC-1", name="USA v. Lee")
     assert [x.case_id for x in m.match(both)] == ["c0", "c1"]
@@ -133,30 +128,20 @@ def test_routine_entries_are_recognised(short: str, routine: bool) -> None:
     assert is_routine(entry(short=short)) is routine
 
 
-CONFIG = """
-[service]
-database = "{db}"
-http = ""
-
-[[cases]]
-id = "doe"
-caption = "John Doe #1 and John Doe #2 v. Twitter, Inc."
-aliases = ["Doe v. Twitter"]
-court = "N.D. Cal."
-docket_number = "3:21-cv-00485"
-notify = ["hook"]
-{case}
-
-[[channels]]
-id = "hook"
-kind = "console"
-updates = "{updates}"
-"""
+def docket_config(tmp_path: Path, *, case: Table | None = None, updates: str = "none",
+           sources: tuple[Table, ...] = ()) -> dict[str, object]:
+    """The parts of a config following Doe v. Twitter by its docket, alerts on the console;
+    `case` adds to the case."""
+    doe = {"id": "doe", "caption": "John Doe #1 and John Doe #2 v. Twitter, Inc.",
+           "aliases": ["Doe v. Twitter"], "court": "N.D. Cal.",
+           "docket_number": "3:21-cv-00485", "notify": ["hook"], **(case or {})}
+    return {"database": tmp_path / "cw.db", "service": {"http": ""}, "sources": sources,
+            "cases": [doe], "channels": [console_channel("hook", updates=updates)]}
 
 
-def app_for(tmp_path: Path, clock: FakeClock, *, case: str = "",
+def app_for(tmp_path: Path, clock: FakeClock, *, case: Table | None = None,
             updates: str = "none") -> App:
-    text = CONFIG.format(db=tmp_path / "cw.db", case=case, updates=updates)
+    text = config_toml(**docket_config(tmp_path, case=case, updates=updates))
     return build_app(parse_settings(text, {}), clock=clock, stream=io.StringIO(),
                      extract_workers=0)
 
@@ -210,11 +195,11 @@ def test_each_entry_is_its_own_development(tmp_path: Path, clock: FakeClock) -> 
 
 
 @pytest.mark.parametrize(("setting", "alerts"), [
-    ("", 1), ('docket_alert = "all"', 2), ('docket_alert = "none"', 0),
-    ('docket_routine = ["amended complaint"]', 1),
+    ({}, 1), ({"docket_alert": "all"}, 2), ({"docket_alert": "none"}, 0),
+    ({"docket_routine": ["amended complaint"]}, 1),
 ])
 def test_routine_entries_are_stored_but_not_alerted_unless_the_case_asks(
-        tmp_path: Path, clock: FakeClock, setting: str, alerts: int) -> None:
+        tmp_path: Path, clock: FakeClock, setting: Table, alerts: int) -> None:
     app = app_for(tmp_path, clock, case=setting)
     now = clock()
     written = app.pipeline.ingest(item(entry(n=12)), now)
@@ -287,10 +272,11 @@ def cand_feed(built: str, *items: str) -> bytes:
 def test_the_seeds_case_gets_an_entry_alert_from_a_court_feed_on_loopback(
         tmp_path: Path, clock: FakeClock, aio, server) -> None:
     seeds = Path(__file__).resolve().parent.parent / "seeds" / "demo.toml"
-    text = seeds.read_text(encoding="utf-8").split("[[sources]]")[0]
-    case_and_channel = "[[cases]]" + seeds.read_text(encoding="utf-8").split("[[cases]]")[1]
-    config = (text + f'[[sources]]\nid = "cand"\nkind = "pacer_rss"\ncourt = "cand"\n'
-              f'url = "{server.url("/cgi-bin/rss_outside.pl")}"\n\n' + case_and_channel)
+    demo = tomllib.loads(seeds.read_text(encoding="utf-8"))
+    court = {"id": "cand", "kind": "pacer_rss", "court": "cand",
+             "url": server.url("/cgi-bin/rss_outside.pl")}
+    config = config_toml(service=demo["service"], sources=[court], cases=demo["cases"],
+                         channels=demo["channels"])
     settings = parse_settings(config, {"CASEWATCH_DEMO_DB": str(tmp_path / "cw.db")})
     stream = io.StringIO()
     app = build_app(settings, clock=clock, stream=stream, extract_workers=0)
@@ -330,11 +316,9 @@ def test_preview_json_prints_entries_in_contract_form(tmp_path: Path, server) ->
     server.route("/rss", cand_feed("Wed, 07 Apr 2021 18:05:00 GMT", cand_item(
         "3:21-cv-00485-JCS", "Doe v. Twitter, Inc.", 372224, 62, 60, "035119100003",
         "Amended Complaint", "Wed, 07 Apr 2021 18:03:00 GMT")))
-    config = tmp_path / "casewatch.toml"
-    config.write_text(CONFIG.format(db=tmp_path / "cw.db", case="", updates="none")
-                      + f'\n[[sources]]\nid = "cand"\nkind = "pacer_rss"\ncourt = "cand"\n'
-                        f'url = "{server.url("/rss")}"\n')
-    shown = cli("preview", "cand", "-c", str(config), "--json", cwd=tmp_path)
+    config = write_config(tmp_path, **docket_config(tmp_path, sources=(
+        {"id": "cand", "kind": "pacer_rss", "court": "cand", "url": server.url("/rss")},)))
+    shown = run_cli("preview", "cand", "-c", str(config), "--json", cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
     (entry_json,) = [json.loads(line) for line in shown.stdout.splitlines()]
     assert entry_json == {
@@ -346,7 +330,7 @@ def test_preview_json_prints_entries_in_contract_form(tmp_path: Path, server) ->
                         "&de_seq_num=62",
         "pacer_case_id": "372224", "pacer_doc_id": "035019100003",
     }
-    text = cli("preview", "cand", "-c", str(config), cwd=tmp_path).stdout
+    text = run_cli("preview", "cand", "-c", str(config), cwd=tmp_path).stdout
     assert "→ doe" in text
     assert not (tmp_path / "cw.db").exists()
 
