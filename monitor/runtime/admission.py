@@ -2,11 +2,12 @@
 
 A round polls 32 sources side by side, and each hands its feed and article pages to the
 same two workers. Handed over as they come, they share the workers evenly, so every
-poll of a busy round finishes near its end and its alerts wait for the slowest: in the
-bench's burst (1,900 articles in 23 s) half of them reached the webhook after 22 s.
-Admitted oldest poll first, a poll's pages go ahead of those of polls begun after it:
+poll of a busy round finishes near its end and its alerts wait for the slowest: in a
+burst nearly every alert leaves only when the whole round is done. Admitted oldest poll
+first, a poll's pages go ahead of those of polls begun after it:
 the workers do the same work in the same time, and each poll's alerts leave as soon as
-its own pages are done.
+its own pages are done (bench/bench_farm.py's "to webhook" column shows when they
+arrive).
 
 `OldestFirst(slots).run(rank, work)` runs `work()` once fewer than `slots` calls are
 running and no waiting call has a lower rank (rank: the order the poll began in, ties

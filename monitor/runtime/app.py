@@ -39,9 +39,9 @@ POLL_CONCURRENCY = 32
 SHUTDOWN_WAIT = 5.0  # seconds a stopping daemon waits for its workers
 # calls in the worker pool at once, per worker: one running and three ready, so that a
 # worker has its next page while the daemon's loop is busy storing a poll's articles
-# (with two, the full bench's burst ran at 77.6 and 80.0 articles/s with both cores
-# 92-93% busy; with four, 83.2 and 84.1 at 94-96%, as without admission, for a little
-# later alerts); the rest wait their turn in monitor.runtime.admission, oldest poll first
+# (with fewer ready, the cores idle in a burst and it runs slower; with more, a poll's
+# alerts wait longer behind other polls' pages); the rest wait their turn in
+# monitor.runtime.admission, oldest poll first. bench/bench_farm.py measures both.
 CALLS_PER_WORKER = 4
 _poll_ranks = itertools.count(1)
 
@@ -70,9 +70,9 @@ class App:
     def _poll_slot(self) -> asyncio.Semaphore:
         """At most POLL_CONCURRENCY polls at once: a round of a thousand feeds would
         otherwise fetch every body before the workers could parse the first ones, and
-        hold them all (240 MB in the bench's farm). Two workers keep up with 32: the
-        bench's first poll held 35–45 MB less in the daemon's process than with 128, and
-        its burst took 10% less CPU (68 CPU s against 76–83, runs alternated)."""
+        hold them all in memory. Two workers keep up with 32 polls; more at once only
+        hold more bodies waiting and cost more CPU in the daemon's loop (the farm
+        benchmark, bench/README.md, is where to measure a change)."""
         loop = asyncio.get_running_loop()
         if self._slots is None or self._slots[0] is not loop:
             self._slots = (loop, asyncio.Semaphore(POLL_CONCURRENCY))

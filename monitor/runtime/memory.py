@@ -4,10 +4,10 @@ keeping the cycle collector off what lives as long as the daemon.
 A feed body or an article page is a large block that lives for a moment. glibc serves
 blocks above its mmap threshold from their own mappings and unmaps them when freed, but
 it raises that threshold to the size of each such block freed (up to 32 MB), after which
-a 2 MB feed comes from the heap and leaves a hole there: the heap then grows by tens of
-MB that are free but never returned. Fixing the thresholds keeps large blocks in
-mappings of their own and lets the heap's free top go back (the first poll of the quick
-bench farm: 72 MB more in the daemon's process after it, 26 MB with them fixed).
+a 2 MB feed comes from the heap and leaves a hole there: the heap then grows by memory
+that is free but never returned. Fixing the thresholds keeps large blocks in mappings of
+their own and lets the heap's free top go back, so a daemon's memory after a large poll
+stays near what it was before (bench/bench_farm.py reports it per phase).
 """
 
 from __future__ import annotations
@@ -48,10 +48,10 @@ trim: Callable[[int], int] | None = getattr(_LIBC, "malloc_trim", None)
 
 def settle() -> None:
     """Hand what exists now (the configuration, the matcher, imported modules) to the
-    permanent generation, where the cycle collector no longer walks it: each full
-    collection walked every object of 10,000 cases again, about 50 ms each time in the
-    bench's burst. What was settled before (an App a reload replaced) is handed back
-    first and collected if it is garbage."""
+    permanent generation, where the cycle collector no longer walks it: otherwise each
+    full collection walks every object of every configured case again, a pause that
+    grows with the number of cases. What was settled before (an App a reload replaced)
+    is handed back first and collected if it is garbage."""
     gc.unfreeze()
     gc.collect()
     gc.freeze()
