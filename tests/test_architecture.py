@@ -147,3 +147,12 @@ def test_the_daemons_process_does_not_load_what_only_workers_use() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_no_module_is_over_500_lines() -> None:
+    """A module that outgrows this is two things: split it along its seam."""
+    long = {str(path.relative_to(ROOT)): lines
+            for package in ("monitor", "feeds", "alerts")
+            for path in (ROOT / package).rglob("*.py")
+            if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 500}
+    assert long == {}
