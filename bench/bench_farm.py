@@ -229,7 +229,7 @@ def new_items(farm: Farm, feeds: list[int], per_feed: int, first: int, case_coun
               ) -> dict[int, list[NewItem]]:
     """`per_feed` new items on each feed; every other one names one of the cases."""
     from bench.bench_matching import cases as generated_cases
-    from monitor.matching.matcher import caption_short_forms
+    from monitor.matching.derive import caption_short_forms
 
     names = [caption_short_forms(c.caption)[0] for c in generated_cases(case_count)]
     added: dict[int, list[NewItem]] = {}

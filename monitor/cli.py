@@ -25,8 +25,9 @@ from feeds.fetch import Fetcher
 from feeds.registry import build_source
 from monitor.config import ConfigError, Settings, config_path, load_settings
 from monitor.delivery.deliverer import DeliveryReport
+from monitor.matching.derive import case_query
 from monitor.matching.dockets import DocketMatcher, match_entry
-from monitor.matching.matcher import Matcher, case_query, mark_terms
+from monitor.matching.matcher import Matcher, mark_terms
 from monitor.matching.query import format_query
 from monitor.pipeline import PollReport
 from monitor.runtime.app import App, build_app, utc_now

@@ -7,15 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.config import CaseConfig
-from monitor.matching.matcher import (
-    Document,
-    Matcher,
-    caption_short_forms,
-    case_query,
-    evaluate,
-    mark_terms,
-    short_name,
-)
+from monitor.matching.derive import caption_short_forms, case_query, short_name
+from monitor.matching.matcher import Document, Matcher, evaluate, mark_terms
 
 DOE = CaseConfig(id="doe", caption="John Doe #1 and John Doe #2 v. Twitter, Inc.",
                  docket_number="3:21-cv-00485")
