@@ -11,7 +11,7 @@ import pytest
 from monitor.runtime.admission import OldestFirst, poll_rank
 from tests.conftest import FakeClock
 from tests.servers import LoopbackServer, Response, rss
-from tests.test_pipeline import feed_source, make_app
+from tests.test_pipeline import make_app, polled_feed
 
 
 class Gate:
@@ -146,9 +146,8 @@ def test_each_poll_ranks_its_pages_and_later_polls_rank_after_it(
         server.route(f"/{feed}.xml", rss(items))
         for n in range(3):
             server.route(f"/{feed}/{n}", page(f"Doe v. Acme {feed} story {n}"))
-    app = make_app(tmp_path, clock, "".join(
-        feed_source(name, server.url(f"/{name}.xml"), "extract = true")
-        for name in ("early", "later")))
+    app = make_app(tmp_path, clock, *(polled_feed(name, server.url(f"/{name}.xml"), extract=True)
+                                      for name in ("early", "later")))
     seen: dict[str, set[int]] = {"early": set(), "later": set()}
     extract = app.pipeline.extractor
 

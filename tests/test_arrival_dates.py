@@ -16,34 +16,17 @@ import pytest
 from monitor.config import parse_settings
 from monitor.pipeline import ARRIVAL_BOUND
 from monitor.runtime.app import App, build_app
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, config_toml, console_channel, loopback_service
 from tests.servers import LoopbackServer, rss
-from tests.test_pipeline import feed_source
+from tests.test_pipeline import polled_feed
 
 CORPUS = Path(__file__).parent / "corpus" / "events.toml"
 # Amber Heard's appeal and, a day later, Johnny Depp's: the same step by each side, in
 # articles whose whole text names the appeal, the verdict and the award alike
 EVENTS = ("depp-v-heard/2022-07-heard-appeal", "depp-v-heard/2022-07-depp-appeal")
-CONFIG = """
-[service]
-database = "{db}"
-http = ""
-allow_private_addresses = true
-alert_on_first_poll = false
-
-{source}
-
-[[cases]]
-id = "depp-v-heard"
-caption = "John C. Depp, II v. Amber Laura Heard"
-aliases = ["Depp v. Heard"]
-parties = ["Johnny Depp", "Amber Heard"]
-notify = ["out"]
-
-[[channels]]
-id = "out"
-kind = "console"
-"""
+DEPP = {"id": "depp-v-heard", "caption": "John C. Depp, II v. Amber Laura Heard",
+        "aliases": ["Depp v. Heard"], "parties": ["Johnny Depp", "Amber Heard"],
+        "notify": ["out"]}
 
 
 def articles() -> list[dict]:
@@ -62,8 +45,10 @@ def page(article: dict) -> str:
 
 
 def make_app(tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> App:
-    text = CONFIG.format(db=tmp_path / "cw.db",
-                         source=feed_source("news", server.url("/feed"), "extract = true"))
+    text = config_toml(database=tmp_path / "cw.db",
+                       service=loopback_service(alert_on_first_poll=False),
+                       sources=[polled_feed("news", server.url("/feed"), extract=True)],
+                       cases=[DEPP], channels=[console_channel()])
     return build_app(parse_settings(text, {}), clock=clock, stream=io.StringIO(),
                      extract_workers=0)
 

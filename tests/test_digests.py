@@ -13,34 +13,16 @@ import pytest
 from monitor.config import ConfigError, parse_settings
 from monitor.delivery.cron import digest_trigger, latest_fire
 from monitor.runtime.app import App, build_app
-from tests.conftest import FakeClock
+from tests.conftest import (
+    FakeClock,
+    Table,
+    config_toml,
+    doe_case,
+    feed_source,
+    loopback_service,
+    webhook_channel,
+)
 from tests.servers import LoopbackServer, Response, rss
-
-CONFIG = """
-[service]
-database = "{db}"
-http = ""
-allow_private_addresses = true
-alert_on_first_poll = true
-
-[[sources]]
-id = "news"
-kind = "feed"
-url = "{feed}"
-
-[[cases]]
-id = "doe"
-caption = "John Doe v. Acme Corp."
-aliases = ["Doe v. Acme"]
-notify = ["hook"]
-
-[[channels]]
-id = "hook"
-kind = "webhook"
-url = "{hook}"
-digest = "{digest}"
-timezone = "{timezone}"
-"""
 
 TITLES = [
     "Doe sues Acme: complaint filed",
@@ -49,10 +31,19 @@ TITLES = [
 ]
 
 
+def config(tmp_path: Path, feed: str, hook: str, **channel: object) -> str:
+    """Doe v. Acme to a webhook channel with a digest at nine in Berlin; `channel` changes
+    its keys (None: takes one out)."""
+    digests = {"digest": "0 9 * * *", "timezone": "Europe/Berlin", **channel}
+    return config_toml(database=tmp_path / "cw.db", service=loopback_service(),
+                       sources=[feed_source("news", feed)], cases=[doe_case(notify=["hook"])],
+                       channels=[webhook_channel("hook", hook, **digests)])
+
+
 def make_app(tmp_path: Path, clock: FakeClock, server: LoopbackServer, *,
              digest: str = "0 9 * * *", timezone: str = "Europe/Berlin") -> App:
-    text = CONFIG.format(db=tmp_path / "cw.db", feed=server.url("/feed"),
-                         hook=server.url("/hook"), digest=digest, timezone=timezone)
+    text = config(tmp_path, server.url("/feed"), server.url("/hook"), digest=digest,
+                  timezone=timezone)
     return build_app(parse_settings(text, {}), clock=clock, extract_workers=0)
 
 
@@ -187,23 +178,19 @@ def test_latest_fire_finds_the_last_cron_time_before_now() -> None:
 
 
 @pytest.mark.parametrize(("change", "expected"), [
-    (('digest = "0 9 * * *"', 'digest = "0 9 * *"'),
+    ({"digest": "0 9 * *"},
      'channels[0].digest: invalid cron expression "0 9 * *": Wrong number of fields'),
-    (('digest = "0 9 * * *"', 'digest = "0 25 * * *"'),
-     'channels[0].digest: invalid cron expression "0 25 * * *"'),
-    (('timezone = "Europe/Berlin"', 'timezone = "Europe/Berln"'),
-     'channels[0].timezone: unknown time zone "Europe/Berln"'),
-    (('digest = "0 9 * * *"', 'updates = "digest"'),
+    ({"digest": "0 25 * * *"}, 'channels[0].digest: invalid cron expression "0 25 * * *"'),
+    ({"timezone": "Europe/Berln"}, 'channels[0].timezone: unknown time zone "Europe/Berln"'),
+    ({"digest": None, "updates": "digest"},
      'channels[0].updates: "digest" needs a digest schedule'),
 ])
-def test_digest_config_errors_name_their_path(tmp_path: Path, change: tuple[str, str],
+def test_digest_config_errors_name_their_path(tmp_path: Path, change: Table,
                                               expected: str) -> None:
-    text = CONFIG.format(db=tmp_path / "cw.db", feed="http://127.0.0.1:9/feed",
-                         hook="http://127.0.0.1:9/hook", digest="0 9 * * *",
-                         timezone="Europe/Berlin")
-    parse_settings(text, {})
+    feed, hook = "http://127.0.0.1:9/feed", "http://127.0.0.1:9/hook"
+    parse_settings(config(tmp_path, feed, hook), {})
     with pytest.raises(ConfigError) as info:
-        parse_settings(text.replace(*change), {})
+        parse_settings(config(tmp_path, feed, hook, **change), {})
     (error,) = info.value.errors
     assert error.startswith(expected), error
 

@@ -17,39 +17,16 @@ from monitor.config import parse_settings
 from monitor.runtime.app import App, build_app
 from monitor.runtime.health import Health, assess, is_outage
 from monitor.store.rows import SourceRow
-from tests.conftest import FakeClock
+from tests.conftest import (
+    FakeClock,
+    Table,
+    config_toml,
+    console_channel,
+    doe_case,
+    loopback_service,
+)
 from tests.servers import LoopbackServer, Response, rss
-
-CONFIG = """
-[service]
-database = "{db}"
-http = ""
-allow_private_addresses = true
-alert_on_first_poll = true
-failure_alert_after = "1h"
-
-{sources}
-
-[[cases]]
-id = "doe"
-caption = "John Doe v. Acme Corp."
-aliases = ["Doe v. Acme"]
-notify = ["team"]
-
-[[channels]]
-id = "team"
-kind = "console"
-
-[[channels]]
-id = "ops"
-kind = "console"
-ops = true
-"""
-
-
-def source(source_id: str, url: str, extra: str = "") -> str:
-    return (f'[[sources]]\nid = "{source_id}"\nkind = "feed"\nurl = "{url}"\n'
-            f'interval = "5m"\n{extra}\n')
+from tests.test_pipeline import polled_feed
 
 
 @pytest.fixture
@@ -57,8 +34,12 @@ def run(aio: asyncio.Runner):
     return aio.run
 
 
-def make_app(tmp_path: Path, clock: FakeClock, sources: str) -> App:
-    text = CONFIG.format(db=tmp_path / "cw.db", sources=sources)
+def make_app(tmp_path: Path, clock: FakeClock, *sources: Table) -> App:
+    """Doe v. Acme alerted to the console channel "team"; source health to "ops"."""
+    text = config_toml(database=tmp_path / "cw.db",
+                       service=loopback_service(failure_alert_after="1h"), sources=sources,
+                       cases=[doe_case(notify=["team"])],
+                       channels=[console_channel("team"), console_channel("ops", ops=True)])
     return build_app(parse_settings(text, {}), clock=clock, stream=io.StringIO(),
                      extract_workers=0)
 
@@ -85,8 +66,8 @@ def test_a_source_failing_past_the_limit_is_said_once_then_its_recovery(
         tmp_path: Path, clock: FakeClock, server: LoopbackServer, run) -> None:
     server.route("/broken", Response(500, "oops"))
     server.route("/good", rss([story(1)]))
-    app = make_app(tmp_path, clock, source("broken", server.url("/broken"))
-                   + source("good", server.url("/good")))
+    app = make_app(tmp_path, clock, polled_feed("broken", server.url("/broken")),
+                   polled_feed("good", server.url("/good")))
     run(app.run_once())
     assert health_alerts(app) == []  # failing, but not for an hour yet
     clock.advance(minutes=61)
@@ -116,8 +97,8 @@ def test_after_each_poll_its_source_is_said_at_once_and_the_rest_at_the_periodic
     for path in ("/broken", "/other"):
         server.route(path, Response(500, "oops"))
     server.route("/good", rss([story(1)]))
-    app = make_app(tmp_path, clock, "".join(source(name, server.url(f"/{name}"))
-                                            for name in ("broken", "other", "good")))
+    app = make_app(tmp_path, clock, *(polled_feed(name, server.url(f"/{name}"))
+                                      for name in ("broken", "other", "good")))
     for name in ("broken", "other", "good"):
         run(app.poll(name))
     clock.advance(minutes=61)
@@ -136,8 +117,8 @@ def test_after_each_poll_its_source_is_said_at_once_and_the_rest_at_the_periodic
 def test_a_source_silent_beyond_its_expected_update_is_said_once(
         tmp_path: Path, clock: FakeClock, server: LoopbackServer, run) -> None:
     server.route("/feed", rss([story(1)]))
-    app = make_app(tmp_path, clock, source("news", server.url("/feed"),
-                                           'expected_update = "2h"'))
+    app = make_app(tmp_path, clock, polled_feed("news", server.url("/feed"),
+                                                expected_update="2h"))
     run(app.run_once())
     clock.advance(hours=1)
     run(app.run_once())
@@ -155,7 +136,7 @@ def test_a_source_silent_beyond_its_expected_update_is_said_once(
 
 def test_a_network_outage_is_one_alert_not_every_feed_broken(
         tmp_path: Path, clock: FakeClock, run) -> None:
-    app = make_app(tmp_path, clock, "".join(source(f"s{i}", closed_port()) for i in range(4)))
+    app = make_app(tmp_path, clock, *(polled_feed(f"s{i}", closed_port()) for i in range(4)))
     run(app.run_once())
     clock.advance(minutes=90)
     run(app.run_once())
@@ -182,8 +163,8 @@ def test_a_poll_that_changes_nothing_said_reads_only_its_own_source(
     poll that may change what is said (a recovery) still does, and is said at once."""
     server.route("/broken", Response(500, "oops"))
     server.route("/good", rss([story(1)]))
-    app = make_app(tmp_path, clock, source("broken", server.url("/broken"))
-                   + source("good", server.url("/good")))
+    app = make_app(tmp_path, clock, polled_feed("broken", server.url("/broken")),
+                   polled_feed("good", server.url("/good")))
     run(app.run_once())
     clock.advance(minutes=61)
     run(app.run_once())
@@ -196,7 +177,7 @@ def test_a_poll_that_changes_nothing_said_reads_only_its_own_source(
     run(app.aclose())
 
     down = [closed_port() for _ in range(3)]
-    app = make_app(tmp_path, clock, "".join(source(f"s{i}", url) for i, url in enumerate(down)))
+    app = make_app(tmp_path, clock, *(polled_feed(f"s{i}", url) for i, url in enumerate(down)))
     run(app.run_once())
     clock.advance(minutes=90)
     run(app.run_once())
@@ -204,8 +185,8 @@ def test_a_poll_that_changes_nothing_said_reads_only_its_own_source(
     assert not _reads_every_source(app, lambda: run(app.poll("s0")))
     run(app.aclose())
     server.route("/s0", rss([story(3)]))  # the network is back for one of them
-    app = make_app(tmp_path, clock, source("s0", server.url("/s0"))
-                   + "".join(source(f"s{i}", down[i]) for i in (1, 2)))
+    app = make_app(tmp_path, clock, polled_feed("s0", server.url("/s0")),
+                   *(polled_feed(f"s{i}", down[i]) for i in (1, 2)))
     assert _reads_every_source(app, lambda: run(app.poll("s0")))
     run(app.aclose())
 
@@ -215,7 +196,7 @@ def test_articles_that_keep_extracting_empty_are_said(
     server.route("/empty", Response(200, "<html><body></body></html>",
                                     {"Content-Type": "text/html"}))
     stories = []
-    app = make_app(tmp_path, clock, source("news", server.url("/feed"), "extract = true"))
+    app = make_app(tmp_path, clock, polled_feed("news", server.url("/feed"), extract=True))
     for n in range(4):
         stories.append({**story(n), "link": server.url("/empty")  + f"?{n}"})
         server.route("/feed", rss(stories))

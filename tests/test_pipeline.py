@@ -10,38 +10,31 @@ import pytest
 
 from monitor.config import parse_settings
 from monitor.runtime.app import App, build_app
-from tests.conftest import FakeClock
+from tests.conftest import (
+    FakeClock,
+    Table,
+    config_toml,
+    console_channel,
+    doe_case,
+    feed_source,
+    loopback_service,
+)
 from tests.servers import LoopbackServer, Request, Response, rss
 
-CONFIG = """
-[service]
-database = "{db}"
-http = ""
-allow_private_addresses = true
-alert_on_first_poll = {first}
 
-{sources}
-
-[[cases]]
-id = "doe"
-caption = "John Doe v. Acme Corp."
-aliases = ["Doe v. Acme"]
-notify = ["out"]
-
-[[channels]]
-id = "out"
-kind = "console"
-"""
+def polled_feed(source_id: str, url: str, **fields: object) -> Table:
+    """A feed source polled every five minutes."""
+    return feed_source(source_id, url, interval="5m", **fields)
 
 
-def feed_source(source_id: str, url: str, extra: str = "") -> str:
-    return (f'[[sources]]\nid = "{source_id}"\nkind = "feed"\nurl = "{url}"\n'
-            f'interval = "5m"\n{extra}\n')
-
-
-def make_app(tmp_path: Path, clock: FakeClock, sources: str, *, first: bool = True,
-             stream: io.StringIO | None = None) -> App:
-    text = CONFIG.format(db=tmp_path / "cw.db", first=str(first).lower(), sources=sources)
+def make_app(tmp_path: Path, clock: FakeClock, *sources: Table, first: bool = True,
+             stream: io.StringIO | None = None, **service: object) -> App:
+    """An App following Doe v. Acme in `sources`, alerting on the console; `service`
+    adds to [service]."""
+    text = config_toml(database=tmp_path / "cw.db",
+                       service=loopback_service(alert_on_first_poll=first, **service),
+                       sources=sources, cases=[doe_case(notify=["out"])],
+                       channels=[console_channel()])
     return build_app(parse_settings(text, {}), clock=clock, stream=stream or io.StringIO(),
                      extract_workers=0)
 
@@ -87,7 +80,7 @@ def test_a_feed_served_twice_with_one_new_item_gives_exactly_one_new_alert(
         tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
     server.route("/feed", rss([story(1, server), story(2, server)]))
     out = io.StringIO()
-    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")), stream=out)
+    app = make_app(tmp_path, clock, polled_feed("news", server.url("/feed")), stream=out)
     reports, delivered = run_once(app)
     assert reports[0].new == 2 and delivered.sent == 2
     server.route("/feed", rss([story(1, server), story(2, server), story(3, server)]))
@@ -102,11 +95,11 @@ def test_a_feed_served_twice_with_one_new_item_gives_exactly_one_new_alert(
 def test_restart_after_a_run_sends_nothing_again(
         tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
     server.route("/feed", rss([story(1, server), story(2, server)]))
-    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")))
+    app = make_app(tmp_path, clock, polled_feed("news", server.url("/feed")))
     assert run_once(app)[1].sent == 2
     close(app)
     out = io.StringIO()
-    again = make_app(tmp_path, clock, feed_source("news", server.url("/feed")), stream=out)
+    again = make_app(tmp_path, clock, polled_feed("news", server.url("/feed")), stream=out)
     reports, delivered = run_once(again)
     assert (reports[0].new, delivered.sent) == (0, 0)
     assert out.getvalue() == ""
@@ -117,7 +110,7 @@ def test_guid_reuse_and_items_that_come_back_do_not_realert(
         tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
     one, two = story(1, server), story(2, server)
     server.route("/feed", rss([one, two]))
-    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")))
+    app = make_app(tmp_path, clock, polled_feed("news", server.url("/feed")))
     run_once(app)
     server.route("/feed", rss([two]))  # the feed drops an item...
     run_once(app)
@@ -131,7 +124,7 @@ def test_an_item_that_cannot_be_stored_does_not_hold_up_the_others(
         tmp_path: Path, clock: FakeClock, server: LoopbackServer,
         caplog: pytest.LogCaptureFixture) -> None:
     server.route("/feed", rss([story(n, server) for n in (1, 2, 3)]))
-    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")))
+    app = make_app(tmp_path, clock, polled_feed("news", server.url("/feed")))
     real = app.pipeline.matcher.match
 
     def broken_on_two(item, words=None):  # type: ignore[no-untyped-def]
@@ -160,7 +153,7 @@ def test_a_304_is_honoured(tmp_path: Path, clock: FakeClock, server: LoopbackSer
         return Response(200, body, {"ETag": '"v1"', "Content-Type": "application/rss+xml"})
 
     server.route("/feed", conditional)
-    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")))
+    app = make_app(tmp_path, clock, polled_feed("news", server.url("/feed")))
     run_once(app)
     reports, delivered = run_once(app)
     assert reports[0].not_modified and reports[0].ok
@@ -174,9 +167,8 @@ def test_a_failing_feed_backs_off_and_the_others_still_alert(
         tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
     server.route("/broken", Response(500, "oops"))
     server.route("/good", rss([story(1, server)]))
-    sources = feed_source("broken", server.url("/broken")) + feed_source(
-        "good", server.url("/good"))
-    app = make_app(tmp_path, clock, sources)
+    app = make_app(tmp_path, clock, polled_feed("broken", server.url("/broken")),
+                   polled_feed("good", server.url("/good")))
     reports, delivered = run_once(app)
     by_id = {r.source_id: r for r in reports}
     assert not by_id["broken"].ok and by_id["broken"].error_kind == "http"
@@ -201,7 +193,7 @@ def test_a_failing_feed_backs_off_and_the_others_still_alert(
 def test_retry_after_is_honoured_on_a_429(
         tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
     server.route("/feed", Response(429, "slow down", {"Retry-After": "7200"}))
-    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")))
+    app = make_app(tmp_path, clock, polled_feed("news", server.url("/feed")))
     run_once(app)
     row = app.store.source("news")
     assert (row.next_poll - row.last_poll).total_seconds() >= 7200
@@ -211,7 +203,7 @@ def test_retry_after_is_honoured_on_a_429(
 def test_not_a_feed_is_an_error_not_a_crash(
         tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
     server.route("/feed", "<html><body>Maintenance</body></html>", "text/html")
-    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")))
+    app = make_app(tmp_path, clock, polled_feed("news", server.url("/feed")))
     reports, _ = run_once(app)
     assert reports[0].error_kind == "not_feed"
     close(app)
@@ -220,7 +212,7 @@ def test_not_a_feed_is_an_error_not_a_crash(
 def test_first_poll_records_the_backlog_silently(
         tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
     server.route("/feed", rss([story(1, server), story(2, server)]))
-    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")), first=False)
+    app = make_app(tmp_path, clock, polled_feed("news", server.url("/feed")), first=False)
     reports, delivered = run_once(app)
     assert reports[0].backlog and delivered.sent == 0
     server.route("/feed", rss([story(1, server), story(2, server), story(3, server)]))
@@ -236,8 +228,8 @@ def test_the_same_article_from_two_feeds_alerts_once(
                    guid="other-guid")
     server.route("/one", rss([base]))
     server.route("/two", rss([tracked]))
-    sources = feed_source("one", server.url("/one")) + feed_source("two", server.url("/two"))
-    app = make_app(tmp_path, clock, sources)
+    app = make_app(tmp_path, clock, polled_feed("one", server.url("/one")),
+                   polled_feed("two", server.url("/two")))
     reports, delivered = run_once(app)
     assert sum(r.new for r in reports) == 2
     assert delivered.sent == 1
@@ -248,7 +240,7 @@ def test_items_that_match_no_case_do_not_alert(
         tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
     server.route("/feed", rss([{"title": "Weather", "link": server.url("/w"),
                                 "text": "Sunny."}]))
-    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")))
+    app = make_app(tmp_path, clock, polled_feed("news", server.url("/feed")))
     reports, delivered = run_once(app)
     assert reports[0].new == 1 and delivered.sent == 0
     close(app)
@@ -273,7 +265,7 @@ def test_articles_are_extracted_and_failures_fall_back_to_the_summary(
         {"title": "Doe v. Acme: another", "link": server.url("/a/2"), "text": "teaser"},
     ]
     server.route("/feed", rss(items))
-    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed"), "extract = true"))
+    app = make_app(tmp_path, clock, polled_feed("news", server.url("/feed"), extract=True))
     run_once(app)
     rows = {r["url"]: r for r in app.store.db.query("SELECT * FROM items")}
     extracted = rows[server.url("/a/1")]
@@ -292,11 +284,8 @@ def test_article_links_to_private_addresses_are_refused_unless_allowed(
     server.route("/a/1", ARTICLE, "text/html")
     server.route("/feed", rss([{"title": "Trial opens", "link": server.url("/a/1"),
                                 "text": "Doe v. Acme teaser"}]))
-    text = CONFIG.format(db=tmp_path / "cw.db", first="true",
-                         sources=feed_source("news", server.url("/feed"), "extract = true"))
-    text = text.replace("allow_private_addresses = true", "allow_private_addresses = false")
-    app = build_app(parse_settings(text, {}), clock=clock, stream=io.StringIO(),
-                    extract_workers=0)
+    app = make_app(tmp_path, clock, polled_feed("news", server.url("/feed"), extract=True),
+                   allow_private_addresses=False)
     run_once(app)
     assert server.hits("/a/1") == []  # never fetched
     (row,) = app.store.db.query("SELECT extracted, extract_failed FROM items")
@@ -308,11 +297,8 @@ def test_article_links_to_private_addresses_are_refused_unless_allowed(
 def test_oversized_responses_are_refused(
         tmp_path: Path, clock: FakeClock, server: LoopbackServer, size: int) -> None:
     server.route("/feed", Response(200, b"<rss>" + b" " * size))
-    text = CONFIG.format(db=tmp_path / "cw.db", first="true",
-                         sources=feed_source("news", server.url("/feed")))
-    text = text.replace('http = ""', 'http = ""\nmax_response_bytes = 100000')
-    app = build_app(parse_settings(text, {}), clock=clock, stream=io.StringIO(),
-                    extract_workers=0)
+    app = make_app(tmp_path, clock, polled_feed("news", server.url("/feed")),
+                   max_response_bytes=100000)
     reports, _ = run_once(app)
     assert reports[0].error_kind == "too_large"
     close(app)
@@ -323,7 +309,7 @@ def test_hostile_titles_reach_the_console_without_control_characters(
     server.route("/feed", rss([{"title": "Doe v. Acme \x1b[31mRED&amp;", "link":
                                 server.url("/x")}]))
     out = io.StringIO()
-    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")), stream=out)
+    app = make_app(tmp_path, clock, polled_feed("news", server.url("/feed")), stream=out)
     run_once(app)
     assert "\x1b" not in out.getvalue() and "Doe v. Acme" in out.getvalue()
     close(app)
@@ -332,7 +318,7 @@ def test_hostile_titles_reach_the_console_without_control_characters(
 def test_an_unchanged_body_without_etag_is_not_parsed_again(
         tmp_path: Path, clock: FakeClock, server: LoopbackServer) -> None:
     server.route("/feed", rss([story(1, server)]))
-    app = make_app(tmp_path, clock, feed_source("news", server.url("/feed")))
+    app = make_app(tmp_path, clock, polled_feed("news", server.url("/feed")))
     assert run_once(app)[0][0].items == 1
     reports, delivered = run_once(app)
     assert reports[0].not_modified and reports[0].items == 0 and delivered.sent == 0
@@ -350,11 +336,8 @@ def test_a_round_starts_the_sources_that_were_slowest_last_time(
     for name in ("a", "b", "c"):
         server.route(f"/{name}", Response(200, body, {"Content-Type": "application/xml"},
                                           delay=0.4 if name == "c" else 0.0))
-    sources = "".join(feed_source(n, server.url(f"/{n}")) for n in ("a", "b", "c"))
-    text = CONFIG.replace('http = ""', 'http = ""\nper_host_concurrency = 1').format(
-        db=tmp_path / "cw.db", first="true", sources=sources)
-    app = build_app(parse_settings(text, {}), clock=clock, stream=io.StringIO(),
-                    extract_workers=0)
+    app = make_app(tmp_path, clock, *(polled_feed(n, server.url(f"/{n}")) for n in "abc"),
+                   per_host_concurrency=1)
     run_once(app)
     assert [r.path for r in server.requests] == ["/a", "/b", "/c"]
     server.requests.clear()

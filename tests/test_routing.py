@@ -11,45 +11,31 @@ import pytest
 
 from monitor.config import ConfigError, parse_settings
 from monitor.runtime.app import build_app
-from tests.conftest import FakeClock
+from tests.conftest import (
+    FakeClock,
+    Table,
+    config_toml,
+    doe_case,
+    feed_source,
+    loopback_service,
+    webhook_channel,
+)
 from tests.servers import LoopbackServer, Response, rss
 
-CONFIG = """
-[service]
-database = "{db}"
-http = ""
-allow_private_addresses = true
-alert_on_first_poll = true
+ROE = {"id": "roe", "caption": "Jane Roe v. Initech", "aliases": ["Roe v. Initech"]}
 
-[[sources]]
-id = "news"
-kind = "feed"
-url = "{feed}"
 
-[[cases]]
-id = "doe"
-caption = "John Doe v. Acme Corp."
-aliases = ["Doe v. Acme"]
-notify = [{doe}]
+def config(tmp_path: Path, urls: dict[str, str], *, doe: tuple[str, ...] = ("a", "b"),
+           roe: tuple[str, ...] = ("a", "b"), a_extra: Table | None = None,
+           b_extra: Table | None = None) -> str:
+    """Two cases, notifying the channels `doe` and `roe` name; two webhook channels, "a"
+    and "b", at `urls` (feed, a, b), with `a_extra` and `b_extra` added."""
+    return config_toml(database=tmp_path / "cw.db", service=loopback_service(),
+                       sources=[feed_source("news", urls["feed"])],
+                       cases=[doe_case(notify=list(doe)), {**ROE, "notify": list(roe)}],
+                       channels=[webhook_channel("a", urls["a"], **(a_extra or {})),
+                                 webhook_channel("b", urls["b"], **(b_extra or {}))])
 
-[[cases]]
-id = "roe"
-caption = "Jane Roe v. Initech"
-aliases = ["Roe v. Initech"]
-notify = [{roe}]
-
-[[channels]]
-id = "a"
-kind = "webhook"
-url = "{a}"
-{a_extra}
-
-[[channels]]
-id = "b"
-kind = "webhook"
-url = "{b}"
-{b_extra}
-"""
 
 STORIES = [
     ("Doe sues Acme: complaint filed", "News about Doe v. Acme: the complaint."),
@@ -59,16 +45,16 @@ STORIES = [
 
 
 def route(tmp_path: Path, clock: FakeClock, aio: asyncio.Runner, server: LoopbackServer, *,
-          doe: str = '"a", "b"', roe: str = '"a", "b"', a_extra: str = "",
-          b_extra: str = "") -> dict[str, set[tuple[str, str | None, str]]]:
+          doe: tuple[str, ...] = ("a", "b"), roe: tuple[str, ...] = ("a", "b"),
+          a_extra: Table | None = None, b_extra: Table | None = None,
+          ) -> dict[str, set[tuple[str, str | None, str]]]:
     """Run the stories through the pipeline; what each receiver got: (case, event, title)."""
     server.route("/feed", rss([{"title": title, "link": server.url(f"/s/{n}"), "text": text}
                                for n, (title, text) in enumerate(STORIES)]))
     server.route("/a", Response(200, "ok"))
     server.route("/b", Response(200, "ok"))
-    text = CONFIG.format(db=tmp_path / "cw.db", feed=server.url("/feed"), a=server.url("/a"),
-                         b=server.url("/b"), doe=doe, roe=roe, a_extra=a_extra,
-                         b_extra=b_extra)
+    urls = {name: server.url(f"/{name}") for name in ("feed", "a", "b")}
+    text = config(tmp_path, urls, doe=doe, roe=roe, a_extra=a_extra, b_extra=b_extra)
     app = build_app(parse_settings(text, {}), clock=clock, extract_workers=0)
     try:
         aio.run(app.poll("news"))
@@ -96,33 +82,33 @@ def test_every_notified_channel_gets_every_alert_of_the_case(
 
 def test_a_cases_notify_list_decides_the_channels(
         tmp_path: Path, clock: FakeClock, aio: asyncio.Runner, server: LoopbackServer) -> None:
-    got = route(tmp_path, clock, aio, server, doe='"a"', roe='"b"')
+    got = route(tmp_path, clock, aio, server, doe=("a",), roe=("b",))
     assert got == {"a": {DOE_COMPLAINT, DOE_RULING}, "b": {ROE_COMPLAINT}}
 
 
 def test_a_channels_cases_filter_keeps_other_cases_out(
         tmp_path: Path, clock: FakeClock, aio: asyncio.Runner, server: LoopbackServer) -> None:
-    got = route(tmp_path, clock, aio, server, b_extra='cases = ["roe"]')
+    got = route(tmp_path, clock, aio, server, b_extra={"cases": ["roe"]})
     assert got == {"a": {DOE_COMPLAINT, DOE_RULING, ROE_COMPLAINT}, "b": {ROE_COMPLAINT}}
 
 
 def test_a_channels_events_filter_takes_procedural_events_and_alert_kinds(
         tmp_path: Path, clock: FakeClock, aio: asyncio.Runner, server: LoopbackServer) -> None:
-    got = route(tmp_path, clock, aio, server, a_extra='events = ["development"]',
-                b_extra='events = ["ruling"]\ncases = ["doe"]')
+    got = route(tmp_path, clock, aio, server, a_extra={"events": ["development"]},
+                b_extra={"events": ["ruling"], "cases": ["doe"]})
     assert got == {"a": {DOE_COMPLAINT, DOE_RULING, ROE_COMPLAINT}, "b": {DOE_RULING}}
 
 
 def test_a_channel_for_docket_entries_gets_no_news(
         tmp_path: Path, clock: FakeClock, aio: asyncio.Runner, server: LoopbackServer) -> None:
-    got = route(tmp_path, clock, aio, server, b_extra='events = ["docket_entry"]')
+    got = route(tmp_path, clock, aio, server, b_extra={"events": ["docket_entry"]})
     assert got["b"] == set() and len(got["a"]) == 3
 
 
 def test_an_unknown_event_in_a_filter_is_a_config_error(tmp_path: Path) -> None:
-    text = CONFIG.format(db=tmp_path / "cw.db", feed="http://127.0.0.1:9/feed",
-                         a="http://127.0.0.1:9/a", b="http://127.0.0.1:9/b", doe='"a"',
-                         roe='"b"', a_extra="", b_extra='events = ["ruling", "rulings"]')
+    urls = {name: f"http://127.0.0.1:9/{name}" for name in ("feed", "a", "b")}
+    text = config(tmp_path, urls, doe=("a",), roe=("b",),
+                  b_extra={"events": ["ruling", "rulings"]})
     with pytest.raises(ConfigError) as info:
         parse_settings(text, {})
     (error,) = info.value.errors

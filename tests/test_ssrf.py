@@ -14,7 +14,14 @@ from feeds.base import FeedError
 from feeds.fetch import Fetcher, is_private_host, resolve
 from monitor.config import parse_settings
 from monitor.runtime.app import build_app
-from tests.conftest import FakeClock
+from tests.conftest import (
+    FakeClock,
+    config_toml,
+    console_channel,
+    doe_case,
+    feed_source,
+    loopback_service,
+)
 from tests.servers import LoopbackServer, Response, rss
 
 PRIVATE = [
@@ -182,30 +189,6 @@ def test_https_is_left_to_the_certificate_check_and_a_name_without_address_is_of
     assert info.value.kind == "offline" and "does not resolve" in info.value.message
 
 
-CONFIG = """
-[service]
-database = "{db}"
-http = ""
-allow_private_addresses = {allow}
-alert_on_first_poll = true
-
-[[sources]]
-id = "news"
-kind = "feed"
-url = "{feed}"
-extract = true
-
-[[cases]]
-id = "doe"
-caption = "John Doe v. Acme Corp."
-aliases = ["Doe v. Acme"]
-notify = ["out"]
-
-[[channels]]
-id = "out"
-kind = "console"
-"""
-
 ARTICLE = ("<html><head><title>Doe v. Acme</title></head><body><article><h1>Doe v. Acme</h1>"
            + "<p>The lawsuit Doe v. Acme went to trial on Monday in federal court.</p>" * 5
            + "</article></body></html>")
@@ -222,8 +205,10 @@ def test_the_pipeline_refuses_article_links_by_name_ip_and_redirect(
              server.url("/article?b"), server.url("/hop")]
     server.route("/feed", rss([{"title": f"Doe v. Acme story {n}", "link": link,
                                 "text": "Doe v. Acme teaser"} for n, link in enumerate(links)]))
-    text = CONFIG.format(db=tmp_path / "cw.db", feed=server.url("/feed"),
-                         allow=str(allow).lower())
+    text = config_toml(database=tmp_path / "cw.db",
+                       service=loopback_service(allow_private_addresses=allow),
+                       sources=[feed_source("news", server.url("/feed"), extract=True)],
+                       cases=[doe_case(notify=["out"])], channels=[console_channel()])
     app = build_app(parse_settings(text, {}), clock=clock, stream=io.StringIO(),
                     extract_workers=0)
     with asyncio.Runner() as runner:
