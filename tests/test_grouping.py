@@ -33,7 +33,8 @@ from monitor.grouping.events import (
     phrase_counts,
     sides,
 )
-from monitor.grouping.grouper import JOIN, Grouper
+from monitor.grouping.grouper import Grouper
+from monitor.grouping.rules import JOIN
 from monitor.grouping.similarity import Centroids, terms, vector
 from monitor.identity import canonical_url, item_url, site
 from monitor.runtime.app import App, build_app

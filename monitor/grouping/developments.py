@@ -1,0 +1,96 @@
+"""What grouping holds of a case's developments: for each, what its articles said.
+
+A development is kept as the sums of its articles' vectors (a row of the case's
+`Centroids`) and what the rules of `monitor.grouping.rules` compare a new article
+with: the steps its headlines name, the days and years its articles say the news is
+of, the sums of money they name, and the vector of the article it began with. Each
+article is read the same way when it arrives and when the case is loaded again from
+the database, so a restart holds what the running daemon held.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from monitor.grouping.events import Headline
+from monitor.grouping.similarity import EMPTY, Centroids, Packed
+from monitor.grouping.textdates import Day
+
+LOOKBACK = timedelta(days=30)  # what is held, and what a restart reads
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """What a development keeps of each of its articles, read the same way when the
+    article arrives and when the case is loaded again from the database."""
+
+    vector: Packed  # TF-IDF over its own words (not the case's names), as weighed then
+    head: Headline  # the step its headline names, and who takes it
+    day: Day | None  # the day its lede says the news happened
+    amounts: frozenset[float]  # sums of money in its headline and lede
+    year: int | None  # the latest year it names
+    again: bool = False  # its headline or lede tells of a step taken again
+
+
+@dataclass(slots=True)
+class Development:
+    id: str
+    event: str | None
+    parties: set[str]
+    row: int  # its row in the case's centroids
+    last_seen: datetime  # when its latest article arrived
+    times: list[datetime] = field(default_factory=list)  # its articles' publication times
+    headlines: set[Headline] = field(default_factory=set)  # the steps its headlines name
+    days: list[Day] = field(default_factory=list)  # the days its articles say it happened
+    dates: set[date] = field(default_factory=set)  # those of them known to the day
+    amounts: set[float] = field(default_factory=set)  # the sums its articles' news names
+    years: list[int] = field(default_factory=list)  # the latest years its articles name
+    seed: Packed = EMPTY  # the vector of the article that started it
+    again: bool = False  # some article of it tells of a step taken again
+
+    def gap(self, when: datetime) -> timedelta:
+        """How far `when` lies from the nearest of its articles' times."""
+        return min((abs(when - t) for t in self.times), default=timedelta.max)
+
+
+@dataclass(slots=True)
+class CaseDevelopments:
+    """A case's developments of the last `LOOKBACK`, and their centroids."""
+
+    developments: list[Development] = field(default_factory=list)
+    centroids: Centroids = field(default_factory=Centroids)
+
+    def open(self, dev_id: str, event: str | None, parties: set[str],
+             seen: datetime) -> Development:
+        dev = Development(dev_id, event, parties, self.centroids.new_row(), seen)
+        self.developments.append(dev)
+        return dev
+
+    def keep_recent(self, now: datetime) -> None:
+        """Let go of the developments last seen more than LOOKBACK ago, and their rows."""
+        kept = [dev for dev in self.developments if now - dev.last_seen <= LOOKBACK]
+        if len(kept) == len(self.developments):
+            return
+        self.centroids = self.centroids.subset([dev.row for dev in kept])
+        for row, dev in enumerate(kept):
+            dev.row = row
+        self.developments = kept
+
+    def add(self, dev: Development, member: Member, when: datetime, seen: datetime, *,
+            first: bool = False) -> None:
+        self.centroids.add(dev.row, member.vector)
+        if first:
+            dev.seed = member.vector
+        dev.amounts |= member.amounts
+        dev.again = dev.again or member.again
+        if member.year is not None:
+            dev.years.append(member.year)
+        if member.head.step is not None:
+            dev.headlines.add(member.head)
+        if (day := member.day) is not None:
+            dev.days.append(day)
+            if (exact := day.exact) is not None:
+                dev.dates.add(exact)
+        dev.times.append(when)
+        dev.last_seen = max(dev.last_seen, seen)

@@ -1,0 +1,182 @@
+"""The rules that decide whether an article joins a development of its case (level 3).
+
+An article is weighed against each development of its case held in memory (the last
+`LOOKBACK`), in this order:
+
+1. `VETOES`: any one keeps the article out of that development, however alike the
+   words. A veto names news that differs (another step, party, day, year, sum) or,
+   for an undated article that no time window can place, what the text alone cannot
+   tell apart.
+2. The development it resembles most among those no veto excludes, at any time, is
+   the one it is said to be *possibly related* to when it joins none (cosine ≥ GREY).
+3. `outside_window`: too far in time from the development's articles, unless the
+   texts name the same date.
+4. `JOINS`: the first join rule that applies lowers the cosine needed (news of the
+   same date, the same step in the same few days): the cosine is scaled by JOIN over
+   the rule's threshold. The development with the highest cosine so weighed joins
+   when it reaches JOIN.
+
+Each rule is a pure function of an `Article` and a `Development`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from monitor.grouping.developments import LOOKBACK, Development, Member
+from monitor.grouping.money import other_amounts
+from monitor.grouping.textdates import conflict, years_apart
+
+JOIN = 0.15  # cosine to join a development (precision first)
+AGREE_JOIN = 0.08  # for a dated article whose headline names a step the development's do
+SAME_DAY_JOIN = 0.08  # for a dated article whose text names the day the development's do
+GREY = 0.10  # from here to JOIN: a new development, labelled possibly related
+LONG_JOIN = 0.30  # a rewrite this similar may join up to LONG_WINDOW later
+WINDOW = timedelta(hours=72)
+LONG_WINDOW = timedelta(days=7)
+SEED_JOIN = 0.15  # undated, the cosine with a development's first article must reach this too
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """The article being grouped, as the rules read it."""
+
+    member: Member  # what a development it joins would keep of it
+    event: str | None  # the step read from its whole text
+    parties: frozenset[str]  # the numbered parties it names ("john doe 2")
+    dated: bool  # it has a date: its own, or its arrival's
+    when: datetime  # that date, or when it was seen
+    seen: datetime  # when it was first seen
+    news_date: date | None = None  # dated, the date its lede gives its news, to the day
+    docket: bool = False  # a court docket entry, not news
+
+
+def new_parties(found: frozenset[str], known: set[str]) -> set[str]:
+    """Numbered parties beyond the first that are not among `known`."""
+    return {p for p in found if int(p.rsplit(" ", 1)[1]) >= 2} - known
+
+
+def agreed_step(article: Article, dev: Development) -> bool:
+    """Its headline names a step some headline of the development names, by the same
+    side and party when both say."""
+    head = article.member.head
+    return head.step is not None and any(h.same_step(head) for h in dev.headlines)
+
+
+# vetoes ------------------------------------------------------------------------------------
+
+
+def docket_entry(article: Article, dev: Development) -> bool:
+    """A docket entry is always a development of its own."""
+    return article.docket
+
+
+def past_lookback(article: Article, dev: Development) -> bool:
+    """Last seen more than LOOKBACK ago: a restart, which loads only those, would not see it."""
+    return article.seen - dev.last_seen > LOOKBACK
+
+
+def other_headline_step(article: Article, dev: Development) -> bool:
+    """The headline names another step than the development's, or another side's or party's."""
+    return (article.member.head.step is not None and bool(dev.headlines)
+            and not agreed_step(article, dev))
+
+
+def undated_other_step(article: Article, dev: Development) -> bool:
+    """Undated, the step read from the whole text is all there is to go on, and it differs."""
+    return (not article.dated and bool(article.event) and bool(dev.event)
+            and article.event != dev.event)
+
+
+def new_numbered_party(article: Article, dev: Development) -> bool:
+    """It names a numbered party (John Doe #2) the development has not seen: new news."""
+    return bool(new_parties(article.parties, dev.parties))
+
+
+def undated_other_day(article: Article, dev: Development) -> bool:
+    """Undated, its lede names a day of its news that none of the development's names."""
+    return (not article.dated and bool(dev.days)
+            and all(conflict(article.member.day, d) for d in dev.days))
+
+
+def undated_other_year(article: Article, dev: Development) -> bool:
+    """Undated, the latest year it names is YEARS_APART or more from the development's."""
+    return not article.dated and years_apart(article.member.year, dev.years)
+
+
+def undated_unlike_first(article: Article, dev: Development) -> bool:
+    """Undated, it must resemble the development's first article too, lest a chain drift."""
+    return not article.dated and not dev.seed.dot(article.member.vector) >= SEED_JOIN
+
+
+def undated_taken_again(article: Article, dev: Development) -> bool:
+    """Undated, a step it says was taken again is not the first time, which the development told."""
+    return not article.dated and article.member.again and not dev.again
+
+
+def other_sum(article: Article, dev: Development) -> bool:
+    """Its headline or lede names sums of money and the development's name only other ones."""
+    return other_amounts(article.member.amounts, dev.amounts)
+
+
+Veto = Callable[[Article, Development], bool]
+VETOES: tuple[Veto, ...] = (
+    docket_entry,
+    past_lookback,
+    other_headline_step,
+    undated_other_step,
+    new_numbered_party,
+    undated_other_day,
+    undated_other_year,
+    undated_unlike_first,
+    undated_taken_again,
+    other_sum,
+)
+
+
+# time, and what lets an article in -----------------------------------------------------
+
+
+def same_date_named(article: Article, dev: Development) -> float | None:
+    """Dated, its text names the date of its news some of the development's articles name."""
+    if article.news_date is not None and article.news_date in dev.dates:
+        return JOIN / SAME_DAY_JOIN
+    return None
+
+
+def same_step_agreed(article: Article, dev: Development) -> float | None:
+    """Dated, its headline names the step the development's do: the same step in days."""
+    return JOIN / AGREE_JOIN if article.dated and agreed_step(article, dev) else None
+
+
+def outside_window(article: Article, dev: Development, similarity: float) -> bool:
+    """Beyond WINDOW of the development's articles (LONG_WINDOW from cosine LONG_JOIN),
+    unless the texts name the same date."""
+    if same_date_named(article, dev) is not None:
+        return False
+    gap = dev.gap(article.when)
+    return gap > LONG_WINDOW or (gap > WINDOW and similarity < LONG_JOIN)
+
+
+Join = Callable[[Article, Development], float | None]
+JOINS: tuple[Join, ...] = (same_date_named, same_step_agreed)
+
+
+def weighed(article: Article, dev: Development, similarity: float) -> float:
+    """The cosine as JOIN reads it: scaled by the first join rule that applies."""
+    for rule in JOINS:
+        if (factor := rule(article, dev)) is not None:
+            return similarity * factor
+    return similarity
+
+
+def joins(similarity: float) -> bool:
+    """A cosine, so weighed, enough to join."""
+    return similarity >= JOIN
+
+
+def possibly_related(similarity: float) -> bool:
+    """Not joined, but alike enough to say so: the grey zone from GREY up."""
+    return similarity >= GREY
