@@ -28,7 +28,7 @@ from feeds.courts import pacer_court
 from feeds.fetch import Fetcher
 from monitor.config import ConfigError, parse_settings
 from monitor.runtime.app import build_app
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, config_toml, console_channel
 from tests.courtlistener_server import DOCKET_ID, CourtListenerStandIn, fixture
 from tests.servers import LoopbackServer
 
@@ -329,15 +329,17 @@ def test_parsing_is_a_pure_function_of_bytes() -> None:
 
 
 def test_config_checks_and_an_empty_token_means_the_feed() -> None:
-    text = (f'[[sources]]\nid = "cl"\nkind = "courtlistener"\ndocket_id = {DOCKET_ID}\n'
-            'token = "${COURTLISTENER_TOKEN:-}"\n')
+    cl = {"id": "cl", "kind": "courtlistener", "docket_id": DOCKET_ID,
+          "token": "${COURTLISTENER_TOKEN:-}"}
+    text = config_toml(sources=[cl])
     (config,) = parse_settings(text, {}).sources
     assert isinstance(config, CourtListenerConfig) and config.token is None
     (config,) = parse_settings(text, {"COURTLISTENER_TOKEN": TOKEN}).sources
     assert isinstance(config, CourtListenerConfig) and config.token is not None
     with pytest.raises(ConfigError) as caught:
-        parse_settings(text.replace(f"{DOCKET_ID}", "0") + 'court = "N.D. Cal."\n'
-                       'max_requests = 0\n', {"COURTLISTENER_TOKEN": TOKEN})
+        parse_settings(config_toml(sources=[{**cl, "docket_id": 0, "court": "N.D. Cal.",
+                                             "max_requests": 0}]),
+                       {"COURTLISTENER_TOKEN": TOKEN})
     joined = "\n".join(caught.value.errors)
     for field in ("docket_id", "court", "max_requests"):
         assert f"sources[0].{field}" in joined
@@ -346,37 +348,21 @@ def test_config_checks_and_an_empty_token_means_the_feed() -> None:
 
 # through the pipeline -----------------------------------------------------------------
 
-CONFIG = """
-[service]
-database = "{db}"
-http = ""
-
-[[sources]]
-id = "doe-docket"
-kind = "courtlistener"
-docket_id = {docket}
-base_url = "{base}"
-token = "${{COURTLISTENER_TOKEN}}"
-max_requests = 5
-
-[[cases]]
-id = "doe"
-caption = "John Doe #1 and John Doe #2 v. Twitter, Inc."
-court = "cand"
-docket_number = "3:21-cv-00485"
-docket_alert = "all"
-notify = ["out"]
-
-[[channels]]
-id = "out"
-kind = "console"
-"""
+def config(server: LoopbackServer, database: Path) -> str:
+    """The fixture docket through the API of the stand-in, alerts on every entry."""
+    docket = {"id": "doe-docket", "kind": "courtlistener", "docket_id": DOCKET_ID,
+              "base_url": server.base, "token": "${COURTLISTENER_TOKEN}", "max_requests": 5}
+    doe = {"id": "doe", "caption": "John Doe #1 and John Doe #2 v. Twitter, Inc.",
+           "court": "cand", "docket_number": "3:21-cv-00485", "docket_alert": "all",
+           "notify": ["out"]}
+    return config_toml(database=database, service={"http": ""}, sources=[docket], cases=[doe],
+                       channels=[console_channel()])
 
 
 def test_through_the_pipeline_the_backlog_is_quiet_and_a_new_entry_alerts_once(
         tmp_path: Path, clock: FakeClock, server: LoopbackServer, cl: CourtListenerStandIn,
         aio: asyncio.Runner) -> None:
-    text = CONFIG.format(db=tmp_path / "cw.db", docket=DOCKET_ID, base=server.base)
+    text = config(server, tmp_path / "cw.db")
     app = build_app(parse_settings(text, {"COURTLISTENER_TOKEN": TOKEN}), clock=clock,
                     stream=io.StringIO(), extract_workers=0)
     try:

@@ -19,38 +19,15 @@ from monitor.delivery.deliverer import RETRY_CAP
 from monitor.runtime.app import App, build_app
 from monitor.runtime.scheduler import Daemon
 from monitor.store.rows import OutboxRow
-from tests.conftest import FakeClock
+from tests.conftest import (
+    FakeClock,
+    config_toml,
+    doe_case,
+    feed_source,
+    loopback_service,
+    webhook_channel,
+)
 from tests.servers import LoopbackServer, Request, Response, rss
-
-CONFIG = """
-[service]
-database = "{db}"
-http = ""
-allow_private_addresses = true
-alert_on_first_poll = true
-delivery_interval = "1s"
-
-[[sources]]
-id = "news"
-kind = "feed"
-url = "{feed}"
-interval = "1h"
-
-[[cases]]
-id = "doe"
-caption = "John Doe v. Acme Corp."
-aliases = ["Doe v. Acme"]
-notify = [{notify}]
-"""
-
-HOOK = """
-[[channels]]
-id = "{id}"
-kind = "webhook"
-url = "{url}"
-timeout = {timeout}
-{extra}
-"""
 
 EVENTS = [
     "Doe sues Acme: complaint filed",
@@ -64,15 +41,16 @@ def feed(server: LoopbackServer, count: int = 1) -> str:
                  "text": f"News about Doe v. Acme, part {n}."} for n in range(count)])
 
 
-def config_text(tmp_path: Path, server: LoopbackServer,
-                hooks: dict[str, str], *, timeout: float = 5, extra: str = "") -> str:
+def config_text(tmp_path: Path, server: LoopbackServer, hooks: dict[str, str], *,
+                timeout: float = 5, **channel: object) -> str:
     """A config with one feed, one case and one webhook channel per entry of `hooks`
-    (channel id → receiver path)."""
-    text = CONFIG.format(db=tmp_path / "cw.db", feed=server.url("/feed"),
-                         notify=", ".join(f'"{c}"' for c in hooks))
-    for channel_id, path in hooks.items():
-        text += HOOK.format(id=channel_id, url=server.url(path), timeout=timeout, extra=extra)
-    return text
+    (channel id → receiver path), each with `channel` added."""
+    return config_toml(
+        database=tmp_path / "cw.db", service=loopback_service(delivery_interval="1s"),
+        sources=[feed_source("news", server.url("/feed"), interval="1h")],
+        cases=[doe_case(notify=list(hooks))],
+        channels=[webhook_channel(channel_id, server.url(path), timeout=timeout, **channel)
+                  for channel_id, path in hooks.items()])
 
 
 def make_app(text: str, clock: FakeClock | None = None) -> App:
@@ -190,7 +168,7 @@ def hook_app(tmp_path: Path, aio: asyncio.Runner, server: LoopbackServer,
     """One alert in the outbox for channel "hook" (receiver at /hook, 1 s timeout)."""
     server.route("/feed", feed(server))
     app = make_app(config_text(tmp_path, server, {"hook": "/hook"}, timeout=1,
-                               extra="max_attempts = 3"), clock)
+                               max_attempts=3), clock)
     aio.run(app.poll("news"))
     yield app
     aio.run(app.aclose())

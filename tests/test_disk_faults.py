@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import sqlite3
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,34 +16,17 @@ import pytest
 
 from monitor.config import parse_settings
 from monitor.runtime.app import App, build_app
-from tests.conftest import FakeClock
+from tests.conftest import (
+    FakeClock,
+    config_toml,
+    console_channel,
+    doe_case,
+    loopback_service,
+    run_cli,
+    write_config,
+)
 from tests.servers import LoopbackServer, rss
-
-ROOT = Path(__file__).resolve().parent.parent
-
-CONFIG = """
-[service]
-database = "{db}"
-http = ""
-allow_private_addresses = true
-alert_on_first_poll = true
-
-[[sources]]
-id = "news"
-kind = "feed"
-url = "{feed}"
-interval = "5m"
-
-[[cases]]
-id = "doe"
-caption = "John Doe v. Acme Corp."
-aliases = ["Doe v. Acme"]
-notify = ["out"]
-
-[[channels]]
-id = "out"
-kind = "console"
-"""
+from tests.test_pipeline import polled_feed
 
 EVENTS = ["complaint filed", "motion to dismiss denied", "hearing set", "settlement reached",
           "verdict returned", "appeal filed", "class certified", "summary judgment sought"]
@@ -78,8 +59,15 @@ def remount(where: Path, options: str) -> None:
     subprocess.run(["mount", "-o", f"remount,{options}", str(where)], check=True)
 
 
+def config(db: Path, server: LoopbackServer) -> dict[str, object]:
+    """The parts of a config: Doe v. Acme in the feed at /feed, to the console."""
+    return {"database": db, "service": loopback_service(),
+            "sources": [polled_feed("news", server.url("/feed"))],
+            "cases": [doe_case(notify=["out"])], "channels": [console_channel()]}
+
+
 def make_app(db: Path, server: LoopbackServer, clock: FakeClock) -> App:
-    text = CONFIG.format(db=db, feed=server.url("/feed"))
+    text = config_toml(**config(db, server))
     return build_app(parse_settings(text, {}), clock=clock, stream=io.StringIO(),
                      extract_workers=0)
 
@@ -160,13 +148,6 @@ def test_a_locked_database_waits_then_says_so_and_loses_nothing(
     aio.run(app.aclose())
 
 
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("CASEWATCH_CONFIG", None)
-    return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=60)
-
-
 @pytest.mark.parametrize("layout", ["read-only directory", "missing directory on read-only"])
 def test_an_unwritable_database_directory_is_one_clear_line(
         tmp_path: Path, server: LoopbackServer, layout: str) -> None:
@@ -174,12 +155,11 @@ def test_an_unwritable_database_directory_is_one_clear_line(
     for where in tmpfs("1m"):
         db = where / "cw.db" if layout == "read-only directory" else where / "new" / "cw.db"
         remount(where, "ro")
-        config = tmp_path / "casewatch.toml"
-        config.write_text(CONFIG.format(db=db, feed=server.url("/feed")))
+        path = write_config(tmp_path, **config(db, server))
         commands = [["run", "--once"], ["status"]] if layout == "read-only directory" \
             else [["run", "--once"]]
         for command in commands:
-            done = cli(*command, "-c", str(config), cwd=tmp_path)
+            done = run_cli(*command, "-c", str(path), cwd=tmp_path)
             assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
             (line,) = done.stderr.strip().splitlines()
             assert f"cannot open database {db}" in line
@@ -191,9 +171,8 @@ def test_a_missing_database_directory_is_created(tmp_path: Path,
                                                  server: LoopbackServer) -> None:
     server.route("/feed", feed(server))
     db = tmp_path / "not" / "yet" / "there" / "cw.db"
-    config = tmp_path / "casewatch.toml"
-    config.write_text(CONFIG.format(db=db, feed=server.url("/feed")))
-    done = cli("run", "--once", "-c", str(config), cwd=tmp_path)
+    path = write_config(tmp_path, **config(db, server))
+    done = run_cli("run", "--once", "-c", str(path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 40

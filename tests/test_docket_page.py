@@ -22,7 +22,7 @@ from feeds.docket_page import (
 from feeds.fetch import Fetcher
 from monitor.config import ConfigError, parse_settings
 from monitor.runtime.app import build_app
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, config_toml, console_channel
 from tests.servers import LoopbackServer
 
 PAGE = (Path(__file__).parent / "fixtures" / "docket_page" / "texas_coa_case.html").read_bytes()
@@ -148,16 +148,17 @@ def test_an_entry_number_column_is_read() -> None:
 
 
 def test_the_config_refuses_a_bad_selector_at_its_path() -> None:
-    text = ('[[sources]]\nid = "tx"\nkind = "docket_page"\nurl = "https://search.txcourts.gov/'
-            'Case.aspx"\nentry_selector = "table.rgMasterTable > tbody > tr"\n')
-    (config,) = parse_settings(text + 'court = "TexApp"\n', {}).sources
+    tx = {"id": "tx", "kind": "docket_page", "url": "https://search.txcourts.gov/Case.aspx",
+          "entry_selector": "table.rgMasterTable > tbody > tr"}
+    (config,) = parse_settings(config_toml(sources=[{**tx, "court": "TexApp"}]), {}).sources
     assert isinstance(config, DocketPageConfig) and config.court == "texapp"
     with pytest.raises(ConfigError) as caught:
-        parse_settings(text + 'date_selector = "td:nth-child("\n', {})
+        parse_settings(config_toml(sources=[{**tx, "date_selector": "td:nth-child("}]), {})
     assert caught.value.errors[0].startswith("sources[0].date_selector: ")
     assert "not a CSS selector" in caught.value.errors[0]
+    misnamed = {"entry" if key == "entry_selector" else key: value for key, value in tx.items()}
     with pytest.raises(ConfigError) as caught:
-        parse_settings(text.replace("entry_selector", "entry"), {})
+        parse_settings(config_toml(sources=[misnamed]), {})
     assert any("sources[0].entry_selector" in e for e in caught.value.errors)
 
 
@@ -207,38 +208,17 @@ def test_polling_a_page_unchanged_new_row_and_redesign(server: LoopbackServer) -
     assert caught.value.kind == "parse"
 
 
-CONFIG = """
-[service]
-database = "{db}"
-http = ""
-
-[[sources]]
-id = "tx-coa"
-kind = "docket_page"
-url = "{url}"
-entry_selector = "{events}"
-date_selector = ":scope > td:nth-child(1)"
-text_selector = ":scope > td:nth-child(2), :scope > td:nth-child(3)"
-court = "texapp"
-case_name = "{case}"
-
-[[cases]]
-id = "greenway"
-caption = "{case}"
-aliases = ["Greenway v. Harris County"]
-notify = ["out"]
-
-[[channels]]
-id = "out"
-kind = "console"
-"""
-
-
 def test_through_the_pipeline_only_the_new_row_alerts(
         tmp_path: Path, clock: FakeClock, server: LoopbackServer, aio: asyncio.Runner) -> None:
     server.route("/Case.aspx", PAGE, "text/html")
-    text = CONFIG.format(db=tmp_path / "cw.db", url=server.url("/Case.aspx"), events=EVENTS,
-                         case=CASE)
+    page = {"id": "tx-coa", "kind": "docket_page", "url": server.url("/Case.aspx"),
+            "entry_selector": EVENTS, "date_selector": ":scope > td:nth-child(1)",
+            "text_selector": ":scope > td:nth-child(2), :scope > td:nth-child(3)",
+            "court": "texapp", "case_name": CASE}
+    greenway = {"id": "greenway", "caption": CASE, "aliases": ["Greenway v. Harris County"],
+                "notify": ["out"]}
+    text = config_toml(database=tmp_path / "cw.db", service={"http": ""}, sources=[page],
+                       cases=[greenway], channels=[console_channel()])
     stream = io.StringIO()
     app = build_app(parse_settings(text, {}), clock=clock, stream=stream, extract_workers=0)
     try:

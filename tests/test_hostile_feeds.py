@@ -17,48 +17,35 @@ from monitor.config import parse_settings
 from monitor.delivery.deliverer import DeliveryReport
 from monitor.pipeline import PollReport
 from monitor.runtime.app import App, build_app
-from tests.conftest import FakeClock
+from tests.conftest import (
+    FakeClock,
+    Table,
+    config_toml,
+    console_channel,
+    doe_case,
+    feed_source,
+    loopback_service,
+)
 from tests.hostile import HOSTILE, Hostile
 from tests.servers import LoopbackServer, Request, Response, rss
-
-CONFIG = """
-[service]
-database = "{db}"
-http = ""
-allow_private_addresses = true
-alert_on_first_poll = {first}
-max_response_bytes = {cap}
-fetch_deadline = "2s"
-
-[[sources]]
-id = "hostile"
-kind = "feed"
-url = "{hostile}"
-
-[[sources]]
-id = "good"
-kind = "feed"
-url = "{good}"
-
-[[cases]]
-id = "doe"
-caption = "John Doe v. Acme Corp."
-aliases = ["Doe v. Acme"]
-notify = ["out"]
-
-[[channels]]
-id = "out"
-kind = "console"
-"""
 
 GOOD = "Acme files appeal to the Ninth Circuit in Doe v. Acme"
 MEMORY_BOUND = 40_000_000  # bytes of Python allocations during one round
 
 
+def config(tmp_path: Path, hostile: Table, good: Table, *, first: bool = True,
+           cap: int = 1_000_000) -> str:
+    """The hostile source and the good one; fetches capped at `cap` bytes and 2 s."""
+    service = loopback_service(alert_on_first_poll=first, max_response_bytes=cap,
+                               fetch_deadline="2s")
+    return config_toml(database=tmp_path / "cw.db", service=service, sources=[hostile, good],
+                       cases=[doe_case(notify=["out"])], channels=[console_channel()])
+
+
 def make_app(tmp_path: Path, clock: FakeClock, server: LoopbackServer, *,
              first: bool = True, cap: int = 1_000_000) -> App:
-    text = CONFIG.format(db=tmp_path / "cw.db", hostile=server.url("/hostile"),
-                         good=server.url("/good"), first=str(first).lower(), cap=cap)
+    text = config(tmp_path, feed_source("hostile", server.url("/hostile")),
+                  feed_source("good", server.url("/good")), first=first, cap=cap)
     return build_app(parse_settings(text, {}), clock=clock, stream=io.StringIO(),
                      extract_workers=0)
 
@@ -177,10 +164,8 @@ def test_a_hostile_article_page_falls_back_to_the_feed_summary(
     server.route("/page", page)
     server.route("/good", rss([{"title": GOOD, "link": server.url("/page"),
                                 "text": "Doe v. Acme: the teaser from the feed."}]))
-    text = CONFIG.format(db=tmp_path / "cw.db", hostile=server.url("/unused"),
-                         good=server.url("/good"), first="true", cap=1_000_000)
-    text = text.replace('url = "' + server.url("/good") + '"',
-                        'url = "' + server.url("/good") + '"\nextract = true')
+    text = config(tmp_path, feed_source("hostile", server.url("/unused")),
+                  feed_source("good", server.url("/good"), extract=True))
     app = build_app(parse_settings(text, {}), clock=clock, stream=io.StringIO(),
                     extract_workers=0)
     server.route("/unused", rss([]))
