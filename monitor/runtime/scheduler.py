@@ -1,7 +1,10 @@
 """The daemon loop: one APScheduler job per source, one delivery job per channel and one
 cron job per digest.
 
-Each channel delivers on its own, so a receiver that hangs holds up its channel only.
+Each channel delivers on its own, so a receiver that hangs holds up its channel only. A
+delivery tick that finds its channel's last delivery still sending returns without a word:
+that is a slow receiver or a long outbox, not trouble. A poll that outlasts its source's
+interval is still reported by APScheduler ("skipped: maximum number of running instances").
 
 A restart does not stampede: each source's next run comes from its stored next poll,
 and sources never polled before are spread over their interval.
@@ -15,6 +18,7 @@ import random
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -89,24 +93,28 @@ class Daemon:
             interval = app.pipeline.interval(source.id)
             row = app.store.source(source.id)
             self.scheduler.add_job(
-                self._tracked(lambda sid=source.id: self.poll(sid)),
+                self._tracked(partial(self.poll, source.id)),
                 IntervalTrigger(seconds=interval.total_seconds(),
                                 jitter=min(interval.total_seconds() * 0.1, 60)),
-                id=f"poll:{source.id}",
+                id=f"poll:{source.id}", name=f"poll:{source.id}",
                 next_run_time=first_run(row.next_poll, now, interval, self.rng),
             )
         every = app.settings.service.delivery_interval.total_seconds()
         for channel_id in app.channels:
+            # two instances: a tick while the last delivery sends runs, finds the channel
+            # busy and returns (APScheduler would skip it with a warning, every tick)
             self.scheduler.add_job(
-                self._tracked(lambda cid=channel_id: self.deliver(cid)),
+                self._tracked(partial(self.deliver, channel_id)),
                 IntervalTrigger(seconds=every), id=f"deliver:{channel_id}",
-                next_run_time=now,
+                name=f"deliver:{channel_id}", max_instances=2, next_run_time=now,
             )
         self.scheduler.add_job(self._tracked(self.check_health), IntervalTrigger(seconds=60),
-                               id="health", next_run_time=now + timedelta(seconds=60))
+                               id="health", name="health",
+                               next_run_time=now + timedelta(seconds=60))
         for channel_id, trigger in app.digester.triggers.items():
-            self.scheduler.add_job(self._tracked(lambda cid=channel_id: self.digest(cid)),
-                                   trigger, id=f"digest:{channel_id}")
+            self.scheduler.add_job(self._tracked(partial(self.digest, channel_id)),
+                                   trigger, id=f"digest:{channel_id}",
+                                   name=f"digest:{channel_id}")
 
     async def check_health(self) -> None:
         """Say sources that started failing or fell silent, and those that recovered."""
@@ -126,7 +134,12 @@ class Daemon:
             self.wake_delivery()
 
     async def deliver(self, channel_id: str) -> None:
-        self.metrics.delivered(channel_id, await self.app.deliverer.deliver_channel(channel_id))
+        """Send the channel's due rows. While its last delivery is still sending, there is
+        nothing to do: that delivery sends what is due, in order."""
+        deliverer = self.app.deliverer
+        if deliverer.busy(channel_id):
+            return
+        self.metrics.delivered(channel_id, await deliverer.deliver_channel(channel_id))
 
     def wake_delivery(self) -> None:
         """Run the delivery job of every idle channel that has rows due."""
