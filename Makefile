@@ -14,8 +14,12 @@ $(BIN)/casewatch: pyproject.toml
 demo: $(BIN)/casewatch
 	$(BIN)/casewatch demo
 
-test: $(BIN)/casewatch
+# ruff over the code, tests and benchmarks; mypy over monitor, feeds and alerts ([tool.mypy])
+lint: $(BIN)/casewatch
 	$(BIN)/ruff check monitor feeds alerts tests bench
+	$(BIN)/python -m mypy
+
+test: lint
 	$(BIN)/python -m pytest
 
 # `make bench ARGS=--quick` for the two-minute version; bench/run_all.py runs every benchmark

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Literal
 
 import feedparser
@@ -141,7 +142,7 @@ def _parse_xml(body: bytes, headers: Mapping[str, str], source_id: str) -> list[
         _item(source_id, entry.get("id"), entry.get("link"), entry.get("title"),
               _plain_summary(entry),
               _when(entry, "published_parsed", "updated_parsed", "created_parsed"),
-              lambda entry=entry: entry.get("summary"))
+              partial(entry.get, "summary"))
         for entry in parsed.entries
     ]
 

@@ -139,7 +139,8 @@ def run_demo(database: Path | None = None, seeds: Path = SEEDS) -> int:
             app = build_app(settings, stream=sys.stdout)
             try:
                 reports, delivered = await app.run_once()
-                news, filings = [], []
+                news: list[str] = []
+                filings: list[str] = []
                 for dev in app.store.developments():
                     members = app.store.development_items(dev["id"])
                     if members[0]["kind"] == "docket":

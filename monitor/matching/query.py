@@ -205,7 +205,8 @@ def parse_query(text: str) -> Node:
             raise exc.orig_exc from None
         raise
     except UnexpectedCharacters as exc:
-        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        pos = exc.pos_in_stream
+        char = text[pos] if pos is not None and pos < len(text) else ""
         what = "an unclosed quote" if char == '"' else f"unexpected {char!r}"
         raise QuerySyntaxError(f"{what}; expected {_expected(exc.allowed)}", exc.column) from None
     except UnexpectedEOF as exc:

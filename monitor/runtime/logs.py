@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 import structlog
 from pydantic import BaseModel, SecretStr
+from structlog.typing import EventDict, WrappedLogger
 
 MASK = "***"
 
@@ -35,7 +36,7 @@ class Secrets:
                 text = text.replace(value, MASK)
         return text
 
-    def __call__(self, _logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+    def __call__(self, _logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
         if not self._values:
             return event
         return {key: self.mask(value) if isinstance(value, str) else value

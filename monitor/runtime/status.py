@@ -59,9 +59,10 @@ def ago(when: datetime | str | None, now: datetime) -> str:
         return "—"
     if isinstance(when, str):
         try:
-            when = datetime.fromisoformat(when)
+            parsed = datetime.fromisoformat(when)
         except ValueError:
             return when
+        when = parsed
     delta = now - when
     future = delta < timedelta(0)
     seconds = abs(delta.total_seconds())
