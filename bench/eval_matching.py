@@ -38,6 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.record import recording
 from feeds.base import FeedError, Item, Page
 from feeds.rss import parse_feed
 from monitor.config import CaseConfig
@@ -274,7 +275,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--part", action="append", choices=["ecb", "feeds", "corpus"])
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--record", action="store_true",
+                        help="also write the figures to bench/README.md (bench/record.py)")
     args = parser.parse_args()
+    with recording("eval_matching", args.record):
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
     parts = args.part or ["ecb", "feeds", "corpus"]
     if "ecb" in parts:
         articles = load_articles()
