@@ -195,9 +195,9 @@ def wait_for(condition: Callable[[], object], timeout: float) -> bool:
 
 
 class Daemon:
-    """`python -m monitor run -c CONFIG` in a subprocess. Its stdout and stderr are read as
-    they come (`out`, `err`: lists of lines); leaving the `with` block stops it with
-    SIGTERM if it still runs (and kills it if it does not stop)."""
+    """`python -m monitor run -c CONFIG` (or `command` run -c CONFIG) in a subprocess. Its
+    stdout and stderr are read as they come (`out`, `err`: lists of lines); leaving the
+    `with` block stops it with SIGTERM if it still runs, and kills it if it does not stop."""
 
     def __init__(self, config: Path, *, cwd: Path, env: Mapping[str, str] | None = None,
                  command: Iterable[str] = (sys.executable, "-m", "monitor")) -> None:
@@ -271,14 +271,14 @@ class Daemon:
         return took
 
     def kill(self) -> None:
-        """SIGKILL, then wait for the exit."""
+        """SIGKILL, then wait for the exit (not for the end of what it wrote: workers it
+        left behind may hold its pipes a moment longer)."""
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(10)
-        self._drain()
 
     def _drain(self, timeout: float = 10) -> None:
-        """Read what the process wrote up to its end (its workers may hold the pipes a
-        moment longer)."""
+        """Wait until all the process wrote is read (its workers may hold the pipes a
+        moment longer than it lives)."""
         for reader in self._readers:
             reader.join(timeout)
 
@@ -290,13 +290,10 @@ class Daemon:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
+        if self.proc.poll() is not None:
+            return
         try:
-            if self.proc.poll() is None:
-                self.stop()
+            self.stop()
         except subprocess.TimeoutExpired:
-            pass
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
-            self._drain()
+            self.proc.kill()
+            self.proc.wait()

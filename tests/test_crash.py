@@ -8,46 +8,36 @@ import os
 import random
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import (
+    Daemon,
+    Table,
+    doe_case,
+    feed_source,
+    loopback_service,
+    wait_for,
+    webhook_channel,
+    write_config,
+)
 from tests.servers import LoopbackServer, Request, Response, rss
 
-ROOT = Path(__file__).resolve().parent.parent
 
-CONFIG = """
-[service]
-database = "{db}"
-http = ""
-allow_private_addresses = true
-alert_on_first_poll = true
-delivery_interval = "1s"
+def write_crash_config(tmp_path: Path, server: LoopbackServer, cases: list[Table]) -> Path:
+    """The feed at /feed polled every second; `cases` alerted to the webhook at /hook, which
+    may take a minute to answer; the database tmp_path/cw.db."""
+    return write_config(tmp_path, database=tmp_path / "cw.db",
+                        service=loopback_service(delivery_interval="1s"),
+                        sources=[feed_source("news", server.url("/feed"), interval="1s")],
+                        cases=cases,
+                        channels=[webhook_channel("hook", server.url("/hook"), timeout=60)])
 
-[[sources]]
-id = "news"
-kind = "feed"
-url = "{feed}"
-interval = "1s"
-
-[[cases]]
-id = "doe"
-caption = "John Doe v. Acme Corp."
-aliases = ["Doe v. Acme"]
-notify = ["hook"]
-
-[[channels]]
-id = "hook"
-kind = "webhook"
-url = "{hook}"
-timeout = 60
-"""
 
 TITLES = [
     "Doe sues Acme: complaint filed",
@@ -82,23 +72,6 @@ def receiver(server: LoopbackServer) -> Iterator[Receiver]:
     handler.release.set()
 
 
-def start(config: Path, cwd: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("CASEWATCH_CONFIG", None)
-    return subprocess.Popen([sys.executable, "-m", "monitor", "run", "-c", str(config)],
-                            cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-
-
-def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
-
-
 def outbox(db: Path) -> list[tuple[str, str, int]]:
     with sqlite3.connect(db) as conn:
         return list(conn.execute(
@@ -113,17 +86,11 @@ def test_sigkill_mid_send_loses_nothing_and_resends_once_with_the_same_key(
         for n, title in enumerate(TITLES)
     ]))
     db = tmp_path / "cw.db"
-    config = tmp_path / "casewatch.toml"
-    config.write_text(CONFIG.format(db=db, feed=server.url("/feed"), hook=server.url("/hook")))
+    config = write_crash_config(tmp_path, server, [doe_case(notify=["hook"])])
 
-    first = start(config, tmp_path)
-    try:
+    with Daemon(config, cwd=tmp_path) as first:
         assert wait_for(lambda: len(server.hits("/hook")) == 1, 30), "nothing was sent"
-        first.send_signal(signal.SIGKILL)
-        first.wait(10)
-    finally:
-        if first.poll() is None:
-            first.kill()
+        first.kill()
     assert first.returncode == -signal.SIGKILL
     before = outbox(db)
     assert len(before) == 3 and {status for _, status, _ in before} == {"pending"}
@@ -132,20 +99,13 @@ def test_sigkill_mid_send_loses_nothing_and_resends_once_with_the_same_key(
     receiver.release.set()
 
     restarted = time.monotonic()
-    second = start(config, tmp_path)
-    try:
+    with Daemon(config, cwd=tmp_path) as second:
         wanted = {alert_id for alert_id, _, _ in before}
         assert wait_for(lambda: len(server.hits("/hook")) >= 4, 30), "not all were resent"
         resumed_in = time.monotonic() - restarted
         assert wait_for(lambda: {s for _, s, _ in outbox(db)} == {"sent"}, 10)
-        stopping = time.monotonic()
-        second.send_signal(signal.SIGTERM)
-        _, err = second.communicate(timeout=15)
-        stopped_in = time.monotonic() - stopping
-    finally:
-        if second.poll() is None:
-            second.kill()
-    assert second.returncode == 0, err
+        stopped_in = second.stop(timeout=15)
+    assert second.returncode == 0, second.stderr
     assert stopped_in < 5
 
     requests = server.hits("/hook")
@@ -171,20 +131,15 @@ def test_sigterm_during_a_hanging_send_exits_cleanly_and_the_alert_waits(
     server.route("/feed", rss([{"title": TITLES[0], "link": server.url("/a/0"),
                                 "text": "News about Doe v. Acme."}]))
     db = tmp_path / "cw.db"
-    config = tmp_path / "casewatch.toml"
-    config.write_text(CONFIG.format(db=db, feed=server.url("/feed"), hook=server.url("/hook")))
-    proc = start(config, tmp_path)
-    try:
-        assert wait_for(lambda: len(server.hits("/hook")) == 1, 30), "nothing was sent"
-        stopping = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=20)
-        stopped_in = time.monotonic() - stopping
-    finally:
-        release.set()
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err
+    config = write_crash_config(tmp_path, server, [doe_case(notify=["hook"])])
+    with Daemon(config, cwd=tmp_path) as daemon:
+        try:
+            assert wait_for(lambda: len(server.hits("/hook")) == 1, 30), "nothing was sent"
+            stopped_in = daemon.stop(timeout=20)
+        finally:
+            release.set()
+    err = daemon.stderr
+    assert daemon.returncode == 0, err
     assert stopped_in < 8  # the stop grace, not the receiver or the channel's timeout
     assert "Traceback" not in err and "job cancelled at stop" in err, err[-3000:]
     ((_, status, attempts),) = outbox(db)
@@ -201,32 +156,8 @@ STORIES = [f"{name} v. Acme: complaint filed in federal court" for name in PARTI
 FILLER = [{"title": f"Weather and traffic, bulletin {n}", "link": f"http://news.invalid/w/{n}",
            "text": "Sunny, then rain."} for n in range(400)]  # parsing takes a while
 
-KILL_CONFIG = """
-[service]
-database = "{db}"
-http = ""
-allow_private_addresses = true
-alert_on_first_poll = true
-delivery_interval = "1s"
-
-[[sources]]
-id = "news"
-kind = "feed"
-url = "{feed}"
-interval = "1s"
-
-[[channels]]
-id = "hook"
-kind = "webhook"
-url = "{hook}"
-timeout = 60
-""" + "".join(f"""
-[[cases]]
-id = "{name.lower()}"
-caption = "{name} v. Acme Corp."
-aliases = ["{name} v. Acme"]
-notify = ["hook"]
-""" for name in PARTIES[:20])
+KILL_CASES = [{"id": name.lower(), "caption": f"{name} v. Acme Corp.",
+               "aliases": [f"{name} v. Acme"], "notify": ["hook"]} for name in PARTIES[:20]]
 
 
 class Scenario:
@@ -266,30 +197,6 @@ class Scenario:
         return Response(200, "ok")
 
 
-class Started(threading.Event):
-    """Set once the daemon says it is running; its stderr is drained meanwhile and kept."""
-
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-        self.proc = proc
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.append(line)
-            if "casewatch running" in line:
-                self.set()
-
-    def __str__(self) -> str:
-        return f"exit {self.proc.poll()}: " + "".join(self.lines[-20:])
-
-
-def started(proc: subprocess.Popen[str]) -> Started:
-    return Started(proc)
-
-
 def stored_stories(db: Path) -> int:
     if not db.exists():
         return 0
@@ -326,43 +233,29 @@ def run_kill_loop(tmp_path: Path, server: LoopbackServer, kills: int, seed: int)
     rng = random.Random(seed)
     scenario = Scenario(server, rng)
     db = tmp_path / "cw.db"
-    config = tmp_path / "casewatch.toml"
-    config.write_text(KILL_CONFIG.format(db=db, feed=server.url("/feed"),
-                                         hook=server.url("/hook")))
+    config = write_crash_config(tmp_path, server, KILL_CASES)
     stages: Counter[str] = Counter()
     began = time.monotonic()
     for _ in range(kills):
         before = attempts(db)  # before the start: delivery begins as soon as it runs
         fetches = scenario.fetches
-        proc = start(config, tmp_path)
-        try:
-            ready = started(proc)
-            assert ready.wait(30), f"the daemon did not start: {ready}"
+        with Daemon(config, cwd=tmp_path) as daemon:
+            assert daemon.running(30), f"the daemon did not start: {daemon}"
             time.sleep(rng.uniform(0.05, 0.8))
             in_flight = scenario.in_flight
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(10)
+            daemon.kill()
             where = "mid-delivery" if in_flight else stage(db, scenario, fetches, before)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-        assert proc.returncode == -signal.SIGKILL
+        assert daemon.returncode == -signal.SIGKILL
         stages[where] += 1
 
     # one last life, left to finish: everything must arrive
-    proc = start(config, tmp_path)
-    try:
-        ready = started(proc)
-        assert ready.wait(30), f"the daemon did not start: {ready}"
+    with Daemon(config, cwd=tmp_path) as daemon:
+        assert daemon.running(30), f"the daemon did not start: {daemon}"
         assert wait_for(lambda: scenario.revealed() == len(STORIES)
                         and len(outbox(db)) == len(STORIES)
                         and {s for _, s, _ in outbox(db)} == {"sent"}, 90), outbox(db)
-        proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0
+        daemon.stop(timeout=15)
+    assert daemon.returncode == 0
 
     requests = server.hits("/hook")
     keys = Counter(r.headers["idempotency-key"] for r in requests)

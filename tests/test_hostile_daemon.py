@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,51 +15,22 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import (
+    Daemon,
+    doe_case,
+    feed_source,
+    loopback_service,
+    webhook_channel,
+    write_config,
+)
 from tests.hostile import HOSTILE
 from tests.servers import LoopbackServer, Request, Response, rss
 
-ROOT = Path(__file__).resolve().parent.parent
 GOOD = "Acme files appeal to the Ninth Circuit in Doe v. Acme"
 # RSS summed over the daemon, its fork server and two workers (shared pages counted in
 # each, so an over-estimate): about 260 MB with only the good source, about 290 MB with
 # every hostile feed; reading the gigabyte body or the gzip bomb whole would pass 1 GB
 MEMORY_BOUND = 500 * 2**20
-
-HEAD = """
-[service]
-database = "{db}"
-http = ""
-allow_private_addresses = true
-alert_on_first_poll = true
-max_response_bytes = 1000000
-fetch_deadline = "2s"
-delivery_interval = "1s"
-
-[[cases]]
-id = "doe"
-caption = "John Doe v. Acme Corp."
-aliases = ["Doe v. Acme"]
-notify = ["hook"]
-
-[[channels]]
-id = "hook"
-kind = "webhook"
-url = "{hook}"
-
-[[sources]]
-id = "good"
-kind = "feed"
-url = "{good}"
-interval = "10s"
-"""
-
-SOURCE = """
-[[sources]]
-id = "{name}"
-kind = "feed"
-url = "{url}"
-interval = "10s"
-"""
 
 
 class Hook:
@@ -146,43 +114,38 @@ def polled(db: Path) -> set[str]:
 def test_every_hostile_feed_at_once_through_the_real_daemon(
         tmp_path: Path, server: LoopbackServer, hook: Hook) -> None:
     db = tmp_path / "cw.db"
-    config = HEAD.format(db=db, hook=server.url("/hook"), good=server.url("/good"))
+    feeds = [feed_source("good", server.url("/good"), interval="10s")]
     for name, hostile in HOSTILE.items():
         server.route(f"/hostile/{name}", hostile.response)
-        config += SOURCE.format(name=name, url=server.url(f"/hostile/{name}"))
+        feeds.append(feed_source(name, server.url(f"/hostile/{name}"), interval="10s"))
     server.route("/hostile", HOSTILE["redirect_loop"].response)  # where the loop points
     server.route("/good", rss([{"title": GOOD, "link": server.url("/a/1"),
                                 "text": "Doe v. Acme lawsuit news."}]))
-    path = tmp_path / "casewatch.toml"
-    path.write_text(config)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("CASEWATCH_CONFIG", None)
-    proc = subprocess.Popen([sys.executable, "-m", "monitor", "run", "-c", str(path)],
-                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    watch = MemoryWatch(proc.pid)
-    watch.start()
+    service = loopback_service(max_response_bytes=1000000, fetch_deadline="2s",
+                               delivery_interval="1s")
+    path = write_config(tmp_path, database=db, service=service, sources=feeds,
+                        cases=[doe_case(notify=["hook"])],
+                        channels=[webhook_channel("hook", server.url("/hook"))])
     everyone = {"good", *HOSTILE}
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and polled(db) != everyone:
-            assert proc.poll() is None, f"the daemon died: {proc.stderr.read()[-3000:]}"
-            time.sleep(0.2)
-        assert polled(db) == everyone, f"never polled: {sorted(everyone - polled(db))}"
-        while time.monotonic() < deadline and GOOD not in hook.titles():
-            time.sleep(0.2)
-        time.sleep(3)  # a second round for the quick sources, and any late delivery
-        assert proc.poll() is None, "the daemon died after polling"
-        rows = sources(db)
-    finally:
-        watch.stop.set()
-        watch.join()
-        proc.send_signal(signal.SIGTERM)
+    with Daemon(path, cwd=tmp_path) as daemon:
+        watch = MemoryWatch(daemon.pid)
+        watch.start()
         try:
-            code = proc.wait(15)
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline and polled(db) != everyone:
+                assert daemon.returncode is None, f"the daemon died: {daemon.stderr[-3000:]}"
+                time.sleep(0.2)
+            assert polled(db) == everyone, f"never polled: {sorted(everyone - polled(db))}"
+            while time.monotonic() < deadline and GOOD not in hook.titles():
+                time.sleep(0.2)
+            time.sleep(3)  # a second round for the quick sources, and any late delivery
+            assert daemon.returncode is None, "the daemon died after polling"
+            rows = sources(db)
         finally:
-            proc.kill()
-        stderr = proc.stderr.read()
+            watch.stop.set()
+            watch.join()
+        daemon.stop(timeout=15)
+    code, stderr = daemon.returncode, daemon.stderr
 
     assert code == 0, stderr[-3000:]
     if "Traceback" in stderr:  # the whole of it, for whoever reads a failed run

@@ -5,16 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
-import re
-import signal
 import socket
 import sqlite3
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,40 +29,19 @@ from monitor.runtime.http import (
     render_reply,
 )
 from monitor.runtime.scheduler import Daemon
+from tests.conftest import (
+    Daemon as DaemonProcess,
+)
+from tests.conftest import (
+    Table,
+    config_toml,
+    console_channel,
+    doe_case,
+    feed_source,
+    loopback_service,
+    run_cli,
+)
 from tests.servers import LoopbackServer, Response, rss
-
-ROOT = Path(__file__).resolve().parent.parent
-
-CONFIG = """
-[service]
-database = "{db}"
-http = ""
-allow_private_addresses = true
-alert_on_first_poll = true
-delivery_interval = "1s"
-
-[[sources]]
-id = "news"
-kind = "feed"
-url = "{feed}"
-interval = "{interval}"
-
-[[sources]]
-id = "gone"
-kind = "feed"
-url = "{gone}"
-interval = "{interval}"
-
-[[cases]]
-id = "doe"
-caption = "John Doe v. Acme Corp."
-aliases = ["Doe v. Acme"]
-notify = ["out"]
-
-[[channels]]
-id = "out"
-kind = "console"
-"""
 
 FAMILIES = (
     "casewatch_polls", "casewatch_poll_errors", "casewatch_items_seen", "casewatch_items_new",
@@ -77,7 +51,9 @@ FAMILIES = (
 )
 
 
-def config_text(tmp_path: Path, server: LoopbackServer, interval: str) -> str:
+def config_text(tmp_path: Path, server: LoopbackServer, interval: str, *more: Table) -> str:
+    """Doe v. Acme in a feed (news) and a source that is gone, polled every `interval`,
+    then the sources `more`; alerts to the console."""
     server.route("/feed", rss([
         {"title": "Complaint filed in Doe v. Acme", "link": server.url("/a/1"),
          "text": "Doe v. Acme: the complaint was filed in federal court."},
@@ -86,8 +62,12 @@ def config_text(tmp_path: Path, server: LoopbackServer, interval: str) -> str:
         {"title": "Weather", "link": server.url("/a/3"), "text": "Sunny."},
     ]))
     server.route("/gone", Response(404, "gone"))
-    return CONFIG.format(db=tmp_path / "cw.db", feed=server.url("/feed"),
-                         gone=server.url("/gone"), interval=interval)
+    return config_toml(database=tmp_path / "cw.db",
+                       service=loopback_service(delivery_interval="1s"),
+                       sources=[feed_source("news", server.url("/feed"), interval=interval),
+                                feed_source("gone", server.url("/gone"), interval=interval),
+                                *more],
+                       cases=[doe_case(notify=["out"])], channels=[console_channel()])
 
 
 def make_app(tmp_path: Path, server: LoopbackServer, interval: str = "1s") -> App:
@@ -250,7 +230,7 @@ def test_metrics_and_health_follow_a_config_reload(tmp_path: Path,
                                                    server: LoopbackServer) -> None:
     """SIGHUP swaps the App (and its store); the endpoints read the running one."""
     text = config_text(tmp_path, server, interval="1h")
-    extra = text + f'\n[[sources]]\nid = "extra"\nkind = "feed"\nurl = "{server.url("/feed")}"\n'
+    extra = config_text(tmp_path, server, "1h", feed_source("extra", server.url("/feed")))
 
     async def scenario() -> tuple[str, str, int]:
         app = build_app(parse_settings(text, {}), stream=io.StringIO(), extract_workers=0)
@@ -293,60 +273,32 @@ def test_metrics_and_health_follow_a_config_reload(tmp_path: Path,
 # the daemon's own process -----------------------------------------------------------------
 
 
-class Daemonised:
-    """`casewatch run` in a subprocess; finds the port it serves on in its log."""
+@dataclass
+class Serving:
+    """A daemon in its own process, serving HTTP on `port`."""
 
-    def __init__(self, config: Path, cwd: Path, env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "monitor", "run", "-c", str(config)], cwd=cwd,
-            env={**os.environ, "PYTHONPATH": str(ROOT), **env}, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, text=True)
-        self.log: list[str] = []
-        self.serving = threading.Event()
-        self.port = 0
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.log.append(line)
-            found = re.search(r"serving /healthz.* on http://[\d.]+:(\d+)", line)
-            if found:
-                self.port = int(found.group(1))
-                self.serving.set()
+    daemon: DaemonProcess
+    port: int
 
     def get(self, path: str) -> httpx.Response:
         return httpx.get(f"http://127.0.0.1:{self.port}{path}", timeout=10)
 
-    def stop(self) -> float:
-        started = time.monotonic()
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=20)
-        return time.monotonic() - started
-
 
 @pytest.fixture
-def daemonised(tmp_path: Path, server: LoopbackServer) -> Iterator[Daemonised]:
+def daemonised(tmp_path: Path, server: LoopbackServer) -> Iterator[Serving]:
     config = tmp_path / "casewatch.toml"
     config.write_text(config_text(tmp_path, server, interval="1h"))
-    env = {"PYTHONPATH": str(ROOT)}
-    once = subprocess.run([sys.executable, "-m", "monitor", "run", "--once", "-c", str(config)],
-                          cwd=tmp_path, env={**os.environ, **env}, capture_output=True,
-                          text=True, timeout=60)
+    once = run_cli("run", "--once", "-c", str(config), cwd=tmp_path)
     assert once.returncode == 0, once.stderr  # next polls are an hour away
     # the address comes from $CASEWATCH_HTTP, as in the container image (the file says "")
-    daemon = Daemonised(config, tmp_path, {"CASEWATCH_HTTP": "127.0.0.1:0"})
-    try:
-        assert daemon.serving.wait(30), "".join(daemon.log)
-        yield daemon
-    finally:
-        if daemon.proc.poll() is None:
-            daemon.proc.kill()
-            daemon.proc.wait()
+    with DaemonProcess(config, cwd=tmp_path, env={"CASEWATCH_HTTP": "127.0.0.1:0"}) as daemon:
+        serving = daemon.wait_line(r"serving /healthz.* on http://[\d.]+:(\d+)", 30)
+        assert serving, daemon.stderr
+        yield Serving(daemon, int(serving.group(1)))
 
 
 def test_the_daemon_answers_503_while_another_process_holds_the_write_lock(
-        tmp_path: Path, daemonised: Daemonised) -> None:
+        tmp_path: Path, daemonised: Serving) -> None:
     deadline = time.monotonic() + 20
     while daemonised.get("/readyz").status_code != 200 and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -368,8 +320,8 @@ def test_the_daemon_answers_503_while_another_process_holds_the_write_lock(
 
     found = samples(daemonised.get("/metrics").text)
     assert value(found, "casewatch_matches_total", case="doe") == 2  # from the --once run
-    assert daemonised.stop() < 10
-    assert daemonised.proc.returncode == 0, "".join(daemonised.log)
+    assert daemonised.daemon.stop() < 10
+    assert daemonised.daemon.returncode == 0, daemonised.daemon.stderr
 
 
 def test_a_port_in_use_is_a_one_line_error(tmp_path: Path, server: LoopbackServer) -> None:
@@ -379,10 +331,8 @@ def test_a_port_in_use_is_a_one_line_error(tmp_path: Path, server: LoopbackServe
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run(
-            [sys.executable, "-m", "monitor", "run", "-c", str(config)], cwd=tmp_path,
-            env={**os.environ, "PYTHONPATH": str(ROOT), "CASEWATCH_HTTP": f"127.0.0.1:{port}"},
-            capture_output=True, text=True, timeout=60)
+        done = run_cli("run", "-c", str(config), cwd=tmp_path,
+                       env={"CASEWATCH_HTTP": f"127.0.0.1:{port}"})
     assert done.returncode == 2
     assert done.stderr == f"casewatch: cannot serve HTTP on 127.0.0.1:{port}: " \
         "Address already in use\n"

@@ -6,48 +6,32 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from monitor.config import parse_settings
 from monitor.runtime.logs import SECRETS, secret_values, setup_logging
+from tests.conftest import (
+    config_toml,
+    doe_case,
+    feed_source,
+    loopback_service,
+    run_cli,
+    webhook_channel,
+)
 from tests.servers import LoopbackServer, Response, rss
 
-ROOT = Path(__file__).resolve().parent.parent
 SLACK_KEY = "T0CASEW/B0SECRET/xoxbSecretPart123"
 HOOK_SECRET = "hmac-secret-value-42"
 
-CONFIG = """
-[service]
-database = "{db}"
-http = ""
-allow_private_addresses = true
-alert_on_first_poll = true
 
-[[sources]]
-id = "news"
-kind = "feed"
-url = "{feed}"
-
-[[cases]]
-id = "doe"
-caption = "John Doe v. Acme Corp."
-aliases = ["Doe v. Acme"]
-notify = ["slack", "hook"]
-
-[[channels]]
-id = "slack"
-kind = "slack"
-webhook_url = "${{SLACK_WEBHOOK_URL}}"
-
-[[channels]]
-id = "hook"
-kind = "webhook"
-url = "{hook}"
-secret = "${{WEBHOOK_SECRET}}"
-"""
+def config(database: Path | str, feed: str, hook: str) -> str:
+    """Doe v. Acme to Slack and a signed webhook, their secrets from the environment."""
+    return config_toml(database=database, service=loopback_service(),
+                       sources=[feed_source("news", feed)],
+                       cases=[doe_case(notify=["slack", "hook"])],
+                       channels=[{"id": "slack", "kind": "slack",
+                                  "webhook_url": "${SLACK_WEBHOOK_URL}"},
+                                 webhook_channel("hook", hook, secret="${WEBHOOK_SECRET}")])
 
 
 def test_the_daemon_logs_json_with_ids_and_never_a_secret(
@@ -57,14 +41,11 @@ def test_the_daemon_logs_json_with_ids_and_never_a_secret(
     # the Slack stand-in fails, so its URL (which holds the key) is in an error message
     server.route(f"/services/{SLACK_KEY}", Response(500, "no"))
     server.route("/hook", Response(200, "ok"))
-    config = tmp_path / "casewatch.toml"
-    config.write_text(CONFIG.format(db=tmp_path / "cw.db", feed=server.url("/feed"),
-                                    hook=server.url("/hook")))
-    env = {**os.environ, "PYTHONPATH": str(ROOT),
-           "SLACK_WEBHOOK_URL": server.url(f"/services/{SLACK_KEY}"),
+    path = tmp_path / "casewatch.toml"
+    path.write_text(config(tmp_path / "cw.db", server.url("/feed"), server.url("/hook")))
+    env = {"SLACK_WEBHOOK_URL": server.url(f"/services/{SLACK_KEY}"),
            "WEBHOOK_SECRET": HOOK_SECRET}
-    done = subprocess.run([sys.executable, "-m", "monitor", "run", "--once", "-c", str(config)],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    done = run_cli("run", "--once", "-c", str(path), cwd=tmp_path, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     everything = done.stdout + done.stderr
     assert SLACK_KEY not in everything and "B0SECRET" not in everything
@@ -81,8 +62,7 @@ def test_the_daemon_logs_json_with_ids_and_never_a_secret(
 
 
 def test_secrets_are_masked_in_every_field_of_every_record() -> None:
-    settings = parse_settings(CONFIG.format(db="x.db", feed="http://127.0.0.1/f",
-                                            hook="http://127.0.0.1/h"),
+    settings = parse_settings(config("x.db", "http://127.0.0.1/f", "http://127.0.0.1/h"),
                               {"SLACK_WEBHOOK_URL": f"https://hooks.example/services/{SLACK_KEY}",
                                "WEBHOOK_SECRET": HOOK_SECRET})
     stream = io.StringIO()

@@ -7,34 +7,21 @@ import signal
 import sqlite3
 from pathlib import Path
 
+from tests.conftest import (
+    Daemon,
+    Table,
+    doe_case,
+    feed_source,
+    loopback_service,
+    wait_for,
+    webhook_channel,
+    write_config,
+)
 from tests.servers import LoopbackServer, rss
-from tests.test_crash import start, wait_for
-
-CONFIG = """
-[service]
-database = "{db}"
-http = ""
-allow_private_addresses = true
-alert_on_first_poll = true
-delivery_interval = "1s"
-
-{sources}
-
-[[cases]]
-id = "doe"
-caption = "John Doe v. Acme Corp."
-aliases = ["Doe v. Acme"]
-notify = ["hook"]
-
-[[channels]]
-id = "hook"
-kind = "webhook"
-url = "{hook}"
-"""
 
 
-def source(source_id: str, url: str) -> str:
-    return f'[[sources]]\nid = "{source_id}"\nkind = "feed"\nurl = "{url}"\ninterval = "1s"\n'
+def source(source_id: str, url: str) -> Table:
+    return feed_source(source_id, url, interval="1s")
 
 
 def test_sighup_reloads_a_good_config_and_refuses_a_bad_one(
@@ -45,27 +32,27 @@ def test_sighup_reloads_a_good_config_and_refuses_a_bad_one(
                                "link": server.url("/a/2"), "text": "Doe v. Acme ruling."}]))
     server.route("/hook", "ok")
     db = tmp_path / "cw.db"
-    config = tmp_path / "casewatch.toml"
 
-    def write(sources: str) -> None:
-        config.write_text(CONFIG.format(db=db, sources=sources, hook=server.url("/hook")))
+    def write(*sources: Table) -> Path:
+        return write_config(tmp_path, database=db,
+                            service=loopback_service(delivery_interval="1s"), sources=sources,
+                            cases=[doe_case(notify=["hook"])],
+                            channels=[webhook_channel("hook", server.url("/hook"))])
 
-    write(source("one", server.url("/one")))
-    daemon = start(config, tmp_path)
-    try:
+    config = write(source("one", server.url("/one")))
+    with Daemon(config, cwd=tmp_path) as daemon:
         assert wait_for(lambda: len(server.hits("/hook")) == 1, 30)
         assert not server.hits("/two")
-        write(source("one", server.url("/one")) + source("two", server.url("/two")))
-        daemon.send_signal(signal.SIGHUP)
+        write(source("one", server.url("/one")), source("two", server.url("/two")))
+        daemon.signal(signal.SIGHUP)
         assert wait_for(lambda: len(server.hits("/hook")) == 2, 30), "the new source never ran"
         config.write_text("[service\nthis is not toml")
-        daemon.send_signal(signal.SIGHUP)
+        daemon.signal(signal.SIGHUP)
         polls = len(server.hits("/two"))
         assert wait_for(lambda: len(server.hits("/two")) >= polls + 2, 30), "polling stopped"
-        assert daemon.poll() is None
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        _, errors = daemon.communicate(timeout=20)
+        assert daemon.returncode is None
+        daemon.stop(timeout=20)
+    errors = daemon.stderr
     assert daemon.returncode == 0, errors
     assert "config reloaded: 2 sources" in errors
     assert "config reload refused, the running config stays" in errors

@@ -4,19 +4,23 @@ they were sent. Everything the processes wrote is grepped."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
+from tests.conftest import (
+    Daemon,
+    doe_case,
+    feed_source,
+    loopback_service,
+    run_cli,
+    wait_for,
+    webhook_channel,
+    write_config,
+)
 from tests.servers import LoopbackServer, Request, Response, rss
 from tests.test_channels import Mailbox, free_port
-from tests.test_crash import started, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
 SECRETS = {
     "SLACK_WEBHOOK_URL": "/services/T0SEKRIT/B0SEKRIT/xoxbSekritSlackPart123",  # a path
     "WEBHOOK_SECRET": "hmac-sekrit-value-42",
@@ -26,57 +30,22 @@ SECRETS = {
 # what must never appear: each value, and the distinctive parts of the Slack key
 NEEDLES = [*SECRETS.values(), "T0SEKRIT", "B0SEKRIT", "xoxbSekritSlackPart123"]
 
-CONFIG = """
-[service]
-database = "{db}"
-http = ""
-allow_private_addresses = true
-alert_on_first_poll = true
-delivery_interval = "1s"
-
-[[sources]]
-id = "news"
-kind = "feed"
-url = "{feed}"
-interval = "1s"
-
-[[sources]]
-id = "cl"
-kind = "courtlistener"
-docket_id = 12345678
-token = "${{COURTLISTENER_TOKEN}}"
-base_url = "{base}"
-interval = "1s"
-
-[[cases]]
-id = "doe"
-caption = "John Doe v. Acme Corp."
-aliases = ["Doe v. Acme"]
-notify = ["slack", "hook", "mail"]
-
-[[channels]]
-id = "slack"
-kind = "slack"
-webhook_url = "${{SLACK_WEBHOOK_URL}}"
-
-[[channels]]
-id = "hook"
-kind = "webhook"
-url = "{hook}"
-secret = "${{WEBHOOK_SECRET}}"
-
-[[channels]]
-id = "mail"
-kind = "email"
-host = "127.0.0.1"
-port = {smtp}
-security = "none"
-username = "casewatch"
-password = "${{SMTP_PASSWORD}}"
-from = "casewatch@example.org"
-to = ["legal@example.org"]
-timeout = 5
-"""
+def config(db: Path, server: LoopbackServer, smtp_port: int) -> dict[str, object]:
+    """The parts of a config with a secret in every place one can be: a CourtListener
+    token, a Slack webhook URL, a webhook's signing key, an SMTP password."""
+    courtlistener = {"id": "cl", "kind": "courtlistener", "docket_id": 12345678,
+                     "token": "${COURTLISTENER_TOKEN}", "base_url": server.base,
+                     "interval": "1s"}
+    mail = {"id": "mail", "kind": "email", "host": "127.0.0.1", "port": smtp_port,
+            "security": "none", "username": "casewatch", "password": "${SMTP_PASSWORD}",
+            "from": "casewatch@example.org", "to": ["legal@example.org"], "timeout": 5}
+    return {"database": db, "service": loopback_service(delivery_interval="1s"),
+            "sources": [feed_source("news", server.url("/feed"), interval="1s"), courtlistener],
+            "cases": [doe_case(notify=["slack", "hook", "mail"])],
+            "channels": [{"id": "slack", "kind": "slack", "webhook_url": "${SLACK_WEBHOOK_URL}"},
+                         webhook_channel("hook", server.url("/hook"),
+                                         secret="${WEBHOOK_SECRET}"),
+                         mail]}
 
 
 def echo(status: int):
@@ -102,36 +71,22 @@ def test_no_secret_leaves_the_process(tmp_path: Path, server: LoopbackServer) ->
                       auth_require_tls=False, authenticator=mailbox.authenticate)
     smtp.start()
     db = tmp_path / "cw.db"
-    config = tmp_path / "casewatch.toml"
-    config.write_text(CONFIG.format(db=db, feed=server.url("/feed"), hook=server.url("/hook"),
-                                    base=server.base, smtp=smtp_port))
-    env = {**os.environ, "PYTHONPATH": str(ROOT), **SECRETS}
-    env["SLACK_WEBHOOK_URL"] = server.url(SECRETS["SLACK_WEBHOOK_URL"])
-    env.pop("CASEWATCH_CONFIG", None)
+    path = write_config(tmp_path, **config(db, server, smtp_port))
+    env = {**SECRETS, "SLACK_WEBHOOK_URL": server.url(SECRETS["SLACK_WEBHOOK_URL"])}
     written: list[str] = []
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "monitor", "run", "-c", str(config)],
-                                cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-        ready = started(proc)
-        try:
-            assert ready.wait(30), str(ready)
+        with Daemon(path, cwd=tmp_path, env=env) as daemon:
+            assert daemon.running(30), str(daemon)
             assert wait_for(lambda: server.hits(SECRETS["SLACK_WEBHOOK_URL"])
                             and server.hits("/hook") and mailbox.logins
                             and server.hits("/api/rest/v4/dockets/12345678/"), 30)
             wait_for(lambda: False, 1.5)  # a retry or two
-            proc.send_signal(signal.SIGTERM)
-            out, _ = proc.communicate(timeout=20)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-        written += [out, *ready.lines]
+            daemon.stop(timeout=20)
+        written += [daemon.stdout, daemon.stderr]
         for command in (["status"], ["status", "--json"], ["matches", "--json"], ["check"],
                         ["send-test", "slack"], ["send-test", "hook"], ["send-test", "mail"],
                         ["preview", "cl"], ["preview", "cl", "--json"]):
-            done = subprocess.run([sys.executable, "-m", "monitor", *command, "-c", str(config)],
-                                  cwd=tmp_path, env=env, capture_output=True, text=True,
-                                  timeout=60)
+            done = run_cli(*command, "-c", str(path), cwd=tmp_path, env=env)
             written += [done.stdout, done.stderr]
     finally:
         smtp.stop()
