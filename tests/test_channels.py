@@ -35,6 +35,7 @@ from alerts.base import (
 from alerts.posting import retry_after_seconds
 from alerts.registry import build_channel
 from monitor.config import ConfigError, parse_settings
+from tests.conftest import Table, config_toml, webhook_channel
 from tests.servers import LoopbackServer, Response
 
 HOSTILE = "<!channel> <@U123> <http://evil|click> & co"
@@ -76,9 +77,8 @@ def http(aio: asyncio.Runner) -> Iterator[httpx.AsyncClient]:
 
 
 def webhook(aio: asyncio.Runner, http: httpx.AsyncClient, url: str,
-            extra: str = "") -> Channel:
-    settings = parse_settings(
-        f'[[channels]]\nid = "hook"\nkind = "webhook"\nurl = "{url}"\n{extra}', {})
+            **fields: object) -> Channel:
+    settings = parse_settings(config_toml(channels=[webhook_channel("hook", url, **fields)]), {})
     return build_channel(settings.channels[0], ChannelContext(http=http))
 
 
@@ -88,7 +88,7 @@ def webhook(aio: asyncio.Runner, http: httpx.AsyncClient, url: str,
 def test_webhook_posts_signed_contract_3_payload(aio: asyncio.Runner, http: httpx.AsyncClient,
                                                  server: LoopbackServer) -> None:
     server.route("/hook", Response(202, "queued", {"Content-Type": "text/plain"}))
-    channel = webhook(aio, http, server.url("/hook"), f'secret = "{SECRET}"\ntimeout = 5')
+    channel = webhook(aio, http, server.url("/hook"), secret=SECRET, timeout=5)
     delivered = aio.run(channel.send(make_alert(HOSTILE)))
     assert isinstance(delivered, Delivered)
     assert "202" in delivered.detail and "queued" in delivered.detail
@@ -123,7 +123,7 @@ def test_webhook_without_secret_sends_no_signature(aio: asyncio.Runner, http: ht
 def test_webhook_429_is_retryable_with_retry_after(aio: asyncio.Runner, http: httpx.AsyncClient,
                                                    server: LoopbackServer) -> None:
     server.route("/hook", Response(429, "slow down", {"Retry-After": "120"}))
-    channel = webhook(aio, http, server.url("/hook"), f'secret = "{SECRET}"')
+    channel = webhook(aio, http, server.url("/hook"), secret=SECRET)
     with pytest.raises(DeliveryError) as info:
         aio.run(channel.send(make_alert()))
     assert info.value.retryable is True
@@ -146,7 +146,7 @@ def test_webhook_timeout_and_refused_connection_are_retryable(
         aio: asyncio.Runner, http: httpx.AsyncClient, server: LoopbackServer) -> None:
     server.route("/slow", Response(200, "late", delay=1.5, close=True))
     with pytest.raises(DeliveryError) as info:
-        aio.run(webhook(aio, http, server.url("/slow"), "timeout = 0.3").send(make_alert()))
+        aio.run(webhook(aio, http, server.url("/slow"), timeout=0.3).send(make_alert()))
     assert info.value.retryable and "timed out" in info.value.message
 
     with socket.socket() as sock:
@@ -171,9 +171,8 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
 
 
 def test_webhook_secret_is_hidden_in_config_repr() -> None:
-    settings = parse_settings(
-        f'[[channels]]\nid = "hook"\nkind = "webhook"\nurl = "https://h.example.org/x"\n'
-        f'secret = "{SECRET}"\n', {})
+    settings = parse_settings(config_toml(channels=[
+        webhook_channel("hook", "https://h.example.org/x", secret=SECRET)]), {})
     assert SECRET not in repr(settings) and SECRET not in str(settings.channels[0])
 
 
@@ -181,8 +180,8 @@ def test_webhook_secret_is_hidden_in_config_repr() -> None:
 
 
 def slack(http: httpx.AsyncClient, url: str) -> Channel:
-    settings = parse_settings('[[channels]]\nid = "team"\nkind = "slack"\n'
-                              'webhook_url = "${SLACK_URL}"\n', {"SLACK_URL": url})
+    team = {"id": "team", "kind": "slack", "webhook_url": "${SLACK_URL}"}
+    settings = parse_settings(config_toml(channels=[team]), {"SLACK_URL": url})
     return build_channel(settings.channels[0], ChannelContext(http=http))
 
 
@@ -309,21 +308,12 @@ def smtp_server(**kwargs: object) -> Iterator[tuple[Mailbox, int]]:
         controller.stop()
 
 
-def email_channel(port: int, extra: str = "", security: str = "none") -> Channel:
-    settings = parse_settings(f"""
-[[channels]]
-id = "team"
-kind = "email"
-host = "127.0.0.1"
-port = {port}
-security = "{security}"
-from = "Casewatch <casewatch@example.org>"
-to = ["legal@example.org"]
-cc = ["boss@example.org"]
-bcc = ["hidden@example.org"]
-timeout = 5
-{extra}
-""", {})
+def email_channel(port: int, security: str = "none", **fields: object) -> Channel:
+    team = {"id": "team", "kind": "email", "host": "127.0.0.1", "port": port,
+            "security": security, "from": "Casewatch <casewatch@example.org>",
+            "to": ["legal@example.org"], "cc": ["boss@example.org"],
+            "bcc": ["hidden@example.org"], "timeout": 5, **fields}
+    settings = parse_settings(config_toml(channels=[team]), {})
     return build_channel(settings.channels[0], ChannelContext(http=None))  # type: ignore[arg-type]
 
 
@@ -390,9 +380,9 @@ def test_email_starttls_and_login(aio: asyncio.Runner, tmp_path: Path,
                             authenticator=mailbox.authenticate, auth_require_tls=True)
     controller.start()
     try:
-        good = email_channel(port, 'username = "cw"\npassword = "right-password"', "starttls")
+        good = email_channel(port, "starttls", username="cw", password="right-password")
         delivered = aio.run(good.send(make_alert()))
-        bad = email_channel(port, 'username = "cw"\npassword = "wrong-password"', "starttls")
+        bad = email_channel(port, "starttls", username="cw", password="wrong-password")
         with pytest.raises(DeliveryError) as info:
             aio.run(bad.send(make_alert()))
     finally:
@@ -458,37 +448,20 @@ def test_email_unreachable_server_is_retryable(aio: asyncio.Runner) -> None:
     assert info.value.retryable and "cannot deliver" in info.value.message
 
 
-ALL_KINDS = """
-[[channels]]
-id = "legal-slack"
-kind = "slack"
-webhook_url = "${SLACK_WEBHOOK_URL}"
-
-[[channels]]
-id = "team-email"
-kind = "email"
-host = "smtp.example.org"
-port = 587
-security = "starttls"
-username = "${SMTP_USER}"
-password = "${SMTP_PASSWORD}"
-from = "casewatch@example.org"
-to = ["legal@example.org"]
-bcc = ["archive@example.org"]
-digest = "0 8 * * 1-5"
-
-[[channels]]
-id = "hook"
-kind = "webhook"
-url = "https://hooks.example.org/casewatch"
-secret = "${WEBHOOK_SECRET}"
-"""
+ALL_KINDS = [
+    {"id": "legal-slack", "kind": "slack", "webhook_url": "${SLACK_WEBHOOK_URL}"},
+    {"id": "team-email", "kind": "email", "host": "smtp.example.org", "port": 587,
+     "security": "starttls", "username": "${SMTP_USER}", "password": "${SMTP_PASSWORD}",
+     "from": "casewatch@example.org", "to": ["legal@example.org"],
+     "bcc": ["archive@example.org"], "digest": "0 8 * * 1-5"},
+    webhook_channel("hook", "https://hooks.example.org/casewatch", secret="${WEBHOOK_SECRET}"),
+]
 ENV = {"SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T0/B0/sekrit",
        "SMTP_USER": "cw", "SMTP_PASSWORD": "smtp-pass", "WEBHOOK_SECRET": SECRET}
 
 
 def test_every_kind_validates_and_secrets_stay_hidden(http: httpx.AsyncClient) -> None:
-    settings = parse_settings(ALL_KINDS, ENV)
+    settings = parse_settings(config_toml(channels=ALL_KINDS), ENV)
     slack_config, email_config, hook_config = settings.channels
     assert [c.kind for c in settings.channels] == ["slack", "email", "webhook"]
     assert slack_config.webhook_url.get_secret_value() == ENV["SLACK_WEBHOOK_URL"]
@@ -503,17 +476,18 @@ def test_every_kind_validates_and_secrets_stay_hidden(http: httpx.AsyncClient) -
     assert "sekrit" not in described and "smtp.example.org:587" in described
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    (('kind = "webhook"', 'kind = "pager"'), 'channels[2].kind: unknown kind "pager"'),
-    (('url = "https://hooks.example.org/casewatch"\n', ""), "channels[2].url: Field required"),
-    (('to = ["legal@example.org"]', 'to = []'), "channels[1].to: List should have at least 1"),
-    (('from = "casewatch@example.org"', 'from = "nobody"'),
-     'channels[1].from: "nobody" is not an email address'),
-    (('security = "starttls"', 'security = "tls"'), "channels[1].security: Input should be"),
-    (('kind = "slack"', 'kind = "slack"\nchannel = "#x"'), "channels[0].channel: unknown key"),
+@pytest.mark.parametrize(("index", "change", "expected"), [
+    (2, {"kind": "pager"}, 'channels[2].kind: unknown kind "pager"'),
+    (2, {"url": None}, "channels[2].url: Field required"),
+    (1, {"to": []}, "channels[1].to: List should have at least 1"),
+    (1, {"from": "nobody"}, 'channels[1].from: "nobody" is not an email address'),
+    (1, {"security": "tls"}, "channels[1].security: Input should be"),
+    (0, {"channel": "#x"}, "channels[0].channel: unknown key"),
 ])
-def test_channel_config_errors_name_their_path(change: tuple[str, str], expected: str) -> None:
+def test_channel_config_errors_name_their_path(index: int, change: Table,
+                                               expected: str) -> None:
+    channels = [{**c, **change} if n == index else c for n, c in enumerate(ALL_KINDS)]
     with pytest.raises(ConfigError) as info:
-        parse_settings(ALL_KINDS.replace(*change), ENV)
+        parse_settings(config_toml(channels=channels), ENV)
     (error,) = info.value.errors
     assert error.startswith(expected), error

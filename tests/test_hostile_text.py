@@ -16,6 +16,7 @@ import pytest
 from alerts.base import Alert, AlertItem, AlsoCovered, ChannelContext, DocketRef
 from alerts.registry import build_channel
 from monitor.config import parse_settings
+from tests.conftest import config_toml, console_channel
 from tests.servers import LoopbackServer, Response
 from tests.test_channels import (
     email_channel,
@@ -70,7 +71,7 @@ IDS = ["pings", "links", "markup", "crlf", "control", "bidi", "long"]
 @pytest.mark.parametrize("text", HOSTILE, ids=IDS)
 def test_console(text: str) -> None:
     out = io.StringIO()
-    settings = parse_settings('[[channels]]\nid = "out"\nkind = "console"\n', {})
+    settings = parse_settings(config_toml(channels=[console_channel()]), {})
     channel = build_channel(settings.channels[0], ChannelContext(http=None, stream=out))
     asyncio.run(channel.send(hostile_alert(text)))
     printed = out.getvalue()

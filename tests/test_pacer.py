@@ -24,6 +24,7 @@ from feeds.pacer import (
 )
 from feeds.registry import build_source
 from monitor.config import ConfigError, parse_settings
+from tests.conftest import config_toml
 from tests.servers import LoopbackServer, Request, Response
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pacer"
@@ -312,14 +313,15 @@ def test_configured_url_wins_and_court_ids_are_checked() -> None:
                          url="https://mirror.example.org/cand.xml")
     assert config.court == "cand"
     assert build_source(config).url == "https://mirror.example.org/cand.xml"
-    settings = parse_settings('[[sources]]\nid = "cand"\nkind = "pacer_rss"\ncourt = "cand"\n', {})
+    cand = {"id": "cand", "kind": "pacer_rss", "court": "cand"}
+    settings = parse_settings(config_toml(sources=[cand]), {})
     assert isinstance(settings.sources[0], PacerConfig)
     with pytest.raises(ConfigError) as info:
-        parse_settings('[[sources]]\nid = "x"\nkind = "pacer_rss"\ncourt = "cnd"\n', {})
+        parse_settings(config_toml(sources=[{**cand, "id": "x", "court": "cnd"}]), {})
     (error,) = info.value.errors
     assert error.startswith("sources[0].court: ") and "unknown PACER court id 'cnd'" in error
     with pytest.raises(ConfigError) as info:
-        parse_settings('[[sources]]\nid = "x"\nkind = "pacer_rss"\n', {})
+        parse_settings(config_toml(sources=[{"id": "x", "kind": "pacer_rss"}]), {})
     assert info.value.errors[0].startswith("sources[0].court: ")
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from monitor.runtime.memory import keep_large_blocks_apart
 from monitor.runtime.workers import pool
+from tests.conftest import write_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,15 +84,12 @@ def test_the_lsh_bands_are_datasketchs_own_for_the_threshold() -> None:
 
 
 SETTLED = """
-import gc, io, sys, tempfile, weakref
+import gc, io, sys, weakref
 from pathlib import Path
 from monitor.runtime.app import build_app
-from monitor.config import parse_settings
+from monitor.config import load_settings
 
-cases = "".join(f'[[cases]]\\nid = "c{n}"\\ncaption = "Doe {n} v. Acme {n}"\\n'
-                f'parties = ["Acme {n}"]\\n' for n in range(200))
-db = Path(tempfile.mkdtemp()) / "casewatch.db"
-settings = parse_settings(f'[service]\\ndatabase = "{db}"\\nhttp = ""\\n' + cases, {})
+settings = load_settings(Path(sys.argv[1]), {})
 class Node:
     pass
 cycle = Node()
@@ -107,9 +105,14 @@ print(dead() is None)
 """
 
 
-def test_what_the_daemon_builds_at_start_is_left_out_of_full_collections() -> None:
+def test_what_the_daemon_builds_at_start_is_left_out_of_full_collections(
+        tmp_path: Path) -> None:
     """The cases (and all else the App holds from its start) are not walked by the cycle
     collector; what a later build no longer holds is collected then."""
-    out = subprocess.run([sys.executable, "-c", SETTLED], capture_output=True, text=True,
-                         cwd=ROOT, check=True).stdout.split()
+    cases = [{"id": f"c{n}", "caption": f"Doe {n} v. Acme {n}", "parties": [f"Acme {n}"]}
+             for n in range(200)]
+    config = write_config(tmp_path, database=tmp_path / "casewatch.db", service={"http": ""},
+                          cases=cases)
+    out = subprocess.run([sys.executable, "-c", SETTLED, str(config)], capture_output=True,
+                         text=True, cwd=ROOT, check=True).stdout.split()
     assert out == ["0", "0", "True"]
