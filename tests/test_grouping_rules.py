@@ -1,0 +1,270 @@
+"""Each rule of level 3 (monitor/grouping/rules.py), on its own.
+
+Articles and developments are read from text as the grouper reads them (headline,
+lede day, sums, years, vector); a development is held as the grouper holds it. Each
+veto test asserts which of `VETOES` keep the article out, so that a rule turned off,
+in its body or in the tuple, fails its test; each is paired with the nearest article
+that the rule lets through.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from monitor.grouping.developments import LOOKBACK, CaseDevelopments, Development, Member
+from monitor.grouping.events import headline, numbered_parties, sides, tag_event, taken_again
+from monitor.grouping.money import news_amounts
+from monitor.grouping.rules import (
+    AGREE_JOIN,
+    GREY,
+    JOIN,
+    LONG_JOIN,
+    LONG_WINDOW,
+    SAME_DAY_JOIN,
+    SEED_JOIN,
+    VETOES,
+    WINDOW,
+    Article,
+    docket_entry,
+    joins,
+    new_numbered_party,
+    other_headline_step,
+    other_sum,
+    outside_window,
+    past_lookback,
+    possibly_related,
+    same_date_named,
+    same_step_agreed,
+    undated_other_day,
+    undated_other_step,
+    undated_other_year,
+    undated_taken_again,
+    undated_unlike_first,
+    weighed,
+)
+from monitor.grouping.similarity import DocumentFrequencies, pack, terms, vector
+from monitor.grouping.textdates import event_day, latest_year
+from monitor.text.normalise import Words
+
+NAMES = sides(["John Doe v. Acme Corp.", "Doe v. Acme"])
+MONDAY = datetime(2026, 1, 5, 9, tzinfo=UTC)
+BREACH = ("Acme Corp. hid a data breach that exposed the medical records of two million "
+          "patients, the lawsuit says, and waited five months before telling them.")
+
+
+def article(title: str, text: str = BREACH, *, published: datetime | None = MONDAY,
+            seen: datetime | None = None, docket: bool = False) -> Article:
+    """The article as `Grouper.assign` reads it (its words weighed with an empty background)."""
+    words = Words.of(title, text)
+    day = event_day(words, published.date() if published else None)
+    member = Member(vector=pack(vector(terms(words), DocumentFrequencies())),
+                    head=headline(words, NAMES), day=day,
+                    amounts=news_amounts(title, text), year=latest_year(words),
+                    again=taken_again(words))
+    seen = seen or published or MONDAY
+    dated = published is not None
+    return Article(member, tag_event(words), numbered_parties(words), dated=dated,
+                   when=published or seen, seen=seen,
+                   news_date=day.exact if day is not None and dated else None, docket=docket)
+
+
+def development(*articles: Article) -> Development:
+    """A development begun by the first article and joined by the others."""
+    state = CaseDevelopments()
+    first = articles[0]
+    dev = state.open("dev-1", first.event, set(first.parties), first.seen)
+    for n, member in enumerate(articles):
+        state.add(dev, member.member, member.when, member.seen, first=n == 0)
+    return dev
+
+
+def vetoes(candidate: Article, dev: Development) -> list[str]:
+    """The names of the vetoes that keep `candidate` out of `dev`."""
+    return [veto.__name__ for veto in VETOES if veto(candidate, dev)]
+
+
+def undated(title: str, text: str = BREACH) -> Article:
+    return article(title, text, published=None, seen=MONDAY)
+
+
+SUED = "Acme sued over hidden data breach"
+
+
+# --- vetoes ----------------------------------------------------------------------------------
+
+
+def test_a_docket_entry_joins_no_development() -> None:
+    dev = development(article(SUED))
+    assert docket_entry(article(SUED, docket=True), dev)
+    assert vetoes(article(SUED, docket=True), dev) == ["docket_entry"]
+    assert vetoes(article(SUED), dev) == []
+
+
+def test_a_development_last_seen_before_the_lookback_is_not_compared() -> None:
+    dev = development(article(SUED))
+    late = MONDAY + LOOKBACK + timedelta(minutes=1)
+    assert past_lookback(article(SUED, published=late), dev)
+    assert vetoes(article(SUED, published=late), dev) == ["past_lookback"]
+    assert vetoes(article(SUED, published=MONDAY + LOOKBACK), dev) == []
+
+
+@pytest.mark.parametrize(
+    ("first", "title"),
+    [
+        (SUED, "Judge rules Acme must face data breach lawsuit"),  # another step
+        ("Acme appeals ruling in breach class action",
+         "John Doe appeals ruling in Acme breach class action"),  # the other side's
+    ],
+    ids=["another-step", "the-other-side"],
+)
+def test_a_headline_naming_another_step_is_kept_out(first: str, title: str) -> None:
+    dev = development(article(first))
+    assert other_headline_step(article(title), dev)
+    assert vetoes(article(title), dev) == ["other_headline_step"]
+
+
+@pytest.mark.parametrize(
+    ("first", "title"),
+    [
+        (SUED, "Patient sues Acme over breach it kept quiet"),  # the same step
+        (SUED, "What the Acme data breach means for patients"),  # no step named
+        ("What the Acme data breach means", "Judge rules Acme must face data breach suit"),
+    ],
+    ids=["same-step", "none-named", "development-names-none"],
+)
+def test_a_headline_naming_the_same_step_or_none_is_not(first: str, title: str) -> None:
+    assert vetoes(article(title), development(article(first))) == []
+
+
+ANALYSIS = "Acme breach lawsuit: what patients should know"
+RULING_TEXT = ("The judge ruled on the motion to dismiss and denied it: the ruling lets the "
+               "lawsuit over the data breach go on. " + BREACH)
+
+
+def test_undated_the_step_of_the_whole_text_must_agree() -> None:
+    dev = development(undated(SUED))
+    assert (dev.event, undated(ANALYSIS, RULING_TEXT).event) == ("complaint_filed", "ruling")
+    assert undated_other_step(undated(ANALYSIS, RULING_TEXT), dev)
+    assert vetoes(undated(ANALYSIS, RULING_TEXT), dev) == ["undated_other_step"]
+    assert vetoes(article(ANALYSIS, RULING_TEXT), development(article(SUED))) == []
+    assert vetoes(undated(ANALYSIS), dev) == []
+
+
+def test_a_new_numbered_party_is_kept_out() -> None:
+    dev = development(article(SUED, "John Doe sued Acme. " + BREACH))
+    second = article(SUED, "John Doe #2 sued Acme. " + BREACH)
+    assert new_numbered_party(second, dev)
+    assert vetoes(second, dev) == ["new_numbered_party"]
+    dev.parties.add("john doe 2")  # as when an article naming the party joined
+    assert vetoes(second, dev) == []
+    assert vetoes(article(SUED, "John Doe #1 sued Acme. " + BREACH),
+                  development(article(SUED))) == []  # the first is no new party
+
+
+def test_undated_news_of_another_day_is_kept_out() -> None:
+    dev = development(undated(SUED, "Acme was sued on Monday. " + BREACH))
+    tuesday = undated(SUED, "Acme was sued on Tuesday. " + BREACH)
+    assert undated_other_day(tuesday, dev)
+    assert vetoes(tuesday, dev) == ["undated_other_day"]
+    assert vetoes(undated(SUED, "Acme was sued on Monday. " + BREACH), dev) == []
+    assert vetoes(undated(SUED), dev) == []  # naming no day
+    assert not undated_other_day(article(SUED, "Acme was sued on Tuesday. " + BREACH), dev)
+
+
+def test_undated_news_of_years_apart_is_kept_out() -> None:
+    dev = development(undated(SUED, BREACH + " The case was filed in 2011."))
+    retried = undated(SUED, BREACH + " It was filed in 2011 and retried in 2018.")
+    assert undated_other_year(retried, dev)
+    assert vetoes(retried, dev) == ["undated_other_year"]
+    assert vetoes(undated(SUED, BREACH + " It was filed in 2012."), dev) == []
+    assert not undated_other_year(article(SUED, BREACH + " Retried in 2018."), dev)
+
+
+FIRST = "alpha bravo charlie delta echo foxtrot golf hotel india juliet " * 3 + "acme breach"
+SECOND = "alpha bravo charlie delta echo kilo lima mike november oscar " * 3 + "acme breach"
+THIRD = "papa quebec romeo sierra tango kilo lima mike november oscar " * 3 + "acme breach"
+
+
+def test_undated_an_article_unlike_the_developments_first_is_kept_out() -> None:
+    dev = development(undated("First", FIRST), undated("Second", SECOND))
+    third = undated("Third", THIRD)
+    assert dev.seed.dot(third.member.vector) < SEED_JOIN <= dev.seed.dot(
+        undated("Second", SECOND).member.vector)
+    assert undated_unlike_first(third, dev)
+    assert vetoes(third, dev) == ["undated_unlike_first"]
+    assert vetoes(undated("Fourth", SECOND), dev) == []
+    assert vetoes(article("Third", THIRD), development(article("First", FIRST))) == []
+
+
+DENIES = "Judge denies Acme bid to end breach class action"
+
+
+def test_undated_a_step_taken_again_is_kept_out_of_its_first_taking() -> None:
+    dev = development(undated(DENIES))
+    again = undated("Judge again denies Acme bid to end breach class action")
+    assert undated_taken_again(again, dev)
+    assert vetoes(again, dev) == ["undated_taken_again"]
+    assert vetoes(again, development(undated("Acme loses renewed bid to end class action"))) == []
+    assert vetoes(article("Judge again denies Acme bid to end breach class action"),
+                  development(article(DENIES))) == []  # dated: time tells them apart
+
+
+def test_another_sum_of_money_is_kept_out() -> None:
+    dev = development(article("Jury orders Acme to pay $290 million"))
+    other = article("Acme owes $539 million, jury says")
+    assert other_sum(other, dev)
+    assert vetoes(other, dev) == ["other_sum"]
+    assert vetoes(article("Acme must pay $300 million, jury says"), dev) == []  # rounder
+    assert vetoes(article("Acme must pay, jury says"), dev) == []  # no sum named
+
+
+# --- time, and what lets an article in ---------------------------------------------------------
+
+
+def test_an_article_outside_the_window_is_kept_out_unless_very_similar() -> None:
+    dev = development(article(SUED))
+
+    def days(n: int) -> Article:
+        return article(SUED, published=MONDAY + timedelta(days=n))
+
+    assert not outside_window(days(2), dev, 0.2)
+    assert outside_window(days(4), dev, LONG_JOIN - 0.01)
+    assert not outside_window(days(4), dev, LONG_JOIN)
+    assert outside_window(days(8), dev, 0.9)
+    assert WINDOW < timedelta(days=4) < LONG_WINDOW < timedelta(days=8)
+
+
+MONDAY_NEWS = "Acme was sued on Monday. " + BREACH
+
+
+def test_the_same_date_named_lets_in_on_a_lower_cosine_even_outside_the_window() -> None:
+    dev = development(article(SUED, MONDAY_NEWS))
+    later = article("Acme breach case", "Acme was sued on Jan. 5. " + BREACH,
+                    published=MONDAY + timedelta(days=9))
+    assert later.news_date == MONDAY.date() and dev.dates == {MONDAY.date()}
+    assert same_date_named(later, dev) == JOIN / SAME_DAY_JOIN
+    assert not outside_window(later, dev, 0.0)
+    assert joins(weighed(later, dev, SAME_DAY_JOIN)) and not joins(SAME_DAY_JOIN)
+    other = article("Acme breach case", "Acme was sued on Jan. 6. " + BREACH,
+                    published=MONDAY + timedelta(days=2))
+    assert same_date_named(other, dev) is None
+    assert weighed(other, dev, SAME_DAY_JOIN) == SAME_DAY_JOIN
+
+
+def test_dated_the_same_step_in_the_headline_lets_in_on_a_lower_cosine() -> None:
+    dev = development(article(SUED))
+    rewrite = article("Patient sues Acme over breach", published=MONDAY + timedelta(days=1))
+    assert same_step_agreed(rewrite, dev) == JOIN / AGREE_JOIN
+    assert joins(weighed(rewrite, dev, AGREE_JOIN))
+    undated_rewrite = undated("Patient sues Acme over breach")
+    assert same_step_agreed(undated_rewrite, dev) is None
+    assert weighed(undated_rewrite, dev, AGREE_JOIN) == AGREE_JOIN
+    assert weighed(article("What the breach means"), dev, AGREE_JOIN) == AGREE_JOIN
+
+
+def test_the_join_threshold_and_the_grey_zone() -> None:
+    assert joins(JOIN) and not joins(JOIN - 1e-9)
+    assert possibly_related(GREY) and not possibly_related(GREY - 1e-9)
+    assert GREY < JOIN
