@@ -5,6 +5,10 @@ AMP page pointing at its canonical URL, as a syndicated copy on another site, em
 in a longer page, and rewritten by another outlet; then a new event of the same case
 arrives in similar words. The exact developments and alerts are asserted, across
 restarts. The seeds are fed in every arrival order.
+
+Each level on its own: URL identity in test_identity.py, copies in test_neardup.py, the
+step an article names in test_grouping_events.py, the rules of level 3 in
+test_grouping_rules.py.
 """
 
 from __future__ import annotations
@@ -20,103 +24,20 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from feeds.base import DocketEntry, Item
 from monitor.config import CaseConfig, parse_settings
-from monitor.grouping.events import (
-    _LEXICON,
-    TITLE_WEIGHT,
-    event_scores,
-    headline,
-    phrase_counts,
-    sides,
-)
 from monitor.grouping.grouper import Grouper
 from monitor.grouping.rules import JOIN
 from monitor.grouping.similarity import Centroids, terms, vector
-from monitor.identity import canonical_url, item_url, site
 from monitor.runtime.app import App, build_app
 from monitor.store.store import Store
 from monitor.text.normalise import Words
 from tests.conftest import FakeClock
 from tests.servers import LoopbackServer, rss
+from tests.test_grouping_events import NYT
 
 ROOT = Path(__file__).resolve().parent.parent
-
-# --- level 1: canonical URLs ---------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("url", "canonical"),
-    [
-        ("HTTPS://Example.COM:443/a/b", "https://example.com/a/b"),
-        ("http://example.com:80/a", "http://example.com/a"),
-        ("http://example.com:8080/a", "http://example.com:8080/a"),
-        ("https://example.com/a#comments", "https://example.com/a"),
-        ("https://example.com/a/?utm_source=rss&utm_medium=feed", "https://example.com/a"),
-        ("https://example.com/a?fbclid=IwAR0&gclid=x&mc_cid=1&mc_eid=2&ref=tw",
-         "https://example.com/a"),
-        ("https://example.com/a?b=2&a=1&utm_campaign=x", "https://example.com/a?a=1&b=2"),
-        ("https://example.com/story?id=7", "https://example.com/story?id=7"),
-        ("https://amp.example.com/a", "https://example.com/a"),
-        ("https://example.com/a/amp/", "https://example.com/a"),
-        ("https://example.com/a/amp", "https://example.com/a"),
-        ("https://example.com/a.amp", "https://example.com/a"),
-        ("https://example.com/amp/a", "https://example.com/a"),
-        ("https://example.com/a?amp=1", "https://example.com/a"),
-        ("https://example.com/a?outputType=amp", "https://example.com/a"),
-        ("https://example-com.cdn.ampproject.org/c/s/example.com/a?utm_source=x",
-         "https://example.com/a"),
-        ("", ""),
-    ],
-)
-def test_canonical_url(url: str, canonical: str) -> None:
-    assert canonical_url(url) == canonical
-
-
-_hosts = st.sampled_from(["example.com", "Example.COM", "amp.news.co.uk", "127.0.0.1",
-                          "example-com.cdn.ampproject.org"])
-_segments = st.lists(st.sampled_from(["a", "amp", "b.amp", "c", "%20", "x y", "2021"]),
-                     max_size=4)
-_params = st.lists(st.tuples(st.sampled_from(["utm_source", "id", "fbclid", "amp", "q", "Ref",
-                                              "outputType", "page"]),
-                             st.sampled_from(["", "1", "x", "a b", "amp"])), max_size=4)
-
-
-@given(scheme=st.sampled_from(["http", "https", "HTTPS"]), host=_hosts,
-       port=st.sampled_from(["", ":80", ":443", ":8080"]), path=_segments, params=_params,
-       slash=st.booleans(), fragment=st.sampled_from(["", "#top", "#"]))
-@settings(max_examples=300, deadline=None)
-def test_canonical_url_is_idempotent(scheme: str, host: str, port: str, path: list[str],
-                                     params: list[tuple[str, str]], slash: bool,
-                                     fragment: str) -> None:
-    query = "&".join(f"{k}={v}" for k, v in params)
-    url = (f"{scheme}://{host}{port}/{'/'.join(path)}{'/' if slash else ''}"
-           f"{'?' + query if query else ''}{fragment}")
-    once = canonical_url(url)
-    assert canonical_url(once) == once
-    assert "#" not in once and "utm_source" not in once
-
-
-@given(st.text(max_size=80))
-@settings(max_examples=300, deadline=None)
-def test_canonical_url_never_crashes_and_is_idempotent_on_any_text(text: str) -> None:
-    once = canonical_url(text)
-    assert canonical_url(once) == once
-
-
-def test_the_pages_own_canonical_link_counts_only_on_the_same_site() -> None:
-    same = Item("s", "g", "https://m.example.com/story-1?utm_source=x", "t",
-                canonical_url="https://www.example.com/news/story-1")
-    other = Item("s", "g", "https://example.com/story-1", "t",
-                 canonical_url="https://elsewhere.org/story-1")
-    assert item_url(same) == "https://www.example.com/news/story-1"
-    assert item_url(other) == "https://example.com/story-1"
-    assert site("https://www.bbc.co.uk/x") == "bbc.co.uk"
-    assert site("http://127.0.0.2:81/x") == "127.0.0.2"
-
 
 # --- the same story through several feeds ----------------------------------------------------
 
@@ -468,10 +389,10 @@ def test_news_never_joins_a_docket_entry_restarted_or_not(
     assert sorted(groups, key=sorted) == [frozenset({entry.guid}), frozenset({article.guid})]
 
 
-# --- level 3 rules -----------------------------------------------------------------------------
+# --- level 3 through the pipeline (each rule on its own: test_grouping_rules.py) ------------
 
 
-def _item(guid: str, title: str, text: str, day: int) -> Item:
+def story(guid: str, title: str, text: str, day: int) -> Item:
     return Item(source_id="news", guid=guid, url=f"https://{guid}.example/story", title=title,
                 text=text, extracted=True, published=datetime(2026, 1, day, 9, tzinfo=UTC))
 
@@ -483,10 +404,10 @@ def acme_app(tmp_path: Path, clock: FakeClock) -> App:
 def test_a_new_numbered_party_is_a_new_development_even_in_similar_words(
         tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
     app = acme_app(tmp_path, clock)
-    app.pipeline.ingest(_item("one", "Acme sued over hidden data breach", WIRE, 5), clock())
+    app.pipeline.ingest(story("one", "Acme sued over hidden data breach", WIRE, 5), clock())
     second = WIRE.replace("a plaintiff identified as John Doe",
                           "a second plaintiff, identified as John Doe #2")
-    app.pipeline.ingest(_item("two", "Acme sued again over hidden data breach", second
+    app.pipeline.ingest(story("two", "Acme sued again over hidden data breach", second
                               .replace("former customer", "nurse"), 6), clock.advance(hours=1))
     assert len(app.store.developments()) == 2
     aio.run(app.aclose())
@@ -504,10 +425,10 @@ LATE = (
 def test_a_rewrite_joins_within_the_window_and_is_flagged_not_folded_long_after(
         tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
     app = acme_app(tmp_path, clock)
-    app.pipeline.ingest(_item("wire", "Acme sued over hidden data breach", WIRE, 5), clock())
-    app.pipeline.ingest(_item("daily", "Patient sues Acme over breach it kept quiet", REWRITE,
+    app.pipeline.ingest(story("wire", "Acme sued over hidden data breach", WIRE, 5), clock())
+    app.pipeline.ingest(story("daily", "Patient sues Acme over breach it kept quiet", REWRITE,
                               6), clock.advance(hours=1))
-    app.pipeline.ingest(_item("weekly", "Acme breach victims still wait for answers", LATE, 26),
+    app.pipeline.ingest(story("weekly", "Acme breach victims still wait for answers", LATE, 26),
                         clock.advance(days=20))
     roles = [r["role"] for r in app.store.db.query("SELECT role FROM matches ORDER BY rowid")]
     assert roles == ["development", "update", "development"]
@@ -524,8 +445,8 @@ def test_a_different_procedural_event_is_new_even_when_the_words_are_close(
     centroids.add(centroids.new_row(), vector(terms(Words.of("", WIRE)), df))
     similarity = centroids.cosines(vector(terms(Words.of("", RULING)), df))[0]
     assert similarity >= JOIN  # without the event tag, the ruling would join
-    app.pipeline.ingest(_item("wire", "Acme sued over hidden data breach", WIRE, 5), clock())
-    app.pipeline.ingest(_item("ruling", "Judge rules Acme must face breach lawsuit", RULING, 6),
+    app.pipeline.ingest(story("wire", "Acme sued over hidden data breach", WIRE, 5), clock())
+    app.pipeline.ingest(story("ruling", "Judge rules Acme must face breach lawsuit", RULING, 6),
                         clock.advance(hours=1))
     events = [d["event"] for d in app.store.developments()]
     assert events == ["complaint_filed", "ruling"]
@@ -566,11 +487,11 @@ def test_a_verdict_for_another_sum_is_a_new_development_even_in_the_same_words(
     first, retrial = VERDICT.format(amount="$290 million"), VERDICT_REWRITE.format(
         amount="$539 million")
     assert _cosine(app, first, retrial) >= JOIN  # without the amounts, one development
-    app.pipeline.ingest(_item("one", "Jury orders Samsung to pay Apple $290 million", first, 5),
+    app.pipeline.ingest(story("one", "Jury orders Samsung to pay Apple $290 million", first, 5),
                         clock())
-    app.pipeline.ingest(_item("two", "Samsung owes Apple $539 million, jury says", retrial, 6),
+    app.pipeline.ingest(story("two", "Samsung owes Apple $539 million, jury says", retrial, 6),
                         clock.advance(hours=1))
-    app.pipeline.ingest(_item("three", "Samsung must pay Apple $300 million, jury says",
+    app.pipeline.ingest(story("three", "Samsung must pay Apple $300 million, jury says",
                               VERDICT_BRIEF.format(amount="$300 million"), 6),
                         clock.advance(hours=1))  # the first sum, told rounder: a rewrite
     roles = [r["role"] for r in app.store.db.query("SELECT role FROM matches ORDER BY rowid")]
@@ -579,7 +500,7 @@ def test_a_verdict_for_another_sum_is_a_new_development_even_in_the_same_words(
 
 
 def _undated(guid: str, title: str, text: str) -> Item:
-    return replace(_item(guid, title, text, 1), published=None)
+    return replace(story(guid, title, text, 1), published=None)
 
 
 def test_undated_news_of_years_apart_is_kept_apart(
@@ -621,87 +542,6 @@ def test_an_undated_development_does_not_drift_from_its_first_article(
     aio.run(app.aclose())
 
 
-def _scores_by_text(words: Words) -> dict[str, float]:
-    """The step scores read as they were first: each phrase counted in the joined text."""
-    head, body = f" {' '.join(words.title)} ", f" {' '.join(words.body)} "
-    scores = {}
-    for event, phrases in _LEXICON:
-        score = sum(weight * (TITLE_WEIGHT * head.count(f" {p} ") + body.count(f" {p} "))
-                    for p, weight in phrases)
-        if score:
-            scores[event] = score
-    return scores
-
-
-_LEXICON_VOCABULARY = sorted({w for _, phrases in _LEXICON for p, _ in phrases for w in p.split()})
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from([*_LEXICON_VOCABULARY, "the", "judge", "x"]), max_size=12),
-       st.lists(st.sampled_from([*_LEXICON_VOCABULARY, "the", "judge", "x"]), max_size=60))
-def test_step_scores_read_in_one_pass_are_those_of_the_joined_text(
-        title: list[str], body: list[str]) -> None:
-    """The lexicon's phrases are counted in one pass over the words, as the joined text
-    counts them: repeats, overlaps and phrases inside longer ones included."""
-    words = Words(tuple(title), tuple(body))
-    assert event_scores(words) == _scores_by_text(words)
-
-
-def test_a_repeat_sharing_its_space_with_the_one_before_is_not_counted_again() -> None:
-    words = "sued sued sued and sued motion to dismiss motion to dismiss"
-    counts = phrase_counts(tuple(words.split(" ")))
-    assert counts[("sued",)] == 3 and counts[("motion", "to", "dismiss")] == 1
-    assert counts[("motion",)] == 2
-
-
-@pytest.mark.parametrize(
-    ("title", "step", "side"),
-    [
-        ("Amber Heard files notice of appeal in Depp defamation case", "appeal", 1),
-        ("Depp appeals counterclaim verdict in Heard case", "appeal", 0),
-        ("Heard moves to appeal Depp verdict, vows to fight on", "appeal", 1),
-        ("Jury finds Heard defamed Depp, awards him $15 million", "verdict", None),
-        ("Judge rules Heard must pay Depp", "ruling", None),  # the court's step, not a side's
-        ("Heard settles defamation case with Johnny Depp", "settlement", None),
-        ("What the trial taught Hollywood", None, None),
-    ],
-)
-def test_a_headline_names_its_step_first_and_the_side_that_takes_it(
-        title: str, step: str | None, side: int | None) -> None:
-    names = sides(["John C. Depp, II v. Amber Laura Heard", "Depp v. Heard"])
-    assert names == ({"john", "depp"}, {"amber", "laura", "heard"})
-    found = headline(Words.of(title, ""), names)
-    assert (found.step, found.side) == (step, side)
-
-
-NYT = ["The New York Times Company v. Microsoft Corporation et al.", "NYT v. OpenAI"]
-
-
-@pytest.mark.parametrize(
-    ("title", "actors"),
-    [
-        ("Microsoft seeks dismissal of parts of Times lawsuit", {"microsoft"}),
-        ("OpenAI asks court to dismiss parts of New York Times lawsuit", {"openai"}),
-        ("Microsoft joins OpenAI bid to dismiss Times copyright suit", {"microsoft", "openai"}),
-        ("Judge rules OpenAI must face Times lawsuit", set()),  # the court's step
-    ],
-)
-def test_a_headline_names_the_parties_that_take_its_step(title: str, actors: set[str]) -> None:
-    assert headline(Words.of(title, ""), sides(NYT)).actors == actors
-
-
-def test_the_same_step_by_another_party_of_the_same_side_is_another_step() -> None:
-    names = sides(NYT)
-    microsoft, openai, both = (headline(Words.of(t, ""), names) for t in (
-        "Microsoft seeks dismissal of parts of Times lawsuit",
-        "OpenAI asks court to dismiss parts of New York Times lawsuit",
-        "Microsoft joins OpenAI bid to dismiss Times copyright suit"))
-    assert not microsoft.same_step(openai)
-    assert both.same_step(microsoft) and both.same_step(openai)
-    assert microsoft.same_step(headline(Words.of("Microsoft asks judge to toss Times claims", ""),
-                                        names))
-
-
 APPEAL = (
     "Acme Corp. filed a notice of appeal on Friday, asking the Ninth Circuit to overturn the "
     "ruling that let a class action over its hidden data breach go forward. The lawsuit, "
@@ -714,7 +554,7 @@ APPEAL = (
 def test_the_same_step_by_the_other_side_is_a_new_development(
         tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
     app = acme_app(tmp_path, clock)
-    app.pipeline.ingest(_item("acme", "Acme appeals ruling in breach class action", APPEAL, 5),
+    app.pipeline.ingest(story("acme", "Acme appeals ruling in breach class action", APPEAL, 5),
                         clock())
     theirs = (
         "The patient suing Acme Corp. over its hidden data breach has lodged his own appeal. "
@@ -723,7 +563,7 @@ def test_the_same_step_by_the_other_side_is_a_new_development(
         "waited five months to tell more than two million patients that hackers had their "
         "medical records, and that the dropped claims are central to the case."
     )
-    app.pipeline.ingest(_item("doe", "John Doe appeals ruling in Acme breach class action",
+    app.pipeline.ingest(story("doe", "John Doe appeals ruling in Acme breach class action",
                               theirs, 5), clock.advance(hours=2))
     rewrite = (
         "Acme Corp. is asking an appeals court to undo a judge's decision allowing a class "
@@ -731,7 +571,7 @@ def test_the_same_step_by_the_other_side_is_a_new_development(
         "company says the patients whose medical records hackers stole cannot show harm. The "
         "suit says Acme waited five months before telling two million patients."
     )
-    app.pipeline.ingest(_item("again", "Acme files appeal over breach class action", rewrite, 6),
+    app.pipeline.ingest(story("again", "Acme files appeal over breach class action", rewrite, 6),
                         clock.advance(hours=3))
     assert [d[2] for d in developments(app)] == [["development", "update"], ["development"]]
     aio.run(app.aclose())
@@ -740,52 +580,18 @@ def test_the_same_step_by_the_other_side_is_a_new_development(
 def test_an_uncertain_item_alerts_labelled_possibly_related(
         tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
     app = acme_app(tmp_path, clock)
-    app.pipeline.ingest(_item("wire", "Acme sued over hidden data breach", WIRE, 5), clock())
+    app.pipeline.ingest(story("wire", "Acme sued over hidden data breach", WIRE, 5), clock())
     # same case, same day, no event named; shares only some of the story's words
     vague = ("Acme shares fell four percent on Tuesday. Analysts pointed to the breach of "
              "medical records and said patients and hospitals may look elsewhere, while the "
              "company kept its annual forecast unchanged and named a new finance chief.")
-    app.pipeline.ingest(_item("markets", "Acme shares slip", vague, 6), clock.advance(hours=1))
+    app.pipeline.ingest(story("markets", "Acme shares slip", vague, 6), clock.advance(hours=1))
     devs = app.store.developments()
     assert len(devs) == 2
     assert devs[1]["possibly_related_to"] == devs[0]["id"]
     payload = json.loads(next(app.store.db.query(
         "SELECT payload FROM outbox WHERE channel_id = 'news' ORDER BY rowid DESC"))["payload"])
     assert payload["development"]["possibly_related_to"] == devs[0]["id"]
-    aio.run(app.aclose())
-
-
-def test_a_copy_is_looked_for_over_30_days_running_or_restarted(
-        tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
-    app = acme_app(tmp_path, clock)
-    app.pipeline.ingest(_item("wire", "Acme sued over hidden data breach", WIRE, 5), clock())
-    late = Item("news", "partner", "https://partner.example/x", "Acme hit with lawsuit",
-                text=SYNDICATED, extracted=True,
-                published=datetime(2026, 1, 5, 12, tzinfo=UTC))
-    clock.advance(days=29)
-    early = replace(late, guid="partner-early", url="https://partner.example/y",
-                    text=SYNDICATED.replace("Dana Reyes", "Sam Lee"))
-    app.pipeline.ingest(early, clock())
-    clock.advance(days=2)  # 31 days after the original
-    again = replace(early, guid="partner-again", url="https://partner.example/z")
-    app.pipeline.ingest(again, clock())  # the same text as a stored copy: a repeat, ever
-    app.pipeline.ingest(late, clock())  # a copy of an original now 31 days old: new
-    rows = list(app.store.db.query("SELECT status, duplicate_of FROM items ORDER BY id"))
-    aio.run(app.aclose())
-    assert [(r["status"], r["duplicate_of"]) for r in rows] == [
-        ("new", None), ("near_duplicate", 1), ("duplicate", 1), ("new", None)]
-
-
-def test_short_summaries_are_never_called_copies(
-        tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
-    app = acme_app(tmp_path, clock)
-    teaser = "Acme sued over a data breach, lawsuit says."
-    for n, guid in enumerate(("a", "b")):
-        app.pipeline.ingest(Item("news", guid, f"https://{guid}.example/x", "Acme breach suit",
-                                 summary=teaser, published=datetime(2026, 1, 5 + n, tzinfo=UTC)),
-                            clock.advance(minutes=1))
-    statuses = [r["status"] for r in app.store.db.query("SELECT status FROM items ORDER BY id")]
-    assert statuses == ["new", "new"]
     aio.run(app.aclose())
 
 
@@ -803,35 +609,13 @@ def test_a_failed_ingest_leaves_nothing_half_written(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(app.store, "enqueue", flaky)
-    item = _item("wire", "Acme sued over hidden data breach", WIRE, 5)
+    item = story("wire", "Acme sued over hidden data breach", WIRE, 5)
     with pytest.raises(RuntimeError):
         app.pipeline.ingest(item, clock())
     assert app.store.counts() == {"items": 0, "matches": 0, "developments": 0, "outbox": 0}
     assert app.pipeline.ingest(item, clock.advance(minutes=1)) == 2
     assert len(app.store.developments()) == 1
     aio.run(app.aclose())
-
-
-def test_seed_items_are_long_enough_to_fingerprint() -> None:
-    from monitor.grouping.neardup import shingles
-
-    assert all(shingles(Words.of(s.title, s.text).body) for s in SEEDS)
-    assert timedelta(days=60) < max(s.published for s in SEEDS) - min(s.published for s in SEEDS)
-
-
-def test_signatures_are_datasketchs_for_the_seed_as_stored_ones_were() -> None:
-    """Signatures are stored and compared across restarts and versions: the permutations
-    drawn once must be those a MinHash draws from the seed itself."""
-    import numpy as np
-    from datasketch import MinHash
-
-    from monitor.grouping.neardup import NUM_PERM, SCHEME, SEED, shingles, signature
-
-    for seed_item in SEEDS:
-        shingle_set = shingles(Words.of(seed_item.title, seed_item.text).body)
-        own = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=lambda v: v, scheme=SCHEME)
-        own.update_batch(np.fromiter(shingle_set, dtype=np.uint64, count=len(shingle_set)))
-        assert (signature(shingle_set) == own.hashvalues.astype(np.uint32)).all()
 
 
 def test_motions_of_two_defendants_in_close_words_are_two_developments(
@@ -925,7 +709,7 @@ def test_grouping_holds_the_last_30_days_however_long_it_runs(
     held = []
     for step, (guid, title, text) in zip((0, 15, 20), news, strict=True):
         clock.advance(days=step)
-        app.pipeline.ingest(replace(_item(guid, title, text, 5), published=clock()), clock())
+        app.pipeline.ingest(replace(story(guid, title, text, 5), published=clock()), clock())
         held.append(app.grouping_held())
     stored = len(app.store.developments())
     aio.run(app.aclose())
