@@ -1,6 +1,7 @@
 # casewatch: the daemon, with /healthz, /readyz and /metrics on port 8080.
 #   docker build -t casewatch .
 #   docker run -v casewatch-data:/data -v ./casewatch.toml:/config/casewatch.toml:ro casewatch
+#   docker run --rm casewatch demo      (the seed articles, no network and no config needed)
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -12,16 +13,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # Dependencies first, from pyproject.toml alone: a change to the code leaves this layer cached.
-# pip before 23.3 drops extras that dependencies ask for (jusText needs lxml[html_clean]).
+# The image's own pip is enough, even one before 23.3 (which drops the extras dependencies
+# ask for): pyproject declares lxml_html_clean, jusText's lxml[html_clean], itself.
 COPY pyproject.toml ./
 RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; open('requirements.txt', 'w').write(chr(10).join(deps))" \
- && pip install --no-cache-dir "pip>=24.0" \
  && pip install --no-cache-dir -r requirements.txt
 
 COPY README.md ./
 COPY monitor/ monitor/
 COPY feeds/ feeds/
 COPY alerts/ alerts/
+COPY seeds/ seeds/
 RUN pip install --no-cache-dir --no-deps . \
  && useradd --uid 10001 --user-group --home-dir /data --no-create-home --shell /usr/sbin/nologin casewatch \
  && mkdir -p /data /config \

@@ -1,7 +1,9 @@
 """`casewatch demo`: the seed articles served on 127.0.0.1, one pipeline run, alerts printed.
 
-Needs no network: the feed and article pages come from `seeds/` through a local
-HTTP server on an ephemeral port.
+Needs no network: the feed and article pages come from the seed files through a local
+HTTP server on an ephemeral port. The seed files are the repository's `seeds/`, installed
+as the package `monitor.seeds` and read with importlib.resources: the demo runs the same
+from a checkout, a wheel or the container image.
 """
 
 from __future__ import annotations
@@ -19,14 +21,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from monitor.config import load_settings
+from monitor.config import parse_settings
 from monitor.matching.dockets import is_routine
 from monitor.runtime.app import build_app
 from monitor.store.rows import docket_from_json
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS: Traversable = files("monitor.seeds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +42,7 @@ class SeedArticle:
     text: str
 
 
-def load_seed_articles(seeds: Path = SEEDS) -> list[SeedArticle]:
+def load_seed_articles(seeds: Traversable = SEEDS) -> list[SeedArticle]:
     manifest = tomllib.loads((seeds / "articles.toml").read_text(encoding="utf-8"))
     return [
         SeedArticle(
@@ -85,7 +89,7 @@ def feed_xml(articles: list[SeedArticle], base: str) -> str:
 
 
 @contextmanager
-def serve_seeds(articles: list[SeedArticle]) -> Iterator[str]:
+def serve_seeds(articles: list[SeedArticle], seeds: Traversable = SEEDS) -> Iterator[str]:
     """Serve /feed.xml and /<slug>.html on 127.0.0.1; yields the base URL."""
     pages: dict[str, tuple[str, bytes]] = {}
 
@@ -110,7 +114,7 @@ def serve_seeds(articles: list[SeedArticle]) -> Iterator[str]:
     pages["/feed.xml"] = ("application/rss+xml; charset=utf-8",
                           feed_xml(articles, base).encode())
     pages["/court/cand.xml"] = ("application/rss+xml; charset=iso-8859-1",
-                                (SEEDS / "court" / "cand.xml").read_bytes())
+                                (seeds / "court" / "cand.xml").read_bytes())
     for a in articles:
         url = f"{base}/{a.slug}.html"
         pages[f"/{a.slug}.html"] = ("text/html; charset=utf-8", article_html(a, url).encode())
@@ -123,15 +127,15 @@ def serve_seeds(articles: list[SeedArticle]) -> Iterator[str]:
         server.server_close()
 
 
-def run_demo(database: Path | None = None, seeds: Path = SEEDS) -> int:
+def run_demo(database: Path | None = None, seeds: Traversable = SEEDS) -> int:
     articles = load_seed_articles(seeds)
     with tempfile.TemporaryDirectory(prefix="casewatch-demo-") as tmp, \
-            serve_seeds(articles) as base:
+            serve_seeds(articles, seeds) as base:
         db = database or Path(tmp) / "demo.db"
         env = {**os.environ, "CASEWATCH_DEMO_DB": str(db),
                "CASEWATCH_DEMO_FEED": f"{base}/feed.xml",
                "CASEWATCH_DEMO_COURT": f"{base}/court/cand.xml"}
-        settings = load_settings(seeds / "demo.toml", env)
+        settings = parse_settings((seeds / "demo.toml").read_text(encoding="utf-8"), env)
         print(f"casewatch demo: {len(articles)} seed articles served at {base}/feed.xml\n")
         sys.stdout.flush()
 

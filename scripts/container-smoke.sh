@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Build the image and run it as in production: the config mounted at /config, the
-# database in a /data volume, a seed feed served on this host's 127.0.0.1 (reached with
-# --network host). Checks /readyz, /healthz, the image's own HEALTHCHECK and /metrics after
+# Build the image, run `casewatch demo` in it without a network, then run it as in
+# production: the config mounted at /config, the database in a /data volume, a seed feed
+# served on this host's 127.0.0.1 (reached with --network host). Checks /readyz, /healthz, the image's own HEALTHCHECK and /metrics after
 # a poll, then stops the container with SIGTERM and requires the daemon's exit code 0.
-# Prints the build time, image size, time to ready, time from SIGTERM to exit and the
-# size of /metrics. Any failure ends the script with "FAIL: ..." and a non-zero status.
+# Prints the build time, image size, the demo's run time, time to ready, time from SIGTERM
+# to exit and the size of /metrics. Any failure ends the script with "FAIL: ..." and a non-zero status.
 #   usage: scripts/container-smoke.sh      env: WORK (image cache), TAG, PYTHON
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -109,6 +109,15 @@ checked=$(podman run --rm --network none --no-healthcheck \
   || fail "casewatch check refuses the config"
 echo "${checked%%$'\n'*}"
 
+echo "== casewatch demo in the image, without a network"
+demoed=$(now)
+demo=$(podman run --rm --network none --no-healthcheck "$TAG" demo) \
+  || fail "casewatch demo failed in the image"
+demo_secs=$(since "$demoed")
+summary=$(grep -F ' articles → ' <<<"$demo") || fail "the demo printed no summary"
+echo "$summary"
+grep -qF "5 articles → 2 developments" <<<"$summary" || fail "the demo did not make 2 developments"
+
 echo "== run the container"
 PORT=$(free_port)
 podman volume create "$VOLUME" >/dev/null
@@ -154,6 +163,7 @@ size=$(podman image inspect -f '{{.Size}}' "$TAG")
 echo "== OK"
 echo "build (incl. base images when not cached): ${build_secs}s"
 echo "image size: $((size / 1000000)) MB"
+echo "casewatch demo in the image: ${demo_secs}s"
 echo "start to /readyz 200: ${ready_secs}s"
 echo "SIGTERM to exit: ${stop_secs}s, exit code $code"
 echo "/metrics: $(wc -c <"$SMOKE/metrics.txt") bytes, $(grep -vc '^#' "$SMOKE/metrics.txt") samples"
