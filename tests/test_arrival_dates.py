@@ -88,7 +88,8 @@ def follow(tmp_path: Path, clock: FakeClock, server: LoopbackServer, aio: asynci
         aio.run(app.aclose())
 
 
-@pytest.mark.parametrize("restart", [False, True], ids=["running", "restarted"])
+@pytest.mark.parametrize("restart", [False, pytest.param(True, marks=pytest.mark.slow)],
+                         ids=["running", "restarted"])
 def test_undated_articles_seen_by_steady_polls_group_as_their_events(
         tmp_path: Path, clock: FakeClock, server: LoopbackServer, aio: asyncio.Runner,
         restart: bool) -> None:

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import (
     Daemon,
     cli_env,
@@ -38,6 +40,7 @@ def setup(tmp_path: Path, server: LoopbackServer, interval: str = "15m", *,
                         cases=[doe_case(notify=["out"])], channels=[console_channel()])
 
 
+@pytest.mark.slow
 def test_run_once_then_matches_and_status(tmp_path: Path, server: LoopbackServer) -> None:
     config = setup(tmp_path, server)
     first = run_cli("run", "--once", "-c", str(config), cwd=tmp_path)
@@ -64,6 +67,7 @@ def test_run_once_then_matches_and_status(tmp_path: Path, server: LoopbackServer
     assert outbox["sent"] == 1 and outbox["pending"] == 0
 
 
+@pytest.mark.slow
 def test_preview_prints_items_and_stores_nothing(tmp_path: Path,
                                                  server: LoopbackServer) -> None:
     config = setup(tmp_path, server)
@@ -87,6 +91,7 @@ def test_unreachable_database_path_is_a_clear_error(tmp_path: Path,
     assert "cannot open database" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_the_daemon_alerts_and_stops_cleanly_on_sigterm(tmp_path: Path,
                                                         server: LoopbackServer) -> None:
     config = setup(tmp_path, server, interval="1s")
@@ -112,6 +117,7 @@ def _libraries(pid: int) -> set[str]:
             for line in Path(f"/proc/{pid}/maps").read_text().splitlines() if ".so" in line}
 
 
+@pytest.mark.slow
 def test_the_casewatch_commands_workers_load_only_what_they_use(
         tmp_path: Path, server: LoopbackServer) -> None:
     """Each worker imports the program's main module (multiprocessing does, to find the
@@ -144,6 +150,7 @@ def test_python_dash_m_monitor_and_help(tmp_path: Path) -> None:
         assert command in result.stdout
 
 
+@pytest.mark.slow
 def test_demo_needs_no_network_and_prints_alerts(tmp_path: Path) -> None:
     result = run_cli("demo", cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -155,6 +162,7 @@ def test_demo_needs_no_network_and_prints_alerts(tmp_path: Path) -> None:
     assert "Roe v. Example" not in result.stdout
 
 
+@pytest.mark.slow
 def test_send_test_posts_a_sample_alert_and_reports_the_answer(
         tmp_path: Path, server: LoopbackServer) -> None:
     answers = iter([Response(201, "stored it"), Response(400, "bad payload")])
@@ -184,6 +192,7 @@ def test_send_test_posts_a_sample_alert_and_reports_the_answer(
     assert unknown.stderr.strip() == 'casewatch: unknown channel "nope" (known: hook)'
 
 
+@pytest.mark.slow
 def test_status_lists_pending_and_dead_alerts_with_their_reasons(
         tmp_path: Path, server: LoopbackServer) -> None:
     setup(tmp_path, server)
@@ -221,6 +230,7 @@ def test_status_lists_pending_and_dead_alerts_with_their_reasons(
     assert "in 9 min" in pending_line or "in 10 min" in pending_line  # Retry-After: 600
 
 
+@pytest.mark.slow
 def test_run_once_on_a_terminal_shows_progress_and_off_one_does_not(
         tmp_path: Path, server: LoopbackServer) -> None:
     config = setup(tmp_path, server)

@@ -78,6 +78,7 @@ def outbox(db: Path) -> list[tuple[str, str, int]]:
             "SELECT alert_id, status, attempts FROM outbox ORDER BY alert_id"))
 
 
+@pytest.mark.slow
 def test_sigkill_mid_send_loses_nothing_and_resends_once_with_the_same_key(
         tmp_path: Path, server: LoopbackServer, receiver: Receiver) -> None:
     server.route("/feed", rss([
@@ -274,11 +275,13 @@ def run_kill_loop(tmp_path: Path, server: LoopbackServer, kills: int, seed: int)
           f"{len(keys)} alerts delivered, {resends} resent with their key, none lost")
 
 
+@pytest.mark.slow
 def test_twenty_random_kills_lose_nothing_and_resend_only_in_flight_alerts(
         tmp_path: Path, server: LoopbackServer) -> None:
     run_kill_loop(tmp_path, server, kills=20, seed=int(os.environ.get("KILL_SEED", "9")))
 
 
+@pytest.mark.slow
 @pytest.mark.soak
 def test_two_hundred_random_kills_lose_nothing(tmp_path: Path, server: LoopbackServer) -> None:
     run_kill_loop(tmp_path, server, kills=200, seed=int(os.environ.get("KILL_SEED", "7")))

@@ -167,6 +167,7 @@ def test_an_unwritable_database_directory_is_one_clear_line(
                 or "unable to open" in line, line
 
 
+@pytest.mark.slow
 def test_a_missing_database_directory_is_created(tmp_path: Path,
                                                  server: LoopbackServer) -> None:
     server.route("/feed", feed(server))

@@ -312,6 +312,7 @@ def test_the_seeds_case_gets_an_entry_alert_from_a_court_feed_on_loopback(
     aio.run(app.aclose())
 
 
+@pytest.mark.slow
 def test_preview_json_prints_entries_in_contract_form(tmp_path: Path, server) -> None:
     server.route("/rss", cand_feed("Wed, 07 Apr 2021 18:05:00 GMT", cand_item(
         "3:21-cv-00485-JCS", "Doe v. Twitter, Inc.", 372224, 62, 60, "035119100003",

@@ -111,6 +111,7 @@ def polled(db: Path) -> set[str]:
         return set()
 
 
+@pytest.mark.slow
 def test_every_hostile_feed_at_once_through_the_real_daemon(
         tmp_path: Path, server: LoopbackServer, hook: Hook) -> None:
     db = tmp_path / "cw.db"

@@ -297,6 +297,7 @@ def daemonised(tmp_path: Path, server: LoopbackServer) -> Iterator[Serving]:
         yield Serving(daemon, int(serving.group(1)))
 
 
+@pytest.mark.slow
 def test_the_daemon_answers_503_while_another_process_holds_the_write_lock(
         tmp_path: Path, daemonised: Serving) -> None:
     deadline = time.monotonic() + 20

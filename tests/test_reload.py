@@ -7,6 +7,8 @@ import signal
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import (
     Daemon,
     Table,
@@ -24,6 +26,7 @@ def source(source_id: str, url: str) -> Table:
     return feed_source(source_id, url, interval="1s")
 
 
+@pytest.mark.slow
 def test_sighup_reloads_a_good_config_and_refuses_a_bad_one(
         tmp_path: Path, server: LoopbackServer) -> None:
     server.route("/one", rss([{"title": "Doe v. Acme: complaint filed",

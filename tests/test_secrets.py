@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from aiosmtpd.controller import Controller
 
 from tests.conftest import (
@@ -58,6 +59,7 @@ def echo(status: int):
     return answer
 
 
+@pytest.mark.slow
 def test_no_secret_leaves_the_process(tmp_path: Path, server: LoopbackServer) -> None:
     server.route("/feed", rss([{"title": "Doe v. Acme: complaint filed",
                                 "link": server.url("/a/1"), "text": "Doe v. Acme lawsuit."}]))
