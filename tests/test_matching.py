@@ -135,6 +135,20 @@ def test_the_candidate_index_never_loses_a_match(queries: list[str], title: str,
     assert {m.case_id for m in Matcher(cases).match_document(doc)} == expected
 
 
+def test_anchors_of_shared_parts_are_worked_out_once_and_the_same() -> None:
+    """Derived queries share their word lists; the matcher's build reads each once."""
+    from monitor.matching.matcher import Known, anchors
+
+    cases = [CaseConfig(id=f"c{n}", caption=f"People v. {first} {last}",
+                        parties=[f"{first} {last}"])
+             for n, (first, last) in enumerate([("Gary", "Gomes"), ("John", "Jenkin"),
+                                                ("Scott", "Peterson")])]
+    known: Known = {}
+    for case in cases:
+        query = case_query(case)
+        assert anchors(query, known) == anchors(query)
+
+
 _PIECES = [*"aAzZ sS'’-.ßẞİıKKǅﬁéÉñÑΣσς0 9vV", "vs", "versus", "\u0301", "Doe"]
 
 

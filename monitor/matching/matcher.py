@@ -180,8 +180,22 @@ def evaluate(node: Node, doc: Document) -> list[Hit] | None:
 # ---- the candidate index ------------------------------------------------------------
 
 
-def anchors(node: Node) -> frozenset[str] | None:
-    """Scan keys at least one of which occurs whenever `node` matches; None: no such set."""
+Known = dict[int, tuple[Node, frozenset[str] | None]]
+
+
+def anchors(node: Node, known: Known | None = None) -> frozenset[str] | None:
+    """Scan keys at least one of which occurs whenever `node` matches; None: no such set.
+    `known`: the answers for the alternatives (`Or`) seen already, by identity, for
+    trees that share parts (derived queries share their word lists)."""
+    if known is None or not isinstance(node, Or):
+        return _anchors(node, known)
+    seen = known.get(id(node))
+    if seen is None or seen[0] is not node:
+        seen = known[id(node)] = (node, _anchors(node, known))  # held: its id stays its own
+    return seen[1]
+
+
+def _anchors(node: Node, known: Known | None) -> frozenset[str] | None:
     match node:
         case Term():
             if node.docket is not None:
@@ -193,15 +207,15 @@ def anchors(node: Node) -> frozenset[str] | None:
         case Or(parts):
             keys: set[str] = set()
             for part in parts:
-                sub = anchors(part)
+                sub = anchors(part, known)
                 if sub is None:
                     return None
                 keys |= sub
             return frozenset(keys)
         case And(parts):
-            return _narrowest(anchors(p) for p in parts)
+            return _narrowest(anchors(p, known) for p in parts)
         case Near(left, right):
-            return _narrowest((anchors(left), anchors(right)))
+            return _narrowest((anchors(left, known), anchors(right, known)))
         case Not():
             return None
 
@@ -211,7 +225,7 @@ def _narrowest(options: Iterable[frozenset[str] | None]) -> frozenset[str] | Non
     if not usable:
         return None
     # fewest keys, then the longest shortest key: rarer words make fewer candidates
-    return min(usable, key=lambda keys: (len(keys), -min(len(k) for k in keys)))
+    return min(usable, key=lambda keys: (len(keys), -min(map(len, keys))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,8 +247,9 @@ class Matcher:
         self._docket_keys: dict[str, list[int]] = {}
         self._always: list[int] = []
         by_key: dict[str, list[int]] = {}
+        known: Known = {}
         for number, case in enumerate(self._cases):
-            keys = anchors(case.query)
+            keys = anchors(case.query, known)
             if keys is None:
                 self._always.append(number)
                 continue
