@@ -1,7 +1,8 @@
 """Fuzzing the parsers of outside input for a bounded time: feeds, court dockets (CM/ECF
 RSS, CourtListener Atom and API answers, HTML docket pages), the fetcher's URL and
 address checks. Inputs are real fixtures cut, spliced and corrupted, plus free-form
-bytes. Nothing may raise but the parsers' own FeedError.
+bytes. Nothing may raise but the parsers' own FeedError, of the kind each parser gives
+and with a message; what a parser returns holds what the pipeline relies on.
 
 CASEWATCH_FUZZ_SCALE=20 multiplies every example count (for a long run by hand).
 """
@@ -11,17 +12,18 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feeds.base import FeedError, Page
+from feeds.base import FeedError, Item, Page
 from feeds.courtlistener import Docket, parse_atom_feed, parse_entries_page
 from feeds.docket_page import Selectors, parse_docket_page
 from feeds.fetch import is_private_address, is_private_host
-from feeds.pacer import parse_pacer_feed
+from feeds.pacer import parse_pacer_feed, to_item
 from feeds.rss import parse_feed
 from monitor.identity import canonical_url
 from tests.hostile import HOSTILE
@@ -71,6 +73,44 @@ def bodies(bases: list[bytes]):
     return mutated(bases) | st.binary(max_size=300)
 
 
+def refused(exc: FeedError, kind: str) -> None:
+    """A parser's refusal: of the kind expected, with a message to show for the source."""
+    assert exc.kind == kind, exc.kind
+    assert isinstance(exc.message, str) and exc.message.strip() and str(exc) == exc.message
+
+
+def usable(items: list[Item], source_id: str) -> None:
+    """What the pipeline relies on in every item a parser returns: the source's id, an
+    identity, text fields that are strings it can store and send, a publication time
+    that is None or aware, and nothing extracted yet (extraction is the pipeline's)."""
+    assert isinstance(items, list)
+    for item in items:
+        assert isinstance(item, Item) and item.source_id == source_id
+        assert isinstance(item.guid, str) and item.guid
+        assert all(isinstance(text, str) for text in (item.url, item.title, item.summary))
+        (item.guid + item.title + item.summary + item.url).encode("utf-8")
+        assert item.published is None or item.published.utcoffset() is not None
+        assert not (item.text or item.extracted or item.extract_failed or item.canonical_url)
+
+
+def news(items: list[Item], source_id: str) -> None:
+    """Items of a news feed: usable, no docket entry, published (when known) in UTC."""
+    usable(items, source_id)
+    for item in items:
+        assert item.docket is None
+        assert item.published is None or item.published.utcoffset() == timedelta(0)
+
+
+def docket_items(items: list[Item], source_id: str, court: str) -> None:
+    """Items of a docket: usable, each carrying its entry of the court, known by the
+    entry's identity, under a one-line title that is not empty."""
+    usable(items, source_id)
+    for item in items:
+        assert item.docket is not None and item.docket.court == court
+        assert item.guid == item.docket.guid or item.guid.startswith(item.docket.guid + "#")
+        assert item.title and item.title == " ".join(item.title.split()), item.title
+
+
 @examples(150)
 @given(bodies(FEEDS), st.sampled_from([{}, {"content-type": "application/xml; charset=utf-16"},
                                        {"content-type": "text/html; charset=windows-1252"}]))
@@ -78,11 +118,10 @@ def test_feed_parser(body: bytes, headers: dict[str, str]) -> None:
     try:
         items = parse_feed(Page("http://x.invalid/feed", 200, body, headers), "s")
     except FeedError as exc:
-        assert exc.kind == "not_feed" and exc.message
+        refused(exc, "not_feed")
     else:
         assert all(isinstance(i.title, str) and i.guid for i in items)
-        for item in items:  # every text can be stored and sent
-            (item.title + item.summary + item.url).encode("utf-8")
+        news(items, "s")  # every text can be stored and sent
 
 
 GARBLED = FEEDS[0].replace(b'encoding="utf-8"', b'encoding="%sutf-8"')
@@ -110,18 +149,23 @@ def test_pacer_rss_parser(body: bytes) -> None:
     try:
         feed = parse_pacer_feed(body, "cand")
     except FeedError as exc:
-        assert exc.kind == "not_feed"
+        refused(exc, "not_feed")
     else:
         assert all(e.entry.court == "cand" for e in feed.entries)
+        assert all(e.entry.docket_number for e in feed.entries)  # numberless items dropped
+        assert feed.dropped >= 0 and feed.title == " ".join(feed.title.split())
+        docket_items([to_item("cand-rss", e) for e in feed.entries], "cand-rss", "cand")
 
 
 @examples(100)
 @given(bodies([ATOM]))
 def test_courtlistener_atom_parser(body: bytes) -> None:
     try:
-        parse_atom_feed(body, source_id="cl", court="cand")
+        items = parse_atom_feed(body, source_id="cl", court="cand")
     except FeedError as exc:
-        assert exc.kind == "not_feed"
+        refused(exc, "not_feed")
+    else:
+        docket_items(items, "cl", "cand")
 
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
@@ -152,9 +196,15 @@ def entries_answer(draw) -> bytes:
 @given(entries_answer() | bodies([ENTRIES]))
 def test_courtlistener_api_parser(body: bytes) -> None:
     try:
-        parse_entries_page(body, source_id="cl", docket=DOCKET)
+        page = parse_entries_page(body, source_id="cl", docket=DOCKET)
     except FeedError as exc:
-        assert exc.kind == "parse"
+        refused(exc, "parse")
+    else:
+        docket_items(page.items, "cl", DOCKET.court)
+        assert all(item.docket and item.docket.docket_number == DOCKET.docket_number
+                   for item in page.items)
+        assert page.next_url is None or isinstance(page.next_url, str)
+        assert page.newest_modified is None or isinstance(page.newest_modified, str)
 
 
 SELECTORS = Selectors(entry="table tr", date="td:nth-child(1)", text="td:nth-child(2)",
@@ -165,10 +215,15 @@ SELECTORS = Selectors(entry="table tr", date="td:nth-child(1)", text="td:nth-chi
 @given(bodies([PAGE]))
 def test_docket_page_parser(body: bytes) -> None:
     try:
-        parse_docket_page(body, "https://courts.invalid/case/1", SELECTORS, source_id="p",
-                          court="texapp", docket_number="03-24-00001-CV")
+        items = parse_docket_page(body, "https://courts.invalid/case/1", SELECTORS,
+                                  source_id="p", court="texapp",
+                                  docket_number="03-24-00001-CV")
     except FeedError as exc:
         assert exc.message
+        refused(exc, "parse")
+    else:
+        docket_items(items, "p", "texapp")
+        assert all(item.guid.startswith("texapp/") and item.summary for item in items)
 
 
 URLS = st.text(max_size=60) | st.from_regex(
@@ -233,6 +288,8 @@ NESTED = HOSTILE["malformed_xml"].response.data().replace(b"/h/0</link>", b"<ite
 # found by test_feed_parser: feedparser's loose parser raised KeyError('links')
 def test_an_item_opened_inside_a_link_is_not_a_crash() -> None:
     try:
-        parse_feed(Page("http://x.invalid/feed", 200, NESTED, {}), "s")
-    except FeedError:
-        pass
+        items = parse_feed(Page("http://x.invalid/feed", 200, NESTED, {}), "s")
+    except FeedError as exc:
+        refused(exc, "not_feed")
+    else:
+        news(items, "s")
