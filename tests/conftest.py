@@ -112,7 +112,8 @@ def _is_tables(value: object) -> bool:
 
 
 def toml_document(data: Mapping[str, object]) -> str:
-    """A TOML document: top-level tables as [name], lists of tables as [[name]]."""
+    """A TOML document: top-level tables as [name], lists of tables as [[name]] (an empty
+    list of them is left out)."""
     lines = toml_pairs({k: v for k, v in data.items()
                         if not isinstance(v, Mapping) and not _is_tables(v)})
     for key, value in data.items():
