@@ -11,6 +11,9 @@ else they match. Three parts, printed in one run:
     initials; for a company against a company, both sides). A match outside the topic,
     or on an article that does not name the party, is a false match. Precision and
     recall per case and overall (micro-averaged), with every miss and false match.
+    The `named` column is the share of those articles in which the name rules alone
+    (a person in full, each organisation of the caption) find the party: what matching
+    would find if a name were evidence enough, which it is not (part b).
 (b) Everyday feeds: the twenty well-known cases of `../shared/corpora/famous-cases/`
     over the 100 real feeds of `../shared/bench-data/feeds/` (read with the project's
     own feed parser). Nearly none of those items is news of these cases, so every match
@@ -42,7 +45,10 @@ from bench.record import recording
 from feeds.base import FeedError, Item, Page
 from feeds.rss import parse_feed
 from monitor.config import CaseConfig
-from monitor.matching.matcher import Document, Match, Matcher
+from monitor.matching.captions import caption_sides
+from monitor.matching.matcher import Document, Match, Matcher, evaluate
+from monitor.matching.names import full_name, organisation
+from monitor.matching.query import And, Node, Or
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -139,6 +145,21 @@ def entity_case(entity: Entity) -> CaseConfig:
     return CaseConfig(id=entity.id, caption=entity.caption, parties=list(entity.parties))
 
 
+def names_alone(caption: str, parties: list[str]) -> Node | None:
+    """The parties' names without any evidence of a case: every named side of the
+    caption, each by any of its parties (a person in full)."""
+    sides = []
+    for side in caption_sides(caption, parties):
+        nodes = [n for p in side.parties if p.named and (n := (
+            full_name(p.person) if p.person and not p.person.pseudonym
+            else organisation(p.name))) is not None]
+        if nodes:
+            sides.append(nodes[0] if len(nodes) == 1 else Or(tuple(nodes)))
+    if not sides:
+        return None
+    return sides[0] if len(sides) == 1 else And(tuple(sides))
+
+
 @dataclass(frozen=True, slots=True)
 class Result:
     id: str
@@ -146,6 +167,7 @@ class Result:
     found: int
     misses: tuple[Article, ...]
     false: tuple[Article, ...]
+    named: int = 0  # relevant articles in which `names_alone` finds the party
 
     @property
     def true_positives(self) -> int:
@@ -158,6 +180,10 @@ class Result:
     @property
     def recall(self) -> float:
         return self.true_positives / self.relevant if self.relevant else 1.0
+
+    @property
+    def named_share(self) -> float:
+        return self.named / self.relevant if self.relevant else 1.0
 
 
 def evaluate_entities(articles: list[Article],
@@ -172,15 +198,19 @@ def evaluate_entities(articles: list[Article],
     for entity in entities:
         relevant = [a for a in articles if names_party(entity, a)]
         hits = found[entity.id]
+        names = names_alone(entity.caption, list(entity.parties))
+        named = sum(1 for a in relevant if names is not None
+                    and evaluate(names, Document(a.title, a.text)) is not None)
         results[entity.id] = Result(
             entity.id, len(relevant), len(hits),
             tuple(a for a in relevant if a not in hits),
-            tuple(a for a in hits if not names_party(entity, a)),
+            tuple(a for a in hits if not names_party(entity, a)), named,
         )
     results["all"] = Result(
         "all", sum(r.relevant for r in results.values()), sum(r.found for r in results.values()),
         tuple(a for r in results.values() for a in r.misses),
         tuple(a for r in results.values() for a in r.false),
+        sum(r.named for r in results.values()),
     )
     return results
 
@@ -193,14 +223,14 @@ def print_entities(results: dict[str, Result], quiet: bool) -> None:
     print("(a) ECB+ dev: cases by caption and parties; relevant = the topic's articles "
           "that name the party")
     by_id = {e.id: e for e in ENTITIES}
-    print(f"{'case':<12} {'topic':>5} {'caption':<62} {'rel':>4} {'found':>5} "
-          f"{'prec':>6} {'recall':>6}")
+    print(f"{'case':<12} {'topic':>5} {'caption':<58} {'rel':>4} {'found':>5} "
+          f"{'prec':>6} {'recall':>6} {'named':>6}")
     for key, r in results.items():
         entity = by_id.get(key)
-        caption = entity.caption[:62] if entity else ""
+        caption = entity.caption[:58] if entity else ""
         topic = str(entity.topic) if entity else ""
-        print(f"{key:<12} {topic:>5} {caption:<62} {r.relevant:>4} {r.found:>5} "
-              f"{r.precision:>6.3f} {r.recall:>6.3f}")
+        print(f"{key:<12} {topic:>5} {caption:<58} {r.relevant:>4} {r.found:>5} "
+              f"{r.precision:>6.3f} {r.recall:>6.3f} {r.named_share:>6.3f}")
     met = [k for k, r in results.items() if k != "all" and r.precision >= 0.95
            and r.recall >= 0.95]
     topics = {by_id[k].topic for k in met}
@@ -257,6 +287,14 @@ def print_feeds(cases: list[CaseConfig], items: list[Item]) -> None:
     for item, match in found:
         print(f"  {match.case_id:<18} {item.source_id:<17} {item.title[:80]!r}")
         print(f"  {'':<18} terms: {', '.join(match.terms)}")
+    docs = [Document(i.title, i.body) for i in items]
+    named = {}
+    for case in cases:
+        names = names_alone(case.caption, case.parties)
+        if names is not None and (count := sum(evaluate(names, d) is not None for d in docs)):
+            named[case.id] = count
+    print(f"  by their names alone (every named side of the caption) they would match "
+          f"{sum(named.values())}: " + ", ".join(f"{k} {v}" for k, v in named.items()))
 
 
 # ---- (c) the own corpus ---------------------------------------------------------------
