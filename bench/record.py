@@ -29,12 +29,13 @@ README = HERE / "README.md"
 
 
 def _git(*args: str) -> str:
+    """What git printed (lines kept as printed: status lines begin with a space), or ""."""
     try:
         done = subprocess.run(["git", *args], cwd=HERE, capture_output=True, text=True,
                               check=True, timeout=30)
     except (OSError, subprocess.SubprocessError):
         return ""
-    return done.stdout.strip()
+    return done.stdout.rstrip("\n")
 
 
 def commit() -> str:
