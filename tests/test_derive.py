@@ -184,6 +184,11 @@ def test_the_short_form_of_a_caption_as_news_writes_it(case: CaseConfig, title: 
     assert found(case, title)
 
 
+def test_a_caption_of_nothing_but_v_is_nothing_to_search_for() -> None:
+    case = CaseConfig(id="t", caption="v.", parties=["Acme"])
+    assert not found(case, "Smith v. Jones decided", "The court ruled for Jones.")
+
+
 @pytest.mark.parametrize("case", [COMEAUX, GIGANTE, PETERSON, FELT, GOOGLE, TIKTOK, MUSK,
                                   HP_EDS, TWITTER])
 def test_a_derived_query_reads_back_as_written(case: CaseConfig) -> None:

@@ -54,10 +54,12 @@ SIDE_NEAR = 25
 
 @lru_cache(maxsize=65_536)
 def _phrase(text: str) -> Term | None:
+    """A name as a phrase; None when nothing of it is left to search for but a "v."."""
     try:
-        return make_term(text, phrase=True)
+        term = make_term(text, phrase=True)
     except ValueError:
         return None
+    return None if set(term.words) <= {"v"} else term
 
 
 # made once, not per case: ten thousand cases held 24 copies each of the old word list
@@ -134,16 +136,16 @@ def _side_evidence(side: Side, other: Side) -> list[Node]:
             found.append(And((opponent, Or(tuple(evidence)))))
     if opponent is None:
         return found
-    for party in side.parties:
-        pseudonym = party.person is not None and party.person.pseudonym
-        if not party.named or (party.person is not None and not pseudonym):
-            continue  # not in the caption, or a person (above)
-        if (node := organisation(party.name)) is None:
+    named = [p for p in side.parties if p.named and (p.person is None or p.person.pseudonym)]
+    for pseudonyms in (False, True):  # people were above
+        node = any_of([n for p in named if (p.person is not None) == pseudonyms
+                       and (n := organisation(p.name)) is not None])
+        if node is None:
             continue
         near = Near(node, opponent, SIDE_NEAR)
         # a pseudonym on either side, also near a litigation word: "John Doe posted on
         # Twitter" is no news of Doe v. Twitter
-        found.append(near if specific and not pseudonym
+        found.append(near if specific and not pseudonyms
                      else Near(near, case_words(False), SIDE_NEAR))
     return found
 
