@@ -24,7 +24,10 @@ COPY monitor/ monitor/
 COPY feeds/ feeds/
 COPY alerts/ alerts/
 COPY seeds/ seeds/
+# The sources go once installed: in /app they would shadow the installed package for
+# `python -m monitor` (which has no monitor.seeds there).
 RUN pip install --no-cache-dir --no-deps . \
+ && rm -rf monitor feeds alerts seeds build ./*.egg-info \
  && useradd --uid 10001 --user-group --home-dir /data --no-create-home --shell /usr/sbin/nologin casewatch \
  && mkdir -p /data /config \
  && chown casewatch:casewatch /data
