@@ -83,8 +83,11 @@ def test_a_poll_longer_than_its_interval_is_still_reported(
         tmp_path: Path, server: LoopbackServer) -> None:
     """The warning is kept where it means something: this source is slower than its
     interval, and the line names it."""
-    server.route("/feed", Response(200, rss([]), {"Content-Type": "application/xml"},
-                                   delay=2.5))
+    # the whole feed at once, then 2.5 s before the end of the response (a hang-up by the
+    # stopping daemon is taken quietly)
+    body = rss([]).encode()
+    server.route("/feed", Response(200, headers={"Content-Type": "application/xml"},
+                                   stream=lambda: iter([body]), pause=2.5))
     config = write_config(
         tmp_path, database=tmp_path / "cw.db", service=loopback_service(),
         sources=[feed_source("slow-news", server.url("/feed"), interval="1s")],
