@@ -136,6 +136,13 @@ _WORDS = st.sampled_from(["twitter", "lawsuit", "doe", "court", "filed", "x", "A
                           "NOT", "(", ")", '"', "NEAR/3", "title:", "litig*", " "])
 
 
+@pytest.mark.parametrize("text", ["( NOT twitter ) NEAR/3 twitter",
+                                  "doe NEAR/5 (NOT appeal)", "a AND NOT b NEAR/2 c"])
+def test_a_negated_side_of_near_is_written_back_in_parentheses(text: str) -> None:
+    node = parse_query(text)
+    assert parse_query(format_query(node)) == node
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_WORDS, max_size=14).map(" ".join))
 def test_query_shaped_input_parses_or_explains(text: str) -> None:

@@ -251,5 +251,8 @@ def format_query(node: Node, top: bool = True) -> str:
         case Not(part):
             return f"NOT {format_query(part, False)}"
         case Near(left, right, distance):
-            text = f"{format_query(left, False)} NEAR/{distance} {format_query(right, False)}"
+            # NEAR binds tighter than NOT: a negated side keeps its parentheses
+            sides = [f"({format_query(side)})" if isinstance(side, Not) else
+                     format_query(side, False) for side in (left, right)]
+            text = f"{sides[0]} NEAR/{distance} {sides[1]}"
             return text if top else f"({text})"
