@@ -42,11 +42,16 @@ def short_name(side: str) -> str:
 
 def caption_short_forms(caption: str) -> list[str]:
     """`John Doe #1 and John Doe #2 v. Twitter, Inc.` → [`Doe v. Twitter`]."""
+    return list(_short_forms(caption))
+
+
+@lru_cache(maxsize=16_384)
+def _short_forms(caption: str) -> tuple[str, ...]:
     sides = _V.split(caption.strip(), maxsplit=1)
     if len(sides) != 2:
-        return []
+        return ()
     left, right = short_name(sides[0]), short_name(sides[1])
-    return [f"{left} v. {right}"] if left and right else []
+    return (f"{left} v. {right}",) if left and right else ()
 
 
 def short_form_variants(caption: str) -> list[str]:
@@ -54,7 +59,7 @@ def short_form_variants(caption: str) -> list[str]:
     `United States v. Google`, `People v. Trump` for `People of the State of New York v.
     Donald J. Trump`, `New York Times v. Microsoft` without the article."""
     variants = []
-    for form in caption_short_forms(caption):
+    for form in _short_forms(caption):
         left, right = form.split(" v. ", 1)
         lefts = [left, re.sub(r"^the\s+", "", left, flags=re.IGNORECASE)]
         found = government(left)
