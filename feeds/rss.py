@@ -46,6 +46,11 @@ def _when(entry: Any, *keys: str) -> datetime | None:
     return None
 
 
+def _text(value: object) -> str:
+    """A JSON Feed string field; anything else (a number, a list, null) is no text."""
+    return value if isinstance(value, str) else ""
+
+
 def _json_feed(body: bytes, source_id: str) -> list[Item] | None:
     """JSON Feed 1.x, which feedparser does not read. None when the body is not one."""
     if body.lstrip()[:1] != b"{":
@@ -56,14 +61,20 @@ def _json_feed(body: bytes, source_id: str) -> list[Item] | None:
         return None
     if not isinstance(data, dict) or "jsonfeed.org" not in str(data.get("version", "")):
         return None
+    entries = data.get("items") or []
+    if not isinstance(entries, list):
+        raise FeedError("not a feed: a JSON Feed whose items are not a list", kind="not_feed")
     items = []
-    for entry in data.get("items") or []:
-        url = entry.get("url") or entry.get("external_url") or ""
-        guid = str(entry.get("id") or url)
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue  # not an item: the others are read
+        url = _text(entry.get("url")) or _text(entry.get("external_url"))
+        raw_id = entry.get("id")  # a string in the spec; some feeds give a number
+        guid = str(raw_id) if isinstance(raw_id, str | int) and raw_id != "" else url
         if not guid:
             continue
         published = None
-        if entry.get("date_published"):
+        if _text(entry.get("date_published")):
             try:
                 published = datetime.fromisoformat(entry["date_published"]).astimezone(UTC)
             except ValueError:
@@ -73,8 +84,8 @@ def _json_feed(body: bytes, source_id: str) -> list[Item] | None:
                 source_id=source_id,
                 guid=guid,
                 url=url,
-                title=str(entry.get("title") or ""),
-                summary=str(entry.get("summary") or entry.get("content_text") or ""),
+                title=_text(entry.get("title")),
+                summary=_text(entry.get("summary")) or _text(entry.get("content_text")),
                 published=published,
             )
         )

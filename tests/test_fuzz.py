@@ -124,6 +124,33 @@ def test_feed_parser(body: bytes, headers: dict[str, str]) -> None:
         news(items, "s")  # every text can be stored and sent
 
 
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                max_size=3),
+    max_leaves=8)
+_JSON_ITEM = st.fixed_dictionaries({}, optional={
+    key: _JSON | st.text(max_size=30) for key in
+    ("id", "url", "external_url", "title", "summary", "content_text", "date_published")})
+
+
+@examples(150)
+@given(st.lists(_JSON_ITEM | _JSON, max_size=4) | _JSON)
+def test_json_feed_parser(entries: object) -> None:
+    """A JSON Feed's items as any JSON: what is an item is read, the rest is passed over,
+    and a feed whose items are no list is refused, never an AttributeError or TypeError."""
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": entries})
+    try:
+        items = parse_feed(Page("http://x.invalid/feed.json", 200, body.encode(), {}), "s")
+    except FeedError as exc:
+        refused(exc, "not_feed")
+        assert entries and not isinstance(entries, list)
+    else:
+        news(items, "s")
+        wanted = [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+        assert len(items) <= len(wanted)
+
+
 GARBLED = FEEDS[0].replace(b'encoding="utf-8"', b'encoding="%sutf-8"')
 
 
