@@ -33,7 +33,14 @@ from monitor.grouping.similarity import Centroids, terms, vector
 from monitor.runtime.app import App, build_app
 from monitor.store.store import Store
 from monitor.text.normalise import Words
-from tests.conftest import FakeClock
+from tests.conftest import (
+    FakeClock,
+    Table,
+    config_toml,
+    console_channel,
+    feed_source,
+    loopback_service,
+)
 from tests.servers import LoopbackServer, rss
 from tests.test_grouping_events import NYT
 
@@ -79,30 +86,10 @@ RULING = (
     "suffered no harm. The ruling lets the case proceed to discovery."
 )
 
-CONFIG = """
-[service]
-database = "{db}"
-http = ""
-allow_private_addresses = true
-alert_on_first_poll = true
-
-{sources}
-
-[[cases]]
-id = "acme-breach"
-caption = "John Doe v. Acme Corp."
-query = 'Acme AND (breach OR lawsuit OR sued OR judge)'
-notify = ["news", "everything"]
-
-[[channels]]
-id = "news"
-kind = "console"
-
-[[channels]]
-id = "everything"
-kind = "console"
-updates = "send"
-"""
+CASE = {"id": "acme-breach", "caption": "John Doe v. Acme Corp.",
+        "query": "Acme AND (breach OR lawsuit OR sued OR judge)",
+        "notify": ["news", "everything"]}
+CHANNELS = [console_channel("news"), console_channel("everything", updates="send")]
 
 
 def page(title: str, text: str, site_name: str, canonical: str = "") -> str:
@@ -118,15 +105,13 @@ def entry(title: str, link: str, day: int, hour: int = 9) -> dict[str, str]:
     return {"title": title, "link": link.replace("&", "&amp;"), "date": date, "text": "teaser"}
 
 
-def sources(*pairs: tuple[str, str]) -> str:
-    return "".join(
-        f'[[sources]]\nid = "{sid}"\nkind = "feed"\nurl = "{url}"\nextract = true\n\n'
-        for sid, url in pairs
-    )
+def sources(*pairs: tuple[str, str]) -> list[Table]:
+    return [feed_source(sid, url, extract=True) for sid, url in pairs]
 
 
-def open_app(tmp_path: Path, clock: FakeClock, feeds: str) -> App:
-    text = CONFIG.format(db=tmp_path / "cw.db", sources=feeds)
+def open_app(tmp_path: Path, clock: FakeClock, feeds: list[Table]) -> App:
+    text = config_toml(database=tmp_path / "cw.db", service=loopback_service(), sources=feeds,
+                       cases=[CASE], channels=CHANNELS)
     return build_app(parse_settings(text, {}), clock=clock, stream=io.StringIO(),
                      extract_workers=0)
 
@@ -153,7 +138,7 @@ def developments(app: App) -> list[tuple[str | None, list[str], list[str]]]:
     return out
 
 
-def serve_story(server: LoopbackServer, other: LoopbackServer) -> str:
+def serve_story(server: LoopbackServer, other: LoopbackServer) -> list[Table]:
     """Pages and feeds of one story on two sites; returns the sources' config."""
     wire_url = server.url("/wire/acme-breach")
     server.route("/wire/acme-breach", page("Acme sued over hidden data breach", WIRE,
@@ -398,7 +383,7 @@ def story(guid: str, title: str, text: str, day: int) -> Item:
 
 
 def acme_app(tmp_path: Path, clock: FakeClock) -> App:
-    return open_app(tmp_path, clock, "")
+    return open_app(tmp_path, clock, [])
 
 
 def test_a_new_numbered_party_is_a_new_development_even_in_similar_words(
