@@ -26,7 +26,7 @@ from monitor.runtime.app import build_app
 
 def config(base: str, paths: list[str], db: Path) -> str:
     sources = "".join(
-        f'[[sources]]\nid = "f{n}"\nkind = "feed"\nurl = "{base}{path}"\n\n'
+        f'[[sources]]\nid = "f{n}"\nkind = "feed"\nurl = "{base}{path}"\nextract = false\n\n'
         for n, path in enumerate(paths)
     )
     return f"""

@@ -35,7 +35,9 @@ from feeds.xmltext import mend_char_refs_bytes, mend_utf8
 class FeedConfig(SourceConfigBase):
     kind: Literal["feed"]
     url: HttpUrl
-    extract: bool = False  # fetch and extract each new article's full text
+    # fetch and extract each new article's full text: an article that names its case
+    # only in its body is found (false: headlines and summaries only)
+    extract: bool = True
 
 
 def _when(entry: Any, *keys: str) -> datetime | None:

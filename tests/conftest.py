@@ -151,7 +151,9 @@ def loopback_service(**fields: object) -> Table:
 
 
 def feed_source(source_id: str, url: str, **fields: object) -> Table:
-    return {"id": source_id, "kind": "feed", "url": url, **fields}
+    """A feed source; it reads headlines and summaries only unless `extract=True` is
+    given (a test that serves no article pages fetches none)."""
+    return {"id": source_id, "kind": "feed", "url": url, "extract": False, **fields}
 
 
 def doe_case(**fields: object) -> Table:

@@ -202,3 +202,16 @@ def test_the_tests_config_builder_leaves_out_what_is_none_or_empty() -> None:
     assert tomllib.loads(text) == {"service": {"database": "x.db"},
                                    "cases": [{"id": "doe", "aliases": ["a"]}]}
     assert tomllib.loads(config_toml(service={"x": math.inf}))["service"]["x"] == math.inf
+
+
+def test_a_feed_extracts_its_articles_unless_told_not_to_and_dockets_never_do() -> None:
+    """The minimal config reads whole articles: a case named only in a body is found."""
+    from feeds.registry import build_source
+
+    sources = [{"id": "news", "kind": "feed", "url": "https://example.org/feed"},
+               {"id": "heads", "kind": "feed", "url": "https://example.org/f", "extract": False},
+               {"id": "cand", "kind": "pacer_rss", "court": "cand"},
+               {"id": "cl", "kind": "courtlistener", "docket_id": 1}]
+    settings = parse_settings(config_toml(database="x.db", sources=sources), {})
+    assert {s.id: build_source(s).extract for s in settings.sources} == {
+        "news": True, "heads": False, "cand": False, "cl": False}
