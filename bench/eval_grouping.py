@@ -14,18 +14,35 @@ case) and compares the developments with the event labels:
 Input: the TOML corpus in tests/corpus/events.toml by default, or a JSON-lines file with
 one article per line: {"case" (or "topic"), "event", "title", "text", "published"
 (optional ISO 8601), "outlet" (optional)} and optional per-line case fields "caption",
-"aliases", "parties". With dates, articles arrive in publication order; with
-`--no-dates` the dates are dropped and articles arrive in shuffled orders (seeded).
+"aliases", "parties". The ECB+ development half (`docs.jsonl` of
+`$CASEWATCH_CORPORA/ecbplus-dev`, by default ../shared/corpora) is read as it is: each
+topic one case, `cluster_id` the event, an article with no title headed by its lead's
+first sentence.
 
-    python bench/eval_grouping.py [CORPUS] [--no-dates] [--orders N] [--case ID ...]
+Each corpus is run in every regime (`REGIMES`), in several seeded orders, averaged:
 
-`--case` keeps only the named cases (repeatable; `--case=-ID` leaves one out instead).
+- "no dates": undated, arriving in a shuffled order, as a first poll's backlog;
+- "1 day", "3 days", "7 days": a case's events placed that far apart in order (the
+  first event at START), each event's articles spread at random over `SPREAD` (36 h),
+  arriving in time order: two developments of a case in the same week;
+- "one stamp": every item of a case in one poll of one source stamped within `STAMP`
+  (5 minutes) of one time, as feeds that give the time of the fetch do.
+
+The own corpora, whose articles carry real dates, are also run with those dates, and
+undated but seen by polls within a day of publication.
+
+    python bench/eval_grouping.py [CORPUS ...] [--orders N] [--case ID ...] [--record]
+
+With no CORPUS: tests/corpus/events.toml, tests/corpus/heldout.toml and the ECB+
+development half (skipped with a message when absent). `--case` keeps only the named
+cases (repeatable; `--case=-ID` leaves one out instead).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import statistics
@@ -51,6 +68,11 @@ from monitor.store.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus" / "events.toml"
+HELD_OUT = CORPUS.with_name("heldout.toml")
+SPREAD = timedelta(hours=36)  # how long one event's articles keep coming, in the day regimes
+STAMP = timedelta(minutes=5)  # the spread of the one stamp a feed gives all its items
+REGIMES: dict[str, int | str | None] = {
+    "no dates": None, "1 day": 1, "3 days": 3, "7 days": 7, "one stamp": "stamp"}
 START = datetime(2030, 1, 1, tzinfo=UTC)
 LAG = ARRIVAL_BOUND  # the longest an article waits to be seen, in the `arrival` runs
 
@@ -107,6 +129,56 @@ def load(path: Path) -> tuple[dict[str, CaseConfig], list[Article]]:
     return cases, articles
 
 
+def ecbplus() -> Path:
+    """The ECB+ development half, read where the shared corpora are."""
+    shared = ROOT.parent / "shared" / "corpora"
+    return Path(os.environ.get("CASEWATCH_CORPORA", shared)) / "ecbplus-dev" / "docs.jsonl"
+
+
+def first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.!?])\s+", text.strip(), maxsplit=1)[0]
+
+
+def load_ecbplus(path: Path) -> tuple[dict[str, CaseConfig], list[Article]]:
+    """Each topic a case (its query matches all its articles), `cluster_id` the event."""
+    cases: dict[str, CaseConfig] = {}
+    articles = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        case = f"topic-{row['topic']}"
+        cases.setdefault(case, CaseConfig(id=case, query=f'"{case}"'))
+        articles.append(Article(
+            case=case, event=str(row["cluster_id"]),
+            title=row.get("title") or first_sentence(row.get("lead") or row["text"]),
+            text=row["text"], published=None))
+    return cases, articles
+
+
+def read(corpus: Path) -> tuple[dict[str, CaseConfig], list[Article]]:
+    return load_ecbplus(corpus) if corpus.name == "docs.jsonl" else load(corpus)
+
+
+def placed(articles: list[Article], regime: int | str | None,
+           rng: random.Random) -> list[Article]:
+    """A case's articles dated and ordered as the regime has them (see the module's help)."""
+    if regime is None:
+        mine = [replace(a, published=None) for a in articles]
+        rng.shuffle(mine)
+        return mine
+    if regime == "stamp":
+        mine = [replace(a, published=START + rng.random() * STAMP) for a in articles]
+        rng.shuffle(mine)
+        return mine
+    assert isinstance(regime, int)
+    order = sorted(articles, key=lambda a: a.published or START)  # stable: file order
+    events = list(dict.fromkeys(a.event for a in order))
+    mine = [replace(a, published=START + timedelta(days=regime * events.index(a.event))
+                    + rng.random() * SPREAD) for a in order]
+    return sorted(mine, key=lambda a: a.published or START)
+
+
 class _EveryArticle:
     """Stands in for the matcher: every article of the corpus is about its case."""
 
@@ -118,12 +190,14 @@ class _EveryArticle:
 
 
 def group(case: CaseConfig, articles: list[Article], workdir: Path,
-          seen: list[datetime] | None = None, *, restarts: bool = False) -> list[str]:
+          seen: list[datetime] | None = None, *, restarts: bool = False,
+          one_poll: bool = False) -> list[str]:
     """The development each article ends in (copies count in their original's).
 
     `seen`: undated articles first seen by a daemon's polls at these times, soon after
     they were published (the pipeline then dates them by their arrival). `restarts`: the
-    database is opened afresh, as by a restarted daemon, before each article."""
+    database is opened afresh, as by a restarted daemon, before each article. `one_poll`:
+    all the articles are new items of one poll of one source."""
     settings = Settings(cases=[case])
     now = [START]
 
@@ -139,8 +213,11 @@ def group(case: CaseConfig, articles: list[Article], workdir: Path,
         if restarts and n:
             store.close()
             store, pipeline = start()
-        outlet = re.sub(r"[^a-z0-9]+", "-", article.outlet.lower()) or f"outlet{n}"
+        outlet = "feed" if one_poll else (
+            re.sub(r"[^a-z0-9]+", "-", article.outlet.lower()) or f"outlet{n}")
         now[0] = seen[n] if seen else article.published or START + timedelta(minutes=n)
+        if one_poll:
+            now[0] = START + STAMP
         item = Item(source_id=outlet, guid=str(n), url=f"https://{outlet}.example/{n}",
                     title=article.title, text=article.text, published=article.published,
                     extracted=True)
@@ -180,12 +257,12 @@ def score(labels: list[str], clusters: list[str], cases: list[str]) -> Scores:
             different += 1
             merged += together
     # an event is told when some development has it as the label of its first article
-    first_label = {}
+    first_label: dict[tuple[str, str], str] = {}
     for i in range(n):
         first_label.setdefault((cases[i], clusters[i]), labels[i])
-    told = defaultdict(int)
-    for (case, _), label in first_label.items():
-        told[case, label] += 1
+    told: dict[tuple[str, str], int] = defaultdict(int)
+    for (case, _), first in first_label.items():
+        told[case, first] += 1
     suppressed = sum(1 for key in by_label if told[key] == 0)
     return Scores(
         articles=n, events=len(by_label), precision=precision, recall=recall,
@@ -204,11 +281,12 @@ def selected(cases: Iterable[str], only: Iterable[str] = ()) -> list[str]:
 
 
 def evaluate(corpus: Path, *, dates: bool = True, seed: int = 0, arrival: bool = False,
-             only: Iterable[str] = ()) -> Scores:
+             only: Iterable[str] = (), regime: str | None = None) -> Scores:
     """Dated, in publication order; undated, shuffled (`dates=False`); or undated as a
     daemon polling the outlets meets them (`arrival`): each first seen up to `LAG` after
-    it was published, in the order seen."""
-    cases, articles = load(corpus)
+    it was published, in the order seen; or placed in time as `regime` (a key of
+    REGIMES) says."""
+    cases, articles = read(corpus)
     cases = {key: cases[key] for key in selected(cases, only)}
     rng = random.Random(seed)
     labels: list[str] = []
@@ -218,7 +296,9 @@ def evaluate(corpus: Path, *, dates: bool = True, seed: int = 0, arrival: bool =
         for key, case in cases.items():
             mine = [a for a in articles if a.case == key]
             seen: list[datetime] | None = None
-            if arrival:
+            if regime is not None:
+                mine = placed(mine, REGIMES[regime], rng)
+            elif arrival:
                 lagged = sorted(((a.published or START) + rng.random() * LAG, n)
                                 for n, a in enumerate(mine))
                 seen = [when for when, _ in lagged]
@@ -228,60 +308,59 @@ def evaluate(corpus: Path, *, dates: bool = True, seed: int = 0, arrival: bool =
             else:
                 mine = [replace(a, published=None) for a in mine]
                 rng.shuffle(mine)
-            found = group(case, mine, Path(tmp), seen)
+            found = group(case, mine, Path(tmp), seen, one_poll=regime == "one stamp")
             labels += [a.event for a in mine]
             clusters += found
             owners += [key] * len(mine)
     return score(labels, clusters, owners)
 
 
-def report(name: str, s: Scores) -> str:
-    return (f"{name:<22} {s.articles:>8} {s.events:>6} {s.precision:>6.3f} {s.recall:>6.3f} "
-            f"{s.f1:>6.3f} {s.different_merged:>9.2%} {s.same_split:>8.2%} {s.suppressed:>10} "
-            f"{s.alerts_per_event:>7.2f}")
+def report(name: str, runs: list[Scores]) -> str:
+    """One row: the means over `runs`, with the lowest recall and the most merged."""
+    def avg(field: str) -> float:
+        return statistics.mean(getattr(r, field) for r in runs)
+    return (f"{name:<20} {runs[0].articles:>8} {runs[0].events:>6} {avg('precision'):>6.3f} "
+            f"{avg('recall'):>6.3f} {avg('f1'):>6.3f} {avg('different_merged'):>9.2%} "
+            f"{avg('suppressed'):>10.2f} {avg('alerts_per_event'):>7.2f} "
+            f"{min(r.recall for r in runs):>6.3f} {max(r.different_merged for r in runs):>8.2%}")
+
+
+HEADER = (f"{'regime':<20} {'articles':>8} {'events':>6} {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6} "
+          f"{'diff→one':>9} {'suppressed':>10} {'alerts/ev':>7} {'min R':>6} {'max→one':>8}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("corpus", nargs="?", type=Path, default=CORPUS)
-    parser.add_argument("--no-dates", action="store_true", help="only the undated runs")
-    parser.add_argument("--orders", type=int, default=5, help="shuffled orders without dates")
+    parser.add_argument("corpus", nargs="*", type=Path)
+    parser.add_argument("--orders", type=int, default=6, help="seeded orders per regime")
     parser.add_argument("--case", action="append", default=[], metavar="ID",
                         help="only this case (repeatable); -ID leaves it out")
     parser.add_argument("--record", action="store_true",
                         help="also write the figures to bench/README.md (bench/record.py)")
     args = parser.parse_args()
-    with recording(f"eval_grouping-{args.corpus.stem}", args.record):
-        run(args)
+    for corpus in args.corpus or [CORPUS, HELD_OUT, ecbplus()]:
+        if not corpus.exists():
+            print(f"corpus: {corpus} is not there: skipped\n")
+            continue
+        name = "ecbplus-dev" if corpus.name == "docs.jsonl" else corpus.stem
+        with recording(f"eval_grouping-{name}", args.record):
+            run(corpus, args.orders, tuple(args.case))
 
 
-def run(args: argparse.Namespace) -> None:
-    only = tuple(args.case)
-    print(f"corpus: {args.corpus}" + (f" (cases: {', '.join(only)})" if only else ""))
-    print(f"{'run':<22} {'articles':>8} {'events':>6} {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6} "
-          f"{'diff→one':>9} {'same→2+':>8} {'suppressed':>10} {'alerts/ev':>7}")
-    if not args.no_dates:
-        dated = evaluate(args.corpus, dates=True, only=only)
-        print(report("with dates", dated))
-        print(f"  different-event pairs: {dated.different_pairs}, same-event pairs: "
-              f"{dated.same_pairs}")
-        # undated, but seen by polls soon after publication: needs the corpus's dates
-        timed = [evaluate(args.corpus, arrival=True, seed=seed, only=only)
-                 for seed in range(args.orders)]
-        for seed, run in enumerate(timed):
-            print(report(f"seen, lag order {seed}", run))
-        print(mean(f"no dates, seen within {LAG.total_seconds() / 3600:g} h", timed))
-    runs = [evaluate(args.corpus, dates=False, seed=seed, only=only)
-            for seed in range(args.orders)]
-    for seed, run in enumerate(runs):
-        print(report(f"no dates, order {seed}", run))
-    print(mean("no dates", runs))
-
-
-def mean(name: str, runs: list[Scores]) -> str:
-    return (f"{name}, mean of {len(runs)}: B3 F1 {statistics.mean(r.f1 for r in runs):.3f}, "
-            f"recall {statistics.mean(r.recall for r in runs):.3f}, different-event pairs "
-            f"merged {statistics.mean(r.different_merged for r in runs):.2%}")
+def run(corpus: Path, orders: int, only: tuple[str, ...]) -> None:
+    """Every regime on one corpus: means of `orders` seeded orders."""
+    print(f"corpus: {corpus}" + (f" (cases: {', '.join(only)})" if only else "")
+          + f"; means of {orders} orders")
+    print(HEADER)
+    if any(a.published for a in read(corpus)[1]):
+        print(report("own dates", [evaluate(corpus, dates=True, only=only)]))
+        print(report(f"seen within {LAG.total_seconds() / 3600:g} h",
+                     [evaluate(corpus, arrival=True, seed=seed, only=only)
+                      for seed in range(orders)]))
+    for regime in REGIMES:
+        print(report(regime, [evaluate(corpus, regime=regime, seed=seed, only=only)
+                              for seed in range(orders)]))
+    print()
 
 
 if __name__ == "__main__":
