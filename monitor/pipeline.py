@@ -42,6 +42,10 @@ FUTURE_SLACK = timedelta(days=1)  # time zones and clock skew; later dates are n
 # An item with no date of its own, new in a poll that follows a successful one of its
 # source at most this long before, was published since: grouping dates it by its arrival.
 ARRIVAL_BOUND = timedelta(days=1)
+# Several items of one response all dated within ONE_STAMP of one another: the feed gives
+# one time (its build's or the fetch's) to every item, not dates; its items are undated.
+ONE_STAMP = timedelta(minutes=5)
+ONE_STAMP_ITEMS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,20 @@ def believable(moment: datetime | None, now: datetime) -> datetime | None:
     if moment is not None and moment > now + FUTURE_SLACK:
         return None
     return moment
+
+
+def one_stamp(items: list[Item]) -> bool:
+    """Several news items, all dated within ONE_STAMP of one another: not dates at all."""
+    times = [i.published for i in items if i.docket is None]
+    if len(times) < ONE_STAMP_ITEMS or any(t is None for t in times):
+        return False
+    known = [t for t in times if t is not None]
+    return max(known) - min(known) <= ONE_STAMP
+
+
+def undated(items: list[Item]) -> list[Item]:
+    """The items without the dates a feed that stamps them all alike gives them."""
+    return [replace(i, published=None) for i in items] if one_stamp(items) else items
 
 
 class Pipeline:
@@ -162,7 +180,8 @@ class Pipeline:
         if result.dropped:
             log.info("source %s: %d items without a usable docket number dropped", source_id,
                      result.dropped)
-        fresh = self._unseen(source_id, result.items, done)
+        stamped = one_stamp(result.items)
+        fresh = self._unseen(source_id, undated(result.items), done)
         silent = not row.first_poll_done and not (
             config.alert_on_first_poll
             if config.alert_on_first_poll is not None
@@ -181,7 +200,9 @@ class Pipeline:
             self.store.record_extraction(source_id,
                                          all_failed=all(i.extract_failed for i in fresh))
         # items the source did not have at its last success, not long ago, are that new
-        recent = row.last_success is not None and done - row.last_success <= ARRIVAL_BOUND
+        # (not when they all carry one stamp: their one arrival would be that stamp again)
+        recent = (row.last_success is not None and done - row.last_success <= ARRIVAL_BOUND
+                  and not stamped)
         alerts = 0
         skipped = False
         try:
