@@ -63,7 +63,7 @@ from feeds.base import Item
 from monitor.config import CaseConfig, Settings
 from monitor.grouping.grouper import Grouper
 from monitor.matching.matcher import Match
-from monitor.pipeline import ARRIVAL_BOUND, Pipeline
+from monitor.pipeline import ARRIVAL_BOUND, Pipeline, undated
 from monitor.store.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -208,19 +208,23 @@ def group(case: CaseConfig, articles: list[Article], workdir: Path,
             matcher=_EveryArticle(case.id), grouper=Grouper(store),  # type: ignore[arg-type]
             extractor=None, clock=lambda: now[0])  # type: ignore[arg-type]
 
-    store, pipeline = start()
+    items = []
     for n, article in enumerate(articles):
+        outlet = "feed" if one_poll else (
+            re.sub(r"[^a-z0-9]+", "-", article.outlet.lower()) or f"outlet{n}")
+        items.append(Item(source_id=outlet, guid=str(n), url=f"https://{outlet}.example/{n}",
+                          title=article.title, text=article.text,
+                          published=article.published, extracted=True))
+    if one_poll:  # what the pipeline makes of one poll's items
+        items = undated(items)
+    store, pipeline = start()
+    for n, (article, item) in enumerate(zip(articles, items, strict=True)):
         if restarts and n:
             store.close()
             store, pipeline = start()
-        outlet = "feed" if one_poll else (
-            re.sub(r"[^a-z0-9]+", "-", article.outlet.lower()) or f"outlet{n}")
         now[0] = seen[n] if seen else article.published or START + timedelta(minutes=n)
         if one_poll:
             now[0] = START + STAMP
-        item = Item(source_id=outlet, guid=str(n), url=f"https://{outlet}.example/{n}",
-                    title=article.title, text=article.text, published=article.published,
-                    extracted=True)
         pipeline.ingest(item, now[0], arrived_new=seen is not None)
     rows = store.db.query(
         "SELECT CAST(items.guid AS INTEGER) AS n, matches.development_id FROM matches "
