@@ -85,18 +85,24 @@ def believable(moment: datetime | None, now: datetime) -> datetime | None:
     return moment
 
 
-def one_stamp(items: list[Item]) -> bool:
-    """Several news items, all dated within ONE_STAMP of one another: not dates at all."""
+def one_stamp(items: list[Item], *, unchanged: int = 0) -> bool:
+    """Several news items, all dated within ONE_STAMP of one another: not dates at all.
+
+    Only a whole response says so (`unchanged`: items as in the last one, not read
+    again): a busy feed's few new items of one burst, beside the ones it kept, are news
+    of a few minutes, while a feed that stamps its items alike, with one time or with
+    the time of each fetch, changes or brings them all at once."""
     times = [i.published for i in items if i.docket is None]
-    if len(times) < ONE_STAMP_ITEMS or any(t is None for t in times):
+    if unchanged or len(times) < ONE_STAMP_ITEMS or any(t is None for t in times):
         return False
     known = [t for t in times if t is not None]
     return max(known) - min(known) <= ONE_STAMP
 
 
-def undated(items: list[Item]) -> list[Item]:
+def undated(items: list[Item], *, unchanged: int = 0) -> list[Item]:
     """The items without the dates a feed that stamps them all alike gives them."""
-    return [replace(i, published=None) for i in items] if one_stamp(items) else items
+    return [replace(i, published=None) for i in items] \
+        if one_stamp(items, unchanged=unchanged) else items
 
 
 class Pipeline:
@@ -180,8 +186,8 @@ class Pipeline:
         if result.dropped:
             log.info("source %s: %d items without a usable docket number dropped", source_id,
                      result.dropped)
-        stamped = one_stamp(result.items)
-        fresh = self._unseen(source_id, undated(result.items), done)
+        stamped = one_stamp(result.items, unchanged=result.unchanged)
+        fresh = self._unseen(source_id, undated(result.items, unchanged=result.unchanged), done)
         silent = not row.first_poll_done and not (
             config.alert_on_first_poll
             if config.alert_on_first_poll is not None

@@ -36,6 +36,8 @@ def test_dates_that_differ_or_too_few_items_are_dates() -> None:
     assert not one_stamp(items(timedelta(0), timedelta(0)))  # two say little
     assert not one_stamp(items(timedelta(0), timedelta(0), ONE_STAMP + timedelta(seconds=1)))
     assert not one_stamp(items(timedelta(0), timedelta(0), None))  # one has none at all
+    # a busy feed's burst of new items beside those it kept: news of a few minutes
+    assert not one_stamp(items(*[timedelta(minutes=n) for n in range(3)]), unchanged=40)
     dated = items(timedelta(0), timedelta(hours=3), timedelta(days=1))
     assert undated(dated) == dated
 
