@@ -10,14 +10,19 @@ that the rule lets through.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from feeds.base import Item
+from monitor.config import CaseConfig
 from monitor.grouping.developments import LOOKBACK, CaseDevelopments, Development, Member
 from monitor.grouping.events import headline, numbered_parties, sides, tag_event, taken_again
+from monitor.grouping.grouper import Grouper
 from monitor.grouping.money import news_amounts
 from monitor.grouping.rules import (
     AGREE_JOIN,
+    DATED_SEED_JOIN,
     GREY,
     JOIN,
     LONG_JOIN,
@@ -27,6 +32,7 @@ from monitor.grouping.rules import (
     VETOES,
     WINDOW,
     Article,
+    dated_unlike_first,
     docket_entry,
     joins,
     new_numbered_party,
@@ -46,6 +52,7 @@ from monitor.grouping.rules import (
 )
 from monitor.grouping.similarity import DocumentFrequencies, pack, terms, vector
 from monitor.grouping.textdates import event_day, latest_year
+from monitor.store.store import Store
 from monitor.text.normalise import Words
 
 NAMES = sides(["John Doe v. Acme Corp.", "Doe v. Acme"])
@@ -195,7 +202,16 @@ def test_undated_an_article_unlike_the_developments_first_is_kept_out() -> None:
     assert undated_unlike_first(third, dev)
     assert vetoes(third, dev) == ["undated_unlike_first"]
     assert vetoes(undated("Fourth", SECOND), dev) == []
-    assert vetoes(article("Third", THIRD), development(article("First", FIRST))) == []
+    assert not undated_unlike_first(article("Third", THIRD), development(article("First", FIRST)))
+
+
+def test_dated_an_article_quite_unlike_the_developments_first_is_kept_out() -> None:
+    dev = development(article("First", FIRST), article("Second", SECOND))
+    third = article("Third", THIRD)
+    assert dev.seed.dot(third.member.vector) < DATED_SEED_JOIN < SEED_JOIN
+    assert dated_unlike_first(third, dev)
+    assert not dated_unlike_first(article("Fourth", SECOND), dev)
+    assert not dated_unlike_first(undated("Third", THIRD), development(undated("First", FIRST)))
 
 
 DENIES = "Judge denies Acme bid to end breach class action"
@@ -268,3 +284,16 @@ def test_the_join_threshold_and_the_grey_zone() -> None:
     assert joins(JOIN) and not joins(JOIN - 1e-9)
     assert possibly_related(GREY) and not possibly_related(GREY - 1e-9)
     assert GREY < JOIN
+
+
+def test_dated_an_article_unlike_the_first_does_not_join_a_development_it_resembles(
+        tmp_path: Path) -> None:
+    case = CaseConfig(id="acme", caption="Acme", query='"Acme"')
+    grouper = Grouper(Store.open(tmp_path / "rules.db"))
+    roles = []
+    for n, (title, text) in enumerate((("First", FIRST), ("Second", SECOND), ("Third", THIRD))):
+        item = Item(source_id=f"outlet{n}", guid=str(n), url=f"https://outlet{n}.example/",
+                    title=title, text=text, published=MONDAY + timedelta(hours=n))
+        when = MONDAY + timedelta(hours=n)
+        roles.append(grouper.assign(case, item, grouper.identify(item, when), when).role)
+    assert roles == ["development", "update", "development"]

@@ -39,6 +39,7 @@ from monitor.grouping.neardup import NearDuplicates, is_copy, shingles, signatur
 from monitor.grouping.rules import (
     VETOES,
     Article,
+    dated_unlike_first,
     joins,
     new_parties,
     outside_window,
@@ -267,8 +268,13 @@ class Grouper:
                 nearest, nearest_similarity = dev, similarity
             if outside_window(article, dev, similarity):
                 continue
-            if (similarity := weighed(article, dev, similarity)) > best_similarity:
-                best, best_similarity = dev, similarity
+            similarity = weighed(article, dev, similarity)
+            if similarity <= best_similarity:
+                continue
+            # only a development it would join needs the first article's check
+            if joins(similarity) and dated_unlike_first(article, dev):
+                continue
+            best, best_similarity = dev, similarity
         if best is not None and joins(best_similarity):
             return self._join(state, best, article)
         related = nearest.id if nearest is not None and possibly_related(

@@ -37,6 +37,7 @@ LONG_JOIN = 0.30  # a rewrite this similar may join up to LONG_WINDOW later
 WINDOW = timedelta(hours=72)
 LONG_WINDOW = timedelta(days=7)
 SEED_JOIN = 0.15  # undated, the cosine with a development's first article must reach this too
+DATED_SEED_JOIN = 0.10  # dated, the same, lower: time already speaks for the article
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +159,14 @@ def outside_window(article: Article, dev: Development, similarity: float) -> boo
         return False
     gap = dev.gap(article.when)
     return gap > LONG_WINDOW or (gap > WINDOW and similarity < LONG_JOIN)
+
+
+def dated_unlike_first(article: Article, dev: Development) -> bool:
+    """Dated, it must resemble the development's first article a little to join, lest one
+    wrong article's words draw the centroid to another event and the rest of it follow.
+    Checked only for a development it would otherwise join (the dot product is not free);
+    it still may be said to be possibly related to it."""
+    return article.dated and not dev.seed.dot(article.member.vector) >= DATED_SEED_JOIN
 
 
 Join = Callable[[Article, Development], float | None]
