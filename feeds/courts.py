@@ -7,6 +7,7 @@ Ids and citations are looked up exactly (courts-db's records, citations compared
 without spaces or case); names go through courts-db's own matcher with bankruptcy
 courts left out unless the name says "bankruptcy". No match, or more than one, is a
 config error that says what would have been accepted.
+
 PACER's courts are courts-db's federal district, bankruptcy and appellate courts that
 are open today, under the ids PACER gives them (`PACER_IDS`), with the corrections in
 `_PACER_ALSO` and `_NOT_PACER` where courts-db's records disagree with PACER.
@@ -26,6 +27,7 @@ CourtKind = Literal["district", "bankruptcy", "appellate"]
 # is kept. CourtListener's `nysb` holds PACER's `nysb` and `nysb-mega`, and PACER's feed
 # calls it `nysb`, so it stays.
 PACER_IDS = {"arb": "azb", "uscfc": "cofc", "nebraskab": "neb"}
+_COURTS_DB_IDS = {pacer: other for other, pacer in PACER_IDS.items()}
 # on CM/ECF although courts-db dates them as closed (njd) or files them as special courts
 _PACER_ALSO: dict[str, CourtKind] = {"njd": "district", "cit": "district", "cofc": "district",
                                      "jpml": "district", "cavc": "appellate"}
@@ -86,10 +88,10 @@ def resolve_court(text: str) -> str:
         raise ValueError("court is empty")
     lowered = given.lower()
     if lowered in _ids():
-        return PACER_IDS.get(lowered, lowered)
+        return pacer_court(lowered)
     citation = _citations().get(_squash(given), "")
     if citation:
-        return PACER_IDS.get(citation, citation)
+        return pacer_court(citation)
     if citation is None:
         raise ValueError(f'court "{given}" is a citation several courts share: give its id')
     name = _circuit(given) or given
@@ -98,7 +100,7 @@ def resolve_court(text: str) -> str:
     if not matches and not lowered.startswith("united states"):
         matches = sorted(set(courts_db.find_court(f"United States {name}", bankruptcy=bankruptcy)))
     if len(matches) == 1:
-        return PACER_IDS.get(matches[0], matches[0])
+        return pacer_court(matches[0])
     if not matches:
         raise ValueError(
             f'unknown court "{given}": give a court id such as "cand", a citation such as '
@@ -110,7 +112,7 @@ def resolve_court(text: str) -> str:
 def court_name(court_id: str) -> str:
     """A court id's full name, for alerts; the id itself when courts-db does not know it."""
     records = courts_db.find_court_by_id(court_id) or courts_db.find_court_by_id(
-        {v: k for k, v in PACER_IDS.items()}.get(court_id, court_id))
+        _COURTS_DB_IDS.get(court_id, court_id))
     return records[0]["name"] if records else court_id
 
 
@@ -125,8 +127,9 @@ def _open(record: dict) -> bool:
     return not dates or any(not period.get("end") for period in dates)
 
 
-def _pacer_kind(record: dict) -> CourtKind | None:
-    court, name = pacer_court(record["id"]), (record.get("name") or "").lower()
+def _pacer_kind(record: dict, court: str) -> CourtKind | None:
+    """The kind of CM/ECF court a courts-db record is, under its PACER id `court`."""
+    name = (record.get("name") or "").lower()
     if record["id"] in _NOT_PACER or not _open(record):
         return None
     if record.get("type") == "bankruptcy" and _BANKRUPTCY_ID.fullmatch(court):
@@ -143,8 +146,9 @@ def pacer_courts() -> dict[str, CourtKind]:
     """Every court with a CM/ECF feed, by its PACER id: `cand` → district, `ca9` → appellate."""
     found: dict[str, CourtKind] = {}
     for record in courts_db.courts:
-        if record.get("system") == "federal" and (kind := _pacer_kind(record)):
-            found[pacer_court(record["id"])] = kind
+        court = pacer_court(record["id"])
+        if record.get("system") == "federal" and (kind := _pacer_kind(record, court)):
+            found[court] = kind
     return found | _PACER_ALSO
 
 
