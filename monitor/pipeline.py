@@ -100,7 +100,8 @@ def one_stamp(items: list[Item], *, unchanged: int = 0) -> bool:
 
 
 def undated(items: list[Item], *, unchanged: int = 0) -> list[Item]:
-    """The items without the dates a feed that stamps them all alike gives them."""
+    """The items without the dates a feed that stamps them all alike gives them (a new
+    list), else `items` itself."""
     return [replace(i, published=None) for i in items] \
         if one_stamp(items, unchanged=unchanged) else items
 
@@ -186,8 +187,9 @@ class Pipeline:
         if result.dropped:
             log.info("source %s: %d items without a usable docket number dropped", source_id,
                      result.dropped)
-        stamped = one_stamp(result.items, unchanged=result.unchanged)
-        fresh = self._unseen(source_id, undated(result.items, unchanged=result.unchanged), done)
+        items = undated(result.items, unchanged=result.unchanged)
+        stamped = items is not result.items  # the feed stamps its items alike
+        fresh = self._unseen(source_id, items, done)
         silent = not row.first_poll_done and not (
             config.alert_on_first_poll
             if config.alert_on_first_poll is not None
