@@ -107,9 +107,14 @@ def undated_other_year(article: Article, dev: Development) -> bool:
     return not article.dated and years_apart(article.member.year, dev.years)
 
 
+def _unlike_first(article: Article, dev: Development, floor: float) -> bool:
+    """Its cosine with the development's first article falls short of `floor`."""
+    return not dev.seed.dot(article.member.vector) >= floor
+
+
 def undated_unlike_first(article: Article, dev: Development) -> bool:
     """Undated, it must resemble the development's first article too, lest a chain drift."""
-    return not article.dated and not dev.seed.dot(article.member.vector) >= SEED_JOIN
+    return not article.dated and _unlike_first(article, dev, SEED_JOIN)
 
 
 def undated_taken_again(article: Article, dev: Development) -> bool:
@@ -166,7 +171,7 @@ def dated_unlike_first(article: Article, dev: Development) -> bool:
     wrong article's words draw the centroid to another event and the rest of it follow.
     Checked only for a development it would otherwise join (the dot product is not free);
     it still may be said to be possibly related to it."""
-    return article.dated and not dev.seed.dot(article.member.vector) >= DATED_SEED_JOIN
+    return article.dated and _unlike_first(article, dev, DATED_SEED_JOIN)
 
 
 Join = Callable[[Article, Development], float | None]
