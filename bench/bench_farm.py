@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # script of the daemon (monitor/launch.py), and should hold no more than it does there
 from bench.farm import FAILING_SHARE, SLOW_SHARE, Farm, NewItem, changeable
 from bench.loopback import articles, bench_data
-from bench.record import recording
+from bench.record import add_record_flag, recording
 from feeds.base import Page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -525,8 +525,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smaller farm, under 2 minutes")
     parser.add_argument("--no-peer", action="store_true")
-    parser.add_argument("--record", action="store_true",
-                        help="also write the figures to bench/README.md (bench/record.py)")
+    add_record_flag(parser)
     args = parser.parse_args()
     size = SIZES["quick" if args.quick else "full"]
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())

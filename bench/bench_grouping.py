@@ -19,7 +19,6 @@ its memory.
 
 from __future__ import annotations
 
-import argparse
 import random
 import resource
 import sys
@@ -33,7 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.loopback import articles
-from bench.record import recording
+from bench.record import record_only, recording
 from feeds.base import Item
 from monitor.config import CaseConfig
 from monitor.grouping.grouper import Grouper
@@ -154,13 +153,6 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--record", action="store_true",
-                        help="also write the figures to bench/README.md (bench/record.py)")
-    return parser.parse_args()
-
-
 def main() -> None:
     docs = articles(120)
     real, fresh = docs[:REAL_STORED], docs[REAL_STORED:]
@@ -195,5 +187,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    with recording("bench_grouping", arguments().record):
+    with recording("bench_grouping", record_only(__doc__.splitlines()[0]).record):
         main()

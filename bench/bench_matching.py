@@ -9,7 +9,6 @@ time, next to a bare Aho-Corasick scan of the same keys as the floor.
 
 from __future__ import annotations
 
-import argparse
 import random
 import statistics
 import sys
@@ -21,7 +20,7 @@ import ahocorasick
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.loopback import articles
-from bench.record import recording
+from bench.record import record_only, recording
 from monitor.config import CaseConfig
 from monitor.matching.matcher import Document, Matcher
 
@@ -83,13 +82,6 @@ def per_article(func, docs: list[tuple[str, str]], rounds: int = 5) -> float:
     return statistics.median(times) * 1e6
 
 
-def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--record", action="store_true",
-                        help="also write the figures to bench/README.md (bench/record.py)")
-    return parser.parse_args()
-
-
 def main() -> None:
     docs = articles()
     kb = statistics.mean(len(t.encode()) for _, t in docs) / 1024
@@ -118,5 +110,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    with recording("bench_matching", arguments().record):
+    with recording("bench_matching", record_only(__doc__.splitlines()[0]).record):
         main()

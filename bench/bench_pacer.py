@@ -9,7 +9,6 @@ last row repeats the S.D.N.Y. items to the size the court published that day (17
 
 from __future__ import annotations
 
-import argparse
 import io
 import re
 import statistics
@@ -21,7 +20,7 @@ import feedparser
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.record import recording
+from bench.record import record_only, recording
 from feeds.case_names import clean_case_name
 from feeds.pacer import build_date, parse_pacer_feed
 
@@ -60,13 +59,6 @@ def row(label: str, body: bytes, court: str) -> None:
           f"feedparser {reference:8.2f} ms  check {check:6.1f} µs")
 
 
-def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--record", action="store_true",
-                        help="also write the figures to bench/README.md (bench/record.py)")
-    return parser.parse_args()
-
-
 def main() -> None:
     print(f"{'feed':16s} {'size':>10s} {'':11s} {'':13s} {'':10s} parse (median of {ROUNDS})")
     for path in sorted(FIXTURES.glob("*.xml")):
@@ -77,5 +69,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    with recording("bench_pacer", arguments().record):
+    with recording("bench_pacer", record_only(__doc__.splitlines()[0]).record):
         main()

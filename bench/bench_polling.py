@@ -7,7 +7,6 @@ fetched and parsed again, nothing new).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import io
 import resource
@@ -19,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.loopback import bench_data, feed_files, serve
-from bench.record import recording
+from bench.record import record_only, recording
 from monitor.config import parse_settings
 from monitor.runtime.app import build_app
 
@@ -72,13 +71,6 @@ async def measure(settings_text: str) -> None:
         await app.aclose()
 
 
-def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--record", action="store_true",
-                        help="also write the figures to bench/README.md (bench/record.py)")
-    return parser.parse_args()
-
-
 def main() -> None:
     files = feed_files(bench_data())
     with tempfile.TemporaryDirectory() as tmp, serve(files) as base:
@@ -88,5 +80,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    with recording("bench_polling", arguments().record):
+    with recording("bench_polling", record_only(__doc__.splitlines()[0]).record):
         main()

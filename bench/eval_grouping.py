@@ -58,7 +58,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.record import recording
+from bench.record import add_record_flag, recording
 from feeds.base import Item
 from monitor.config import CaseConfig, Settings
 from monitor.grouping.grouper import Grouper
@@ -339,8 +339,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=6, help="seeded orders per regime")
     parser.add_argument("--case", action="append", default=[], metavar="ID",
                         help="only this case (repeatable); -ID leaves it out")
-    parser.add_argument("--record", action="store_true",
-                        help="also write the figures to bench/README.md (bench/record.py)")
+    add_record_flag(parser)
     args = parser.parse_args()
     for corpus in args.corpus or [CORPUS, HELD_OUT, ecbplus()]:
         if not corpus.exists():

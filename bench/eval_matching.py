@@ -41,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.record import recording
+from bench.record import add_record_flag, recording
 from feeds.base import FeedError, Item, Page
 from feeds.rss import parse_feed
 from monitor.config import CaseConfig
@@ -313,8 +313,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--part", action="append", choices=["ecb", "feeds", "corpus"])
     parser.add_argument("--quiet", action="store_true")
-    parser.add_argument("--record", action="store_true",
-                        help="also write the figures to bench/README.md (bench/record.py)")
+    add_record_flag(parser)
     args = parser.parse_args()
     with recording("eval_matching", args.record):
         run(args)

@@ -6,13 +6,15 @@ commit (`git rev-parse --short HEAD`, marked when tracked files differ from it) 
 machine (cores as `nproc` counts them, CPU model, load). A block not there yet is added
 at the end of the file.
 
-`recording(name, enabled)` is what the scripts' `--record` flag uses: everything printed
-inside it still goes to standard output and, when enabled, is recorded under `name`
-with the command that printed it.
+`add_record_flag(parser)` gives a script its `--record` flag (`record_only` is the whole
+parser of a script that has no other); `recording(name, enabled)` is what the flag uses:
+everything printed inside it still goes to standard output and, when enabled, is
+recorded under `name` with the command that printed it.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import os
@@ -120,3 +122,16 @@ def _relative(path: str) -> str:
         return str(Path(path).resolve().relative_to(HERE.parent))
     except ValueError:
         return path
+
+
+def add_record_flag(parser: argparse.ArgumentParser) -> None:
+    """The `--record` flag every benchmark has."""
+    parser.add_argument("--record", action="store_true",
+                        help="also write the figures to bench/README.md (bench/record.py)")
+
+
+def record_only(description: str) -> argparse.Namespace:
+    """The arguments of a benchmark whose only option is `--record`."""
+    parser = argparse.ArgumentParser(description=description)
+    add_record_flag(parser)
+    return parser.parse_args()

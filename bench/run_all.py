@@ -1,7 +1,8 @@
-"""Run every benchmark in bench/ (each prints its own figures).
+"""Run every benchmark and evaluation in bench/ (each prints its own figures).
 
-Arguments are passed to each: `python bench/run_all.py --record` records every figure
-block of bench/README.md (the full farm included, which takes a while).
+`--record` is passed to each, so `python bench/run_all.py --record` writes every figure
+block of bench/README.md; other arguments (`--quick`) are the farm's, the only benchmark
+with more options than that.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 if __name__ == "__main__":
+    record = ["--record"] if "--record" in sys.argv[1:] else []
+    farm = [a for a in sys.argv[1:] if a != "--record"]
     failed = 0
-    for script in sorted(HERE.glob("bench_*.py")):
+    for script in sorted([*HERE.glob("bench_*.py"), *HERE.glob("eval_*.py")]):
         print(f"== {script.name}", flush=True)
-        done = subprocess.run([sys.executable, str(script), *sys.argv[1:]], check=False)
+        extra = farm if script.name == "bench_farm.py" else []
+        done = subprocess.run([sys.executable, str(script), *record, *extra], check=False)
         failed += done.returncode != 0
     sys.exit(1 if failed else 0)
