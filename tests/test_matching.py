@@ -135,18 +135,33 @@ def test_the_candidate_index_never_loses_a_match(queries: list[str], title: str,
     assert {m.case_id for m in Matcher(cases).match_document(doc)} == expected
 
 
-def test_anchors_of_shared_parts_are_worked_out_once_and_the_same() -> None:
+def test_anchors_of_shared_parts_are_worked_out_once_and_the_same(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """Derived queries share their word lists; the matcher's build reads each once."""
+    from monitor.matching import matcher
     from monitor.matching.matcher import Known, anchors
 
     cases = [CaseConfig(id=f"c{n}", caption=f"People v. {first} {last}",
                         parties=[f"{first} {last}"])
              for n, (first, last) in enumerate([("Gary", "Gomes"), ("John", "Jenkin"),
                                                 ("Scott", "Peterson")])]
+    queries = [case_query(case) for case in cases]
+    read: list[object] = []
+    original = matcher._anchors
+
+    def counted(node: object, known: Known | None) -> frozenset[str] | None:
+        read.append(node)
+        return original(node, known)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(matcher, "_anchors", counted)
+    alone = [anchors(query) for query in queries]
+    reads_alone = len(read)
+    read.clear()
     known: Known = {}
-    for case in cases:
-        query = case_query(case)
-        assert anchors(query, known) == anchors(query)
+    assert [anchors(query, known) for query in queries] == alone
+    assert len(read) < reads_alone / 2  # the shared lists are read for the first case only
+    shared = {id(node) for node in read if isinstance(node, matcher.Or)}
+    assert len(shared) == len([node for node in read if isinstance(node, matcher.Or)])
 
 
 _PIECES = [*"aAzZ sS'’-.ßẞİıKKǅﬁéÉñÑΣσς0 9vV", "vs", "versus", "\u0301", "Doe"]
