@@ -11,9 +11,11 @@ import pytest
 
 from bench import eval_matching
 from monitor.config import CaseConfig
+from monitor.matching.captions import caption_short_forms
 from monitor.matching.derive import derive_query
 from monitor.matching.matcher import Document, Matcher
 from monitor.matching.query import format_query, parse_query
+from monitor.matching.vocabulary import government
 
 COMEAUX = CaseConfig(id="comeaux", caption="State of Texas v. Arcade Comeaux",
                      parties=["Arcade Comeaux"])
@@ -231,3 +233,27 @@ def test_cases_by_caption_and_parties_find_the_event_articles_that_name_them() -
         assert results[case].recall >= recall, results[case]
     # no case matches an article that does not name its party, outside its topic or in
     assert results["all"].precision == 1.0, results["all"].false
+
+
+@pytest.mark.parametrize(("caption", "short"), [
+    ("The Queen v. John Smith", "The Queen v. Smith"),
+    ("HM Advocate v. John Smith", "HM Advocate v. Smith"),
+    ("State of Texas v. Arcade Comeaux", "State of Texas v. Comeaux"),
+])
+def test_a_government_side_keeps_its_whole_name_in_the_short_form(caption: str,
+                                                                  short: str) -> None:
+    """A two-word government is no person: "The Queen" is not shortened to "Queen"."""
+    assert caption_short_forms(caption) == [short]
+
+
+@pytest.mark.parametrize(("side", "name", "prosecutes"), [
+    ("The Federal Trade Commission", "Federal Trade Commission", False),
+    ("the SEC", "Securities and Exchange Commission", False),
+    ("DOJ", "United States", True),
+    ("U.S. Department of Justice", "United States", True),
+])
+def test_governments_are_read_whatever_their_article_and_the_doj_is_the_united_states(
+        side: str, name: str | None, prosecutes: bool | None) -> None:
+    found = government(side)
+    assert (found and (found.name, found.prosecutes)) == (
+        (name, prosecutes) if name else None)

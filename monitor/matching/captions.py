@@ -33,7 +33,8 @@ def short_name(side: str) -> str:
     side = LEGAL_FORM.sub("", side).strip()
     first = re.split(r"\s+(?:and|&)\s+|\s*[,;]\s*", side, maxsplit=1)[0].strip(" .,")
     words = first.split()
-    if corporate or _WHOLE_NAME.match(first) or not 2 <= len(words) <= 3:
+    if (corporate or government(first) is not None or _WHOLE_NAME.match(first)
+            or not 2 <= len(words) <= 3):
         return first
     if all(w[:1].isupper() for w in words):
         return words[-1]  # a person: the surname is what headlines use
@@ -61,12 +62,13 @@ def short_form_variants(caption: str) -> list[str]:
     variants = []
     for form in _short_forms(caption):
         left, right = form.split(" v. ", 1)
-        lefts = [left, re.sub(r"^the\s+", "", left, flags=re.IGNORECASE)]
+        bare = re.sub(r"^the\s+", "", left, flags=re.IGNORECASE)
+        lefts = [left, bare]
         found = government(left)
         if found is not None and found.name == "United States":
             lefts += ["U.S.", "US"]
-        elif found is not None and found.prosecutes:
-            lefts.append(left.split()[0])
+        elif found is not None and found.name == "State":  # People, State, Commonwealth
+            lefts.append(bare.split()[0])
         variants += [f"{one} v. {right}" for one in lefts if f"{one} v. {right}" != form]
     return list(dict.fromkeys(variants))
 

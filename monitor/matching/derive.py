@@ -23,7 +23,7 @@ captions.py.
 
 from __future__ import annotations
 
-from functools import cache, lru_cache
+from functools import cache
 
 from monitor.config import CaseConfig
 from monitor.matching.captions import (
@@ -41,6 +41,7 @@ from monitor.matching.names import (
     full_name,
     given_names,
     organisation,
+    phrase,
     surname_term,
 )
 from monitor.matching.query import And, Near, Node, Not, Or, Term, make_term, parse_query
@@ -52,28 +53,18 @@ PARTY_NEAR = 15
 SIDE_NEAR = 25
 
 
-@lru_cache(maxsize=65_536)
-def _phrase(text: str) -> Term | None:
-    """A name as a phrase; None when nothing of it is left to search for but a "v."."""
-    try:
-        term = make_term(text, phrase=True)
-    except ValueError:
-        return None
-    return None if set(term.words) <= {"v"} else term
-
-
 # made once, not per case: ten thousand cases held 24 copies each of the old word list
 @cache
 def case_words(criminal: bool) -> Or:
     """The words of a criminal or a civil case."""
     words = (*COURT_WORDS, *(CRIMINAL_WORDS if criminal else CIVIL_WORDS))
-    return Or(tuple(dict.fromkeys(t for w in words if (t := _phrase(w)))))
+    return Or(tuple(dict.fromkeys(t for w in words if (t := phrase(w)))))
 
 
 @cache
 def _stand_ins(law: Government, against_person: bool = False) -> Or | None:
     names = (*law.stand_ins, *(law.investigators if against_person else ()))
-    terms = tuple(dict.fromkeys(t for w in names if (t := _phrase(w))))
+    terms = tuple(dict.fromkeys(t for w in names if (t := phrase(w))))
     return Or(terms) if terms else None
 
 
@@ -104,7 +95,7 @@ def _opponent(side: Side) -> tuple[Node | None, bool]:
     for party in side.parties:
         if party.person is not None and party.person.pseudonym:
             spellings = (party.name, f"{party.name}s", party.person.surname)
-            nodes += [t for n in spellings if (t := _phrase(n))]
+            nodes += [t for n in spellings if (t := phrase(n))]
         elif (node := _party_node(party)) is not None:
             nodes.append(node)
             specific = True
@@ -172,7 +163,7 @@ def derive_query(case: CaseConfig) -> Node:
              *case.aliases]
     if case.caption:
         names.append(LEGAL_FORM.sub("", case.caption))
-    alternatives: list[Node] = [t for n in names if (t := _phrase(n)) is not None]
+    alternatives: list[Node] = [t for n in names if (t := phrase(n)) is not None]
     if case.docket_number:
         alternatives.append(make_term(case.docket_number))
     sides = caption_sides(case.caption, case.parties)

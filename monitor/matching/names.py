@@ -128,27 +128,30 @@ def person_name(text: str) -> PersonName | None:
 
 
 @lru_cache(maxsize=65_536)  # terms are immutable; many cases share their words
-def _term(text: str, field: str | None = None) -> Term | None:
+def phrase(text: str, field: str | None = None) -> Term | None:
+    """A name or words as a phrase (in one field, when given); None when nothing of it is
+    left to search for but a "v."."""
     try:
-        return make_term(text, phrase=True, field=field)  # type: ignore[arg-type]
+        term = make_term(text, phrase=True, field=field)  # type: ignore[arg-type]
     except ValueError:
         return None
+    return None if set(term.words) <= {"v"} else term
 
 
 def surname_term(person: PersonName, field: str | None = None) -> Term | None:
-    return _term(person.surname, field)
+    return phrase(person.surname, field)
 
 
 @lru_cache(maxsize=65_536)
 def given_names(person: PersonName) -> Node | None:
     """Any form of the person's given name: `Fred` or `Frederick`."""
-    return any_of([t for form in person.given_forms if (t := _term(form)) is not None])
+    return any_of([t for form in person.given_forms if (t := phrase(form)) is not None])
 
 
 @lru_cache(maxsize=65_536)
 def full_name(person: PersonName) -> Node | None:
     """The person in full: a form of the given name, a few words, the surname."""
-    surname, given = _term(person.surname), given_names(person)
+    surname, given = phrase(person.surname), given_names(person)
     if surname is None or given is None:
         return None
     return Near(given, surname, GIVEN_TO_SURNAME)
@@ -184,4 +187,4 @@ def any_of(nodes: list[Node]) -> Node | None:
 @lru_cache(maxsize=65_536)
 def organisation(name: str) -> Node | None:
     """Any of `organisation_names`."""
-    return any_of([t for n in organisation_names(name) if (t := _term(n)) is not None])
+    return any_of([t for n in organisation_names(name) if (t := phrase(n)) is not None])

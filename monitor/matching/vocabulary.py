@@ -70,10 +70,11 @@ _AGENCIES = {
     "NLRB": "National Labor Relations Board",
     "FCC": "Federal Communications Commission",
     "EPA": "Environmental Protection Agency",
-    "DOJ": "Department of Justice",
 }
+_THE = re.compile(r"^the\s+", re.IGNORECASE)
 _GOVERNMENTS = (
-    (re.compile(r"(?:the\s+)?(?:United\s+States(?:\s+of\s+America)?|U\.?\s?S\.?(?:A\.?)?)",
+    (re.compile(r"(?:the\s+)?(?:United\s+States(?:\s+of\s+America)?|U\.?\s?S\.?(?:A\.?)?"
+                r"|DOJ|(?:U\.?S\.?\s+)?(?:Department\s+of\s+Justice|Justice\s+Department))",
                 re.IGNORECASE), _UNITED_STATES),
     (re.compile(r"(?:the\s+)?(?:People|State|Commonwealth)(?:\s+of\s+(?:the\s+)?"
                 r"(?:State\s+of\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*)?"), _STATE),
@@ -89,7 +90,8 @@ def government(side: str) -> Government | None:
     for pattern, found in _GOVERNMENTS:
         if pattern.fullmatch(side):
             return found
+    bare = _THE.sub("", side)
     for acronym, name in _AGENCIES.items():
-        if side in (acronym, name) or side.removeprefix("the ") == name:
+        if bare in (acronym, name):
             return Government(name, False, (acronym, name))
     return None
