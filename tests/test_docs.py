@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from alerts.registry import CHANNEL_KINDS
 from feeds.registry import SOURCE_KINDS
+from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -57,8 +56,8 @@ def anchors(text: str) -> set[str]:
 
 
 def cli_commands() -> list[str]:
-    done = subprocess.run([sys.executable, "-m", "monitor", "--help"], cwd=ROOT,
-                          capture_output=True, text=True, check=True, timeout=60)
+    done = run_cli("--help", cwd=ROOT)
+    assert done.returncode == 0, done.stderr
     listing = done.stdout.split("Commands:", 1)[1]
     return re.findall(r"^\s{2}(\S+)", listing, re.MULTILINE)
 

@@ -55,6 +55,13 @@ def test_john_doe_is_a_pseudonym_not_a_person_in_particular() -> None:
     assert musk is not None and not musk.pseudonym
 
 
+def full_name_found(party: str, text: str) -> bool:
+    """The party, read as a person, is named in full in `text`."""
+    person = person_name(party)
+    assert person is not None
+    return found(full_name(person), text)
+
+
 @pytest.mark.parametrize(
     ("party", "text"),
     [
@@ -67,9 +74,7 @@ def test_john_doe_is_a_pseudonym_not_a_person_in_particular() -> None:
 )
 def test_a_full_name_allows_middle_names_initials_nicknames_and_suffixes(
         party: str, text: str) -> None:
-    person = person_name(party)
-    assert person is not None
-    assert found(full_name(person), text)
+    assert full_name_found(party, text)
 
 
 @pytest.mark.parametrize(
@@ -83,9 +88,7 @@ def test_a_full_name_allows_middle_names_initials_nicknames_and_suffixes(
 )
 def test_a_given_name_is_also_found_in_its_familiar_or_formal_form(party: str,
                                                                   text: str) -> None:
-    person = person_name(party)
-    assert person is not None
-    assert found(full_name(person), text)
+    assert full_name_found(party, text)
 
 
 @pytest.mark.parametrize(
