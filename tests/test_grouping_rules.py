@@ -16,10 +16,9 @@ import pytest
 
 from feeds.base import Item
 from monitor.config import CaseConfig
-from monitor.grouping.developments import LOOKBACK, CaseDevelopments, Development, Member
-from monitor.grouping.events import headline, numbered_parties, sides, tag_event, taken_again
+from monitor.grouping.developments import LOOKBACK, CaseDevelopments, Development, read_member
+from monitor.grouping.events import sides
 from monitor.grouping.grouper import Grouper
-from monitor.grouping.money import news_amounts
 from monitor.grouping.rules import (
     AGREE_JOIN,
     DATED_SEED_JOIN,
@@ -41,6 +40,7 @@ from monitor.grouping.rules import (
     outside_window,
     past_lookback,
     possibly_related,
+    read_article,
     same_date_named,
     same_step_agreed,
     undated_other_day,
@@ -51,7 +51,6 @@ from monitor.grouping.rules import (
     weighed,
 )
 from monitor.grouping.similarity import DocumentFrequencies, pack, terms, vector
-from monitor.grouping.textdates import event_day, latest_year
 from monitor.store.store import Store
 from monitor.text.normalise import Words
 
@@ -65,16 +64,10 @@ def article(title: str, text: str = BREACH, *, published: datetime | None = MOND
             seen: datetime | None = None, docket: bool = False) -> Article:
     """The article as `Grouper.assign` reads it (its words weighed with an empty background)."""
     words = Words.of(title, text)
-    day = event_day(words, published.date() if published else None)
-    member = Member(vector=pack(vector(terms(words), DocumentFrequencies())),
-                    head=headline(words, NAMES), day=day,
-                    amounts=news_amounts(title, text), year=latest_year(words),
-                    again=taken_again(words))
-    seen = seen or published or MONDAY
-    dated = published is not None
-    return Article(member, tag_event(words), numbered_parties(words), dated=dated,
-                   when=published or seen, seen=seen,
-                   news_date=day.exact if day is not None and dated else None, docket=docket)
+    member = read_member(words, title, text, pack(vector(terms(words), DocumentFrequencies())),
+                         NAMES, published)
+    return read_article(member, words, published=published, seen=seen or published or MONDAY,
+                        docket=docket)
 
 
 def development(*articles: Article) -> Development:

@@ -13,9 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from monitor.grouping.events import Headline
+from monitor.grouping.events import Headline, headline, taken_again
+from monitor.grouping.money import news_amounts
 from monitor.grouping.similarity import EMPTY, Centroids, Packed
-from monitor.grouping.textdates import Day
+from monitor.grouping.textdates import Day, event_day, latest_year
+from monitor.text.normalise import Words
 
 LOOKBACK = timedelta(days=30)  # what is held, and what a restart reads
 
@@ -31,6 +33,17 @@ class Member:
     amounts: frozenset[float]  # sums of money in its headline and lede
     year: int | None  # the latest year it names
     again: bool = False  # its headline or lede tells of a step taken again
+
+
+def read_member(words: Words, title: str, body: str, vector: Packed,
+                names: tuple[frozenset[str], frozenset[str]],
+                published: datetime | None) -> Member:
+    """What a development would keep of an article: `vector` is its weighed words,
+    `names` the words of the caption's two sides (`events.sides`)."""
+    return Member(vector=vector, head=headline(words, names),
+                  day=event_day(words, published.date() if published else None),
+                  amounts=news_amounts(title, body), year=latest_year(words),
+                  again=taken_again(words))
 
 
 @dataclass(slots=True)

@@ -32,9 +32,14 @@ import numpy as np
 
 from feeds.base import Item
 from monitor.config import CaseConfig
-from monitor.grouping.developments import LOOKBACK, CaseDevelopments, Development, Member
-from monitor.grouping.events import headline, numbered_parties, sides, tag_event, taken_again
-from monitor.grouping.money import news_amounts
+from monitor.grouping.developments import (
+    LOOKBACK,
+    CaseDevelopments,
+    Development,
+    Member,
+    read_member,
+)
+from monitor.grouping.events import numbered_parties, sides, tag_event
 from monitor.grouping.neardup import NearDuplicates, is_copy, shingles, signature, text_hash
 from monitor.grouping.rules import (
     VETOES,
@@ -44,10 +49,10 @@ from monitor.grouping.rules import (
     new_parties,
     outside_window,
     possibly_related,
+    read_article,
     weighed,
 )
 from monitor.grouping.similarity import DocumentFrequencies, Packed, pack, terms, vector
-from monitor.grouping.textdates import event_day, latest_year
 from monitor.identity import item_url, stable_id
 from monitor.store.rows import NewDevelopment, parse_iso
 from monitor.store.store import Store
@@ -207,13 +212,9 @@ class Grouper:
         database has it: weighed with today's document frequencies, an article read
         again would not weigh its words as it did when it joined, and a restart could
         then decide otherwise than the daemon that ran on."""
-        return Member(
-            vector=Packed.from_bytes(stored) if stored is not None else pack(
-                vector(_content(words, self._case_words(case)), self._frequencies())),
-            head=headline(words, self._sides(case)),
-            day=event_day(words, published.date() if published else None),
-            amounts=news_amounts(title, body), year=latest_year(words),
-            again=taken_again(words))
+        vec = Packed.from_bytes(stored) if stored is not None else pack(
+            vector(_content(words, self._case_words(case)), self._frequencies()))
+        return read_member(words, title, body, vec, self._sides(case), published)
 
     def _case(self, case: CaseConfig, now: datetime) -> CaseDevelopments:
         """The case's developments seen in the last 30 days, with their centroids."""
@@ -247,13 +248,9 @@ class Grouper:
         it is grouped as an item of that date."""
         self._window(now)
         published = item.published or (now if dated_by_arrival else None)
-        dated = published is not None
         member = self._member(case, item.title, item.body, identity.words, published)
-        article = Article(
-            member, tag_event(identity.words), numbered_parties(identity.words),
-            dated=dated, when=published or now, seen=now,
-            news_date=member.day.exact if member.day is not None and dated else None,
-            docket=item.docket is not None)
+        article = read_article(member, identity.words, published=published, seen=now,
+                               docket=item.docket is not None)
         state = self._case(case, now)
         similarities = state.centroids.cosines(member.vector)
         best: Development | None = None  # the most similar within the time window

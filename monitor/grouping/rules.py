@@ -26,8 +26,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from monitor.grouping.developments import LOOKBACK, Development, Member
+from monitor.grouping.events import numbered_parties, tag_event
 from monitor.grouping.money import other_amounts
 from monitor.grouping.textdates import conflict, years_apart
+from monitor.text.normalise import Words
 
 JOIN = 0.15  # cosine to join a development (precision first)
 AGREE_JOIN = 0.08  # for a dated article whose headline names a step the development's do
@@ -52,6 +54,17 @@ class Article:
     seen: datetime  # when it was first seen
     news_date: date | None = None  # dated, the date its lede gives its news, to the day
     docket: bool = False  # a court docket entry, not news
+
+
+def read_article(member: Member, words: Words, *, published: datetime | None,
+                 seen: datetime, docket: bool = False) -> Article:
+    """The article as the rules read it: `published` is its date (its own or its
+    arrival's), None when it has none; `seen` when it was first seen."""
+    dated = published is not None
+    return Article(member, tag_event(words), numbered_parties(words), dated=dated,
+                   when=published or seen, seen=seen,
+                   news_date=member.day.exact if member.day is not None and dated else None,
+                   docket=docket)
 
 
 def new_parties(found: frozenset[str], known: set[str]) -> set[str]:
