@@ -52,6 +52,8 @@ from monitor.matching.query import And, Node, Or
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+CORPUS = ROOT / "tests" / "corpus" / "matching.toml"  # the own corpus, with the seeds
+SEED_CASES = ("doe-v-twitter", "doe-v-twitter-derived")
 
 
 def corpora() -> Path:
@@ -300,9 +302,54 @@ def print_feeds(cases: list[CaseConfig], items: list[Item]) -> None:
 # ---- (c) the own corpus ---------------------------------------------------------------
 
 
-def print_corpus() -> None:
-    from tests.test_match_quality import score
+@dataclass(frozen=True)
+class Scores:
+    """Counts of one case's matches against the labels."""
 
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+
+    @property
+    def precision(self) -> float:
+        found = self.true_positives + self.false_positives
+        return self.true_positives / found if found else 1.0
+
+    @property
+    def recall(self) -> float:
+        wanted = self.true_positives + self.false_negatives
+        return self.true_positives / wanted if wanted else 1.0
+
+
+def load_corpus() -> tuple[list[CaseConfig], list[tuple[str, str, frozenset[str]]]]:
+    data = tomllib.loads(CORPUS.read_text(encoding="utf-8"))
+    cases = [CaseConfig.model_validate(c) for c in data["cases"]]
+    docs = [(d["title"], d["text"], frozenset(d["cases"])) for d in data["documents"]]
+    seeds = tomllib.loads((ROOT / "seeds" / "articles.toml").read_text(encoding="utf-8"))
+    for seed in seeds["articles"]:
+        text = (ROOT / "seeds" / "articles" / seed["file"]).read_text(encoding="utf-8")
+        docs.append((seed["title"], text, frozenset(SEED_CASES)))
+    return cases, docs
+
+
+def score() -> dict[str, Scores]:
+    """Scores per case and under "all" (micro-averaged over document-case pairs)."""
+    cases, docs = load_corpus()
+    matcher = Matcher(cases)
+    counts = {case.id: [0, 0, 0] for case in cases}
+    for title, text, wanted in docs:
+        found = {m.case_id for m in matcher.match_document(Document(title, text))}
+        for case in cases:
+            hit, label = case.id in found, case.id in wanted
+            counts[case.id][0] += hit and label
+            counts[case.id][1] += hit and not label
+            counts[case.id][2] += label and not hit
+    result = {k: Scores(*v) for k, v in counts.items()}
+    result["all"] = Scores(*(sum(v[i] for v in counts.values()) for i in range(3)))
+    return result
+
+
+def print_corpus() -> None:
     print("\n(c) tests/corpus/matching.toml with the seeds")
     for name, s in score().items():
         print(f"  {name:<24} precision {s.precision:.3f}  recall {s.recall:.3f}  "
