@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import statistics
@@ -58,6 +57,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.loopback import corpora
 from bench.record import add_record_flag, recording
 from feeds.base import Item
 from monitor.config import CaseConfig, Settings
@@ -131,8 +131,7 @@ def load(path: Path) -> tuple[dict[str, CaseConfig], list[Article]]:
 
 def ecbplus() -> Path:
     """The ECB+ development half, read where the shared corpora are."""
-    shared = ROOT.parent / "shared" / "corpora"
-    return Path(os.environ.get("CASEWATCH_CORPORA", shared)) / "ecbplus-dev" / "docs.jsonl"
+    return corpora() / "ecbplus-dev" / "docs.jsonl"
 
 
 def first_sentence(text: str) -> str:
@@ -222,9 +221,8 @@ def group(case: CaseConfig, articles: list[Article], workdir: Path,
         if restarts and n:
             store.close()
             store, pipeline = start()
-        now[0] = seen[n] if seen else article.published or START + timedelta(minutes=n)
-        if one_poll:
-            now[0] = START + STAMP
+        now[0] = START + STAMP if one_poll else seen[n] if seen else \
+            article.published or START + timedelta(minutes=n)
         pipeline.ingest(item, now[0], arrived_new=seen is not None)
     rows = store.db.query(
         "SELECT CAST(items.guid AS INTEGER) AS n, matches.development_id FROM matches "
@@ -310,9 +308,9 @@ def evaluate(corpus: Path, *, dates: bool = True, seed: int = 0, arrival: bool =
             elif dates:
                 mine.sort(key=lambda a: a.published or START)
             else:
-                mine = [replace(a, published=None) for a in mine]
-                rng.shuffle(mine)
-            found = group(case, mine, Path(tmp), seen, one_poll=regime == "one stamp")
+                mine = placed(mine, REGIMES["no dates"], rng)
+            found = group(case, mine, Path(tmp), seen,
+                          one_poll=regime is not None and REGIMES[regime] == "stamp")
             labels += [a.event for a in mine]
             clusters += found
             owners += [key] * len(mine)

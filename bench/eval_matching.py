@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 import tomllib
@@ -41,6 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.loopback import bench_data_path, corpora
 from bench.record import add_record_flag, recording
 from feeds.base import FeedError, Item, Page
 from feeds.rss import parse_feed
@@ -51,17 +51,8 @@ from monitor.matching.names import full_name, organisation
 from monitor.matching.query import And, Node, Or
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 CORPUS = ROOT / "tests" / "corpus" / "matching.toml"  # the own corpus, with the seeds
 SEED_CASES = ("doe-v-twitter", "doe-v-twitter-derived")
-
-
-def corpora() -> Path:
-    return Path(os.environ.get("CASEWATCH_CORPORA", SHARED / "corpora"))
-
-
-def bench_feeds() -> Path:
-    return Path(os.environ.get("CASEWATCH_BENCH_DATA", SHARED / "bench-data")) / "feeds"
 
 
 # ---- (a) the event corpus -------------------------------------------------------------
@@ -261,7 +252,7 @@ def famous_cases(path: Path | None = None) -> list[CaseConfig] | None:
 
 def feed_items(folder: Path | None = None) -> list[Item] | None:
     """Every item of the bench feeds, read by feeds/rss.py; None when they are absent."""
-    folder = folder or bench_feeds()
+    folder = folder or bench_data_path() / "feeds"
     if not folder.is_dir():
         return None
     items: list[Item] = []

@@ -18,8 +18,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def corpora() -> Path:
+    """Where the shared labelled corpora are (`CASEWATCH_CORPORA` to move them)."""
+    return Path(os.environ.get("CASEWATCH_CORPORA", ROOT.parent / "shared" / "corpora"))
+
+
+def bench_data_path() -> Path:
+    """Where the shared bench data are (`CASEWATCH_BENCH_DATA` to move them)."""
+    return Path(os.environ.get("CASEWATCH_BENCH_DATA", ROOT.parent / "shared" / "bench-data"))
+
+
 def bench_data() -> Path:
-    path = Path(os.environ.get("CASEWATCH_BENCH_DATA", ROOT.parent / "shared" / "bench-data"))
+    """The shared bench data; the benchmark ends with a message when they are absent."""
+    path = bench_data_path()
     if not (path / "feeds").is_dir():
         sys.exit(f"bench data not found at {path} (set CASEWATCH_BENCH_DATA)")
     return path
