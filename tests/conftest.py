@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import asyncio
 import os
 import re
@@ -185,6 +186,25 @@ def run_cli(*args: str, cwd: Path, env: Mapping[str, str] | None = None,
     """`python -m monitor ARGS` to the end; its output captured as text."""
     return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, env=cli_env(env),
                           capture_output=True, text=True, timeout=timeout)
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a file imports by absolute name, at any depth (lazy imports and those
+    for the type checker too), `from m import n` as both `m` and `m.n`, and
+    `import_module("...")` with a literal name."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(
+                node.func, "attr", None)) == "import_module" and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)):
+            found.add(node.args[0].value)
+    return found
 
 
 def wait_for(condition: Callable[[], object], timeout: float) -> bool:

@@ -17,10 +17,11 @@ Inside monitor, the stages sit below the runtime and never the other way:
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import imported_modules
 
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = {"feeds": {"monitor", "alerts"}, "alerts": {"monitor", "feeds"}}
@@ -40,19 +41,6 @@ ALLOWED: dict[str, set[str]] = {
     "monitor.runtime": BELOW_STAGES | STAGES | {"monitor.pipeline"},
 }
 COMMANDS = {"monitor.cli", "monitor.demo", "monitor.launch", "monitor.__main__"}
-
-
-def imported_modules(path: Path) -> set[str]:
-    """Every module the file imports by absolute name, at any depth (lazy imports too)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return found
 
 
 def module_name(path: Path) -> str:

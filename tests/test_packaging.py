@@ -4,7 +4,6 @@ pip 23.2 that runs `casewatch demo`."""
 
 from __future__ import annotations
 
-import ast
 import fnmatch
 import importlib.metadata
 import os
@@ -15,10 +14,11 @@ import tomllib
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import imported_modules
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -42,27 +42,12 @@ def declared() -> dict[str, str]:
             for req in PYPROJECT["project"]["dependencies"]}
 
 
-def imported_modules(path: Path) -> Iterator[str]:
-    """Top-level names a file imports: import statements at any depth (lazy ones and those
-    for the type checker too) and import_module("...") with a literal name."""
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            yield from (alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            yield node.module.split(".")[0]
-        elif (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(
-                node.func, "attr", None)) == "import_module" and node.args
-                and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)):
-            yield node.args[0].value.split(".")[0]
-
-
 def third_party_imports() -> dict[str, list[str]]:
     """Third-party module → the files of monitor/, feeds/ and alerts/ that import it."""
     found: dict[str, list[str]] = {}
     for package in OWN:
         for path in sorted((ROOT / package).rglob("*.py")):
-            for module in set(imported_modules(path)):
+            for module in {name.split(".")[0] for name in imported_modules(path)}:
                 if module in sys.stdlib_module_names or module in (*OWN, "__future__"):
                     continue
                 found.setdefault(module, []).append(str(path.relative_to(ROOT)))
