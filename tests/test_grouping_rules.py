@@ -22,18 +22,21 @@ from monitor.grouping.grouper import Grouper
 from monitor.grouping.rules import (
     AGREE_JOIN,
     DATED_SEED_JOIN,
+    FRESH,
     GREY,
     JOIN,
-    LONG_JOIN,
-    LONG_WINDOW,
+    LATE_JOIN,
     SAME_DAY_JOIN,
     SEED_JOIN,
+    STRAGGLER,
+    STRAGGLER_JOIN,
     VETOES,
     WINDOW,
     Article,
     dated_unlike_first,
     docket_entry,
     joins,
+    late,
     new_numbered_party,
     other_headline_step,
     other_sum,
@@ -232,34 +235,74 @@ def test_another_sum_of_money_is_kept_out() -> None:
 # --- time, and what lets an article in ---------------------------------------------------------
 
 
-def test_an_article_outside_the_window_is_kept_out_unless_very_similar() -> None:
+def test_an_article_outside_the_window_is_kept_out_unless_a_close_straggler() -> None:
     dev = development(article(SUED))
 
-    def days(n: int) -> Article:
-        return article(SUED, published=MONDAY + timedelta(days=n))
+    def hours(n: float) -> Article:
+        return article(SUED, published=MONDAY + timedelta(hours=n))
 
-    assert not outside_window(days(2), dev, 0.2)
-    assert outside_window(days(4), dev, LONG_JOIN - 0.01)
-    assert not outside_window(days(4), dev, LONG_JOIN)
-    assert outside_window(days(8), dev, 0.9)
-    assert WINDOW < timedelta(days=4) < LONG_WINDOW < timedelta(days=8)
+    assert not outside_window(hours(30), dev, 0.0)
+    assert outside_window(hours(40), dev, STRAGGLER_JOIN - 0.01)
+    assert not outside_window(hours(40), dev, STRAGGLER_JOIN)  # alike to its first too
+    assert outside_window(hours(50), dev, 0.9)
+    assert WINDOW < timedelta(hours=40) < STRAGGLER < timedelta(hours=50)
+    # the window runs from the nearest of its articles: coverage that goes on keeps it open
+    assert not outside_window(hours(60), development(article(SUED), hours(30)), 0.0)
+    # a straggler must be like the development's first article, not only its centroid
+    other = article("Hospital chain faces overtime claims",
+                    "A hospital chain faces claims over unpaid overtime from its nurses.")
+    dev = development(other, article(SUED, published=MONDAY + timedelta(hours=1)))
+    assert dev.seed.dot(hours(41).member.vector) < STRAGGLER_JOIN
+    assert outside_window(hours(41), dev, 0.9)
+
+
+def test_past_the_first_day_only_a_close_rewrite_joins() -> None:
+    dev = development(article(SUED))
+    soon = article(SUED, published=MONDAY + FRESH - timedelta(hours=1))
+    later = article(SUED, published=MONDAY + FRESH + timedelta(hours=1))
+    assert not late(soon, dev, 0.0)
+    assert late(later, dev, LATE_JOIN - 0.01)
+    assert not late(later, dev, LATE_JOIN)
+    # the first day runs from the development's first article, however long it goes on
+    dev = development(article(SUED), article(SUED, published=MONDAY + timedelta(hours=17)))
+    assert late(later, dev, LATE_JOIN - 0.01)
 
 
 MONDAY_NEWS = "Acme was sued on Monday. " + BREACH
 
 
-def test_the_same_date_named_lets_in_on_a_lower_cosine_even_outside_the_window() -> None:
-    dev = development(article(SUED, MONDAY_NEWS))
+def test_the_same_date_stated_lets_in_on_a_lower_cosine_even_outside_the_window() -> None:
+    dev = development(article(SUED, "Acme was sued on January 5. " + BREACH))
     later = article("Acme breach case", "Acme was sued on Jan. 5. " + BREACH,
                     published=MONDAY + timedelta(days=9))
     assert later.news_date == MONDAY.date() and dev.dates == {MONDAY.date()}
     assert same_date_named(later, dev) == JOIN / SAME_DAY_JOIN
-    assert not outside_window(later, dev, 0.0)
+    assert not outside_window(later, dev, 0.0) and not late(later, dev, 0.0)
     assert joins(weighed(later, dev, SAME_DAY_JOIN)) and not joins(SAME_DAY_JOIN)
     other = article("Acme breach case", "Acme was sued on Jan. 6. " + BREACH,
                     published=MONDAY + timedelta(days=2))
     assert same_date_named(other, dev) is None
     assert weighed(other, dev, SAME_DAY_JOIN) == SAME_DAY_JOIN
+    assert late(other, dev, 0.0)
+
+
+def test_a_weekday_placed_by_the_date_lets_a_late_rewrite_in_but_keeps_the_window() -> None:
+    """"On Monday", read in articles published days apart, names the same Monday: a late
+    rewrite of that day's news may join past the first day, but only a date the texts
+    state (month and day) reopens a development after the window: two events of a case
+    days apart are each told with a weekday by someone."""
+    dev = development(article(SUED, MONDAY_NEWS))
+    assert dev.dates == {MONDAY.date()} and not dev.stated
+    tuesday = article("Acme breach case", MONDAY_NEWS, published=MONDAY + timedelta(hours=30))
+    assert tuesday.news_date == MONDAY.date() and not tuesday.stated
+    assert not late(tuesday, dev, 0.0) and not outside_window(tuesday, dev, 0.0)
+    thursday = article("Acme breach case", MONDAY_NEWS, published=MONDAY + timedelta(days=3))
+    assert thursday.news_date == MONDAY.date() and outside_window(thursday, dev, 0.0)
+    stated = article("Acme breach case", "Acme was sued on Jan. 5. " + BREACH,
+                     published=MONDAY + timedelta(days=3))
+    dev = development(article(SUED, "Acme was sued on January 5. " + BREACH))
+    assert stated.stated and dev.stated == {MONDAY.date()}
+    assert not outside_window(stated, dev, 0.0) and not late(stated, dev, 0.0)
 
 
 def test_dated_the_same_step_in_the_headline_lets_in_on_a_lower_cosine() -> None:

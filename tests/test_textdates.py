@@ -27,11 +27,11 @@ def words(text: str, title: str = "") -> Words:
     [
         ("A jury on Thursday found", [Day(weekday=3)]),
         ("Thursday's verdict", [Day(weekday=3)]),
-        ("filed Jan. 21, 2021, in Delaware", [Day(month=1, day=21, year=2021)]),
-        ("on April 7th the judge", [Day(month=4, day=7)]),
-        ("ruled on 7 April 2021", [Day(month=4, day=7, year=2021)]),
+        ("filed Jan. 21, 2021, in Delaware", [Day(month=1, day=21, year=2021, stated=True)]),
+        ("on April 7th the judge", [Day(month=4, day=7, stated=True)]),
+        ("ruled on 7 April 2021", [Day(month=4, day=7, year=2021, stated=True)]),
         ("the judge ruled yesterday", [Day(ago=1)]),
-        ("may 5 ruling", [Day(month=5, day=5)]),
+        ("may 5 ruling", [Day(month=5, day=5, stated=True)]),
         ("a May poll", []),
         ("pushed back to Tuesday, the court said on Sunday", [Day(weekday=6)]),
         ("must close by Oct. 28", []),
@@ -50,6 +50,15 @@ def test_a_weekday_is_the_latest_such_day_on_or_before_publication() -> None:
     assert resolve(Day(weekday=3), friday).exact == date(2012, 8, 23)
     assert resolve(Day(weekday=5), friday).exact == date(2012, 8, 18)
     assert resolve(Day(ago=1), friday).exact == date(2012, 8, 23)
+
+
+def test_a_day_is_stated_when_the_text_names_its_month_and_day() -> None:
+    friday = date(2012, 8, 24)
+    assert not resolve(Day(weekday=3), friday).stated
+    assert not resolve(Day(ago=1), friday).stated
+    assert resolve(Day(month=8, day=23, stated=True), friday).stated
+    assert event_day(words("Filed on Aug. 23, the suit says"), friday).stated
+    assert not event_day(words("Filed on Thursday, the suit says"), friday).stated
 
 
 def test_a_month_and_day_is_the_nearest_such_date() -> None:

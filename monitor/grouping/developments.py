@@ -57,10 +57,15 @@ class Development:
     headlines: set[Headline] = field(default_factory=set)  # the steps its headlines name
     days: list[Day] = field(default_factory=list)  # the days its articles say it happened
     dates: set[date] = field(default_factory=set)  # those of them known to the day
+    stated: set[date] = field(default_factory=set)  # those of them the text names itself
     amounts: set[float] = field(default_factory=set)  # the sums its articles' news names
     years: list[int] = field(default_factory=list)  # the latest years its articles name
     seed: Packed = EMPTY  # the vector of the article that started it
     again: bool = False  # some article of it tells of a step taken again
+
+    def age(self, when: datetime) -> timedelta:
+        """How long after its first article's time `when` comes."""
+        return when - min(self.times, default=when)
 
     def gap(self, when: datetime) -> timedelta:
         """How far `when` lies from the nearest of its articles' times."""
@@ -105,5 +110,7 @@ class CaseDevelopments:
             dev.days.append(day)
             if (exact := day.exact) is not None:
                 dev.dates.add(exact)
+                if day.stated:
+                    dev.stated.add(exact)
         dev.times.append(when)
         dev.last_seen = max(dev.last_seen, seen)

@@ -46,6 +46,7 @@ from monitor.grouping.rules import (
     Article,
     dated_unlike_first,
     joins,
+    late,
     new_parties,
     outside_window,
     possibly_related,
@@ -263,7 +264,7 @@ class Grouper:
             similarity = float(similarities[dev.row])
             if similarity > nearest_similarity:
                 nearest, nearest_similarity = dev, similarity
-            if outside_window(article, dev, similarity):
+            if outside_window(article, dev, similarity) or late(article, dev, similarity):
                 continue
             similarity = weighed(article, dev, similarity)
             if similarity <= best_similarity:

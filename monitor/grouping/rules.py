@@ -10,7 +10,8 @@ An article is weighed against each development of its case held in memory (the l
 2. The development it resembles most among those no veto excludes, at any time, is
    the one it is said to be *possibly related* to when it joins none (cosine ≥ GREY).
 3. `outside_window`: too far in time from the development's articles, unless the
-   texts name the same date.
+   texts state the same date; and `late`: past the development's first day without
+   being a close rewrite, unless the texts name the same date.
 4. `JOINS`: the first join rule that applies lowers the cosine needed (news of the
    same date, the same step in the same few days): the cosine is scaled by JOIN over
    the rule's threshold. The development with the highest cosine so weighed joins
@@ -35,9 +36,11 @@ JOIN = 0.15  # cosine to join a development (precision first)
 AGREE_JOIN = 0.08  # for a dated article whose headline names a step the development's do
 SAME_DAY_JOIN = 0.08  # for a dated article whose text names the day the development's do
 GREY = 0.10  # from here to JOIN: a new development, labelled possibly related
-LONG_JOIN = 0.30  # a rewrite this similar may join up to LONG_WINDOW later
-WINDOW = timedelta(hours=72)
-LONG_WINDOW = timedelta(days=7)
+WINDOW = timedelta(hours=36)  # the longest silence within one development's coverage
+STRAGGLER = timedelta(hours=48)  # ... for a close rewrite, alike to its first article too
+STRAGGLER_JOIN = 0.28  # that cosine, with the development and with its first article
+FRESH = timedelta(hours=18)  # a development's first day, when its rewrites come
+LATE_JOIN = 0.25  # after FRESH, the cosine a rewrite must reach
 SEED_JOIN = 0.15  # undated, the cosine with a development's first article must reach this too
 DATED_SEED_JOIN = 0.10  # dated, the same, lower: time already speaks for the article
 
@@ -53,6 +56,7 @@ class Article:
     when: datetime  # that date, or when it was seen
     seen: datetime  # when it was first seen
     news_date: date | None = None  # dated, the date its lede gives its news, to the day
+    stated: bool = False  # that date is one the text names (month and day), not a weekday
     docket: bool = False  # a court docket entry, not news
 
 
@@ -61,10 +65,11 @@ def read_article(member: Member, words: Words, *, published: datetime | None,
     """The article as the rules read it: `published` is its date (its own or its
     arrival's), None when it has none; `seen` when it was first seen."""
     dated = published is not None
+    day = member.day if dated else None
     return Article(member, tag_event(words), numbered_parties(words), dated=dated,
                    when=published or seen, seen=seen,
-                   news_date=member.day.exact if member.day is not None and dated else None,
-                   docket=docket)
+                   news_date=day.exact if day is not None else None,
+                   stated=day is not None and day.stated, docket=docket)
 
 
 def new_parties(found: frozenset[str], known: set[str]) -> set[str]:
@@ -170,13 +175,36 @@ def same_step_agreed(article: Article, dev: Development) -> float | None:
     return JOIN / AGREE_JOIN if article.dated and agreed_step(article, dev) else None
 
 
+def same_date_stated(article: Article, dev: Development) -> bool:
+    """Dated, its text names (month and day) the date of its news some of the
+    development's articles name so: a late rewrite of the same day's news. A weekday
+    ("on Tuesday") placed by the publication date does not reopen a development: two
+    events days apart are each told as "Tuesday" by someone."""
+    return article.stated and article.news_date in dev.stated
+
+
 def outside_window(article: Article, dev: Development, similarity: float) -> bool:
-    """Beyond WINDOW of the development's articles (LONG_WINDOW from cosine LONG_JOIN),
-    unless the texts name the same date."""
-    if same_date_named(article, dev) is not None:
-        return False
+    """More than WINDOW from every article of the development, unless the texts state
+    the same date: coverage of one event comes in a burst, and a silence of a day and a
+    half, then news, is most often news of something else. A straggler (a weekly, a
+    blog two days on) may come up to STRAGGLER after the rest when its cosine with the
+    development and with its first article both reach STRAGGLER_JOIN."""
     gap = dev.gap(article.when)
-    return gap > LONG_WINDOW or (gap > WINDOW and similarity < LONG_JOIN)
+    if gap <= WINDOW or same_date_stated(article, dev):
+        return False
+    return not (gap <= STRAGGLER and similarity >= STRAGGLER_JOIN
+                and dev.seed.dot(article.member.vector) >= STRAGGLER_JOIN)
+
+
+def late(article: Article, dev: Development, similarity: float) -> bool:
+    """More than FRESH after the development's first article and less alike than
+    LATE_JOIN, unless the texts name the same date (a weekday placed by the publication
+    date will do: the window still holds). Rewrites of an event mostly come on its
+    first day; what comes after it, in words only loosely alike, is as likely the next
+    event of the case (the ruling after the hearing, a second arrest), and a
+    development folded into another is never told."""
+    return (dev.age(article.when) > FRESH and similarity < LATE_JOIN
+            and same_date_named(article, dev) is None)
 
 
 def dated_unlike_first(article: Article, dev: Development) -> bool:

@@ -9,10 +9,13 @@ a day after "until", "by", "to"... is a deadline; a full date opening the text i
 dateline) and, when the article's publication date is known, resolves it to a calendar
 date (a weekday is the latest such day on or before publication, a month and day the
 nearest such date). Without a publication date it stays partial: a weekday, or a month
-and day. Two days `conflict` when they are known well enough to differ.
+and day. Two days `conflict` when they are known well enough to differ. A day is
+`stated` when the text names its month and day: a weekday or "yesterday" placed by the
+publication date is only as good as that date.
 
 Grouping uses it both ways: a dated article that names the date a development's
-articles name joins it on less shared wording (and outside the time window); an
+articles name joins it on less shared wording (and, when both state it, outside the
+time window); an
 undated one that names another day never joins it, nor one whose articles' latest
 named year (`latest_year`) is two or more years from its own.
 """
@@ -51,6 +54,7 @@ class Day:
     day: int | None = None
     year: int | None = None
     ago: int | None = None  # "today" 0, "yesterday" 1: days before publication
+    stated: bool = False  # the text names the month and day itself, not a weekday
 
     @property
     def exact(self) -> date | None:
@@ -94,13 +98,14 @@ def mentions(words: Sequence[str]) -> list[tuple[int, Day]]:
             # "April 7", "Jan 21 2021"; "may" only before a plain day number
             if word != "may" or words[i + 1].isdigit():
                 year = _year(words[i + 2]) if i + 2 < n else None
-                found.append((i, Day(month=_MONTH[word], day=day, year=year)))
+                found.append((i, Day(month=_MONTH[word], day=day, year=year, stated=True)))
                 i += 3 if year else 2
                 continue
         elif (day := _day_number(word)) is not None and i + 1 < n and words[i + 1] in _MONTH \
                 and words[i + 1] != "may":  # "7 April 2021"
             year = _year(words[i + 2]) if i + 2 < n else None
-            found.append((i, Day(month=_MONTH[words[i + 1]], day=day, year=year)))
+            found.append((i, Day(month=_MONTH[words[i + 1]], day=day, year=year,
+                                   stated=True)))
             i += 3 if year else 2
             continue
         i += 1
@@ -129,7 +134,8 @@ def resolve(day: Day, published: date | None) -> Day:
         when = min(options, key=lambda d: abs(d - published))
     else:
         return day
-    return Day(weekday=when.weekday(), month=when.month, day=when.day, year=when.year)
+    return Day(weekday=when.weekday(), month=when.month, day=when.day, year=when.year,
+               stated=day.stated)
 
 
 def event_day(words: Words, published: date | None = None) -> Day | None:
