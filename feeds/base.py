@@ -16,7 +16,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from feeds.docket_numbers import parse_docket_number
 
-ErrorKind = Literal["offline", "timeout", "http", "not_feed", "too_large", "refused", "parse"]
+ErrorKind = Literal["offline", "timeout", "http", "not_feed", "too_large", "refused", "parse",
+                    "blocked"]
 
 
 class FeedError(Exception):
@@ -133,6 +134,7 @@ class Item:
     extract_failed: bool = False
     docket: DocketEntry | None = None
     canonical_url: str = ""  # the page's own rel=canonical / og:url, when extracted
+    page: bool = True  # `url` is the article's page (not a search service's redirect)
 
     @property
     def kind(self) -> Literal["news", "docket"]:
@@ -197,6 +199,7 @@ class Fetch(Protocol):
         last_modified: str | None = None,
         headers: Mapping[str, str] | None = None,
         guard: bool = False,
+        data: bytes | None = None,
     ) -> Awaitable[Page | None]: ...
 
 

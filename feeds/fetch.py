@@ -189,8 +189,10 @@ class Fetcher:
         last_modified: str | None = None,
         headers: Mapping[str, str] | None = None,
         guard: bool = False,
+        data: bytes | None = None,
     ) -> Page | None:
-        """GET `url`. None means 304 Not Modified; problems raise FeedError.
+        """GET `url` (POST `data`, a form, when given). None means 304 Not Modified;
+        problems raise FeedError.
 
         `guard` refuses hosts on private addresses unless allowed (article links come
         from outside and must not reach into the operator's network). Unguarded
@@ -206,9 +208,12 @@ class Fetcher:
             sent["If-None-Match"] = etag
         if last_modified:
             sent["If-Modified-Since"] = last_modified
+        if data is not None:
+            sent.setdefault("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8")
         try:
             async with asyncio.timeout(self.deadline):
-                return await self._follow(url, sent, guard=guard, addresses=addresses)
+                return await self._follow(url, sent, guard=guard, addresses=addresses,
+                                          data=data)
         except TimeoutError:
             raise FeedError(f"no complete response within {self.deadline:g}s",
                             kind="timeout") from None
@@ -225,16 +230,18 @@ class Fetcher:
         return addresses
 
     async def _follow(self, url: str, headers: dict[str, str], *, guard: bool,
-                      addresses: list[str] | None) -> Page | None:
-        """GET, following up to MAX_REDIRECTS redirects, each one checked before it is taken."""
+                      addresses: list[str] | None, data: bytes | None = None) -> Page | None:
+        """GET (or POST `data`), following up to MAX_REDIRECTS redirects, each one
+        checked before it is taken; a redirect is followed with a GET."""
         visited = {url}
         origin_private: bool | None = None
         for _ in range(MAX_REDIRECTS + 1):
             host = _checked(url)
             async with self._hosts[host]:
-                outcome = await self._get_at(url, headers, addresses)
+                outcome = await self._get_at(url, headers, addresses, data)
             if not isinstance(outcome, str):
                 return outcome
+            data = None
             target = urljoin(url, outcome)
             if target in visited:
                 raise FeedError(f"redirect loop: back to {target}",
@@ -255,31 +262,35 @@ class Fetcher:
         raise FeedError(f"more than {MAX_REDIRECTS} redirects", kind="http", retryable=True)
 
     async def _get_at(self, url: str, headers: dict[str, str],
-                      addresses: list[str] | None) -> Page | str | None:
+                      addresses: list[str] | None, data: bytes | None = None
+                      ) -> Page | str | None:
         """`_get`, held to the checked addresses of a plain-http URL (each tried in turn
         while it cannot be reached), so the host is not resolved a second time."""
         parts = urlsplit(url)
         if addresses is None or parts.scheme != "http":
-            return await self._get(url, headers)
+            return await self._get(url, headers, data=data)
         if not addresses:
             raise FeedError(f"unreachable: {parts.hostname} does not resolve", kind="offline")
         sent = {**headers, "Host": parts.netloc.rpartition("@")[2]}
         for address in addresses[:-1]:
             try:
-                return await self._get(_pinned(url, address), sent, page_url=url)
+                return await self._get(_pinned(url, address), sent, page_url=url, data=data)
             except FeedError as exc:
                 if exc.kind != "offline":
                     raise
-        return await self._get(_pinned(url, addresses[-1]), sent, page_url=url)
+        return await self._get(_pinned(url, addresses[-1]), sent, page_url=url, data=data)
 
     async def _get(self, url: str, headers: dict[str, str], *,
-                   page_url: str | None = None) -> Page | str | None:
+                   page_url: str | None = None, data: bytes | None = None
+                   ) -> Page | str | None:
         """One request: a Page, None for 304, or the Location of a redirect."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         self._busy[origin] += 1
         try:
-            async with self._client(origin).stream("GET", url, headers=headers) as response:
+            method = "GET" if data is None else "POST"
+            async with self._client(origin).stream(method, url, headers=headers,
+                                                   content=data) as response:
                 if response.status_code == 304:
                     return None
                 if response.status_code in (301, 302, 303, 307, 308):

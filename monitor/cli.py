@@ -22,19 +22,22 @@ from alerts.registry import build_channel
 from alerts.render import sample_alert
 from feeds.base import FeedError, SourceState, parse_duration
 from feeds.fetch import Fetcher
-from feeds.registry import build_source
-from monitor.config import ConfigError, Settings, config_path, load_settings
+from feeds.newssearch import NewsSearchConfig
+from monitor.config import ConfigError, Settings, config_path, discovery_note, load_settings
 from monitor.delivery.deliverer import DeliveryReport
 from monitor.matching.derive import case_query
 from monitor.matching.dockets import DocketMatcher, match_entry
 from monitor.matching.matcher import Matcher, mark_terms
 from monitor.matching.query import format_query
+from monitor.matching.search import provider_query_text
 from monitor.pipeline import PollReport
-from monitor.runtime.app import App, build_app, utc_now
+from monitor.runtime.app import App, build_app, source_for, utc_now
 from monitor.runtime.http import HttpError, HttpServer, http_address
 from monitor.runtime.logs import SECRETS, secret_values, setup_logging
 from monitor.runtime.status import gather, render
 from monitor.store.store import Store, StoreError
+
+log = logging.getLogger("casewatch")
 
 CONFIG_OPTION = click.option(
     "-c", "--config", "config_file", metavar="FILE",
@@ -81,6 +84,8 @@ def run(config_file: str | None, once: bool) -> None:
 
     setup_logging()
     settings = settings_from(config_file)
+    if (note := discovery_note(settings)):
+        log.info(note)
 
     async def main() -> None:
         try:
@@ -139,6 +144,8 @@ def check(config_file: str | None) -> None:
         f"{config_path(config_file)}: OK: {len(settings.sources)} sources, "
         f"{len(settings.cases)} cases, {len(settings.channels)} channels"
     )
+    if (note := discovery_note(settings)):
+        click.echo(f"  {note}")
     for source in settings.sources:
         interval = source.interval or settings.service.default_interval
         click.echo(f"  source {source.id} ({source.kind}) every {_human(interval)}")
@@ -146,6 +153,11 @@ def check(config_file: str | None) -> None:
         click.echo(f"  case {case.id}: {case.title}")
         label = "query" if case.query else "query (derived)"
         click.echo(f"    {label}: {format_query(case_query(case))}")
+        for source in settings.sources:
+            if isinstance(source, NewsSearchConfig) and (
+                    not source.cases or case.id in source.cases):
+                for query in provider_query_text(case, source.provider):
+                    click.echo(f"    {source.provider} search: {query}")
         click.echo(f"    notify: {', '.join(case.notify) or '(nobody)'}")
     for channel in settings.channels:
         click.echo(f"  channel {channel.id} ({channel.kind})")
@@ -182,7 +194,7 @@ def preview(source_id: str, config_file: str | None, as_json: bool) -> None:
     except KeyError:
         fail(f'unknown source "{source_id}" (known: '
              f'{", ".join(s.id for s in settings.sources) or "none"})')
-    source = build_source(config)
+    source = source_for(settings, config)
     matcher = Matcher(settings.cases)
     dockets = DocketMatcher(settings.cases)
 

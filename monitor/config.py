@@ -19,6 +19,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    HttpUrl,
     ValidationError,
     field_validator,
     model_validator,
@@ -29,6 +30,7 @@ from alerts.registry import CHANNEL_KINDS, ChannelConfig
 from feeds.base import Duration
 from feeds.courts import resolve_court
 from feeds.docket_numbers import parse_docket_number
+from feeds.newssearch import NewsSearchConfig, Provider
 from feeds.registry import SOURCE_KINDS, SourceConfig
 from monitor.delivery.cron import check_timezone, digest_trigger
 from monitor.grouping.events import EVENTS
@@ -53,6 +55,9 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+DISCOVERY: tuple[Provider, ...] = ("google_news", "gdelt")  # the embedded default
+
+
 class ServiceConfig(_Strict):
     database: str = "casewatch.db"
     http: str = "127.0.0.1:8080"
@@ -66,6 +71,9 @@ class ServiceConfig(_Strict):
     max_backoff: Duration = timedelta(hours=6)
     delivery_interval: Duration = timedelta(seconds=10)
     failure_alert_after: Duration = timedelta(hours=1)  # failing this long: a health alert
+    # with cases and no [[sources]]: search the news for every case with these providers
+    discovery: list[Provider] = Field(default_factory=lambda: list(DISCOVERY))
+    discovery_base_url: HttpUrl | None = None  # scheme and host for them all (a proxy)
 
     @model_validator(mode="after")
     def _http_address(self) -> ServiceConfig:
@@ -214,6 +222,10 @@ def _cross_check(settings: Settings) -> list[str]:
         for n, name in enumerate(case.sources):
             if name not in sources:
                 errors.append(f'cases[{index}].sources[{n}]: unknown source "{name}"')
+    for index, source in enumerate(settings.sources):
+        for n, name in enumerate(getattr(source, "cases", ())):
+            if name not in cases:
+                errors.append(f'sources[{index}].cases[{n}]: unknown case "{name}"')
     for index, case in enumerate(settings.cases):
         errors += _query_errors(index, case)
     for index, channel in enumerate(settings.channels):
@@ -271,7 +283,34 @@ def parse_settings(text: str, environ: Mapping[str, str] | None = None) -> Setti
     errors = _cross_check(settings)
     if errors:
         raise ConfigError(errors)
-    return settings
+    return with_discovery(settings)
+
+
+def discovery_sources(settings: Settings) -> list[NewsSearchConfig]:
+    """The news searches a config with cases and no [[sources]] gets: one source per
+    provider of `[service] discovery`, each searching for every case."""
+    if settings.sources or not settings.cases:
+        return []
+    return [NewsSearchConfig.model_validate({
+        "kind": "news_search", "id": f"news-{provider.replace('_', '-')}",
+        "provider": provider, "base_url": settings.service.discovery_base_url,
+    }) for provider in settings.service.discovery]
+
+
+def discovery_note(settings: Settings) -> str:
+    """What `check` and the start say of the embedded news searches, or ""."""
+    found = [s for s in settings.sources if isinstance(s, NewsSearchConfig)
+             and s.id == f"news-{s.provider.replace('_', '-')}" and not s.cases]
+    if not found or len(found) != len(settings.sources):
+        return ""
+    return ("no [[sources]]: searching the news for every case with "
+            + ", ".join(s.provider for s in found)
+            + ' ([service] discovery = [] turns this off)')
+
+
+def with_discovery(settings: Settings) -> Settings:
+    found = discovery_sources(settings)
+    return settings.model_copy(update={"sources": found}) if found else settings
 
 
 def _describe(err: Any) -> str:

@@ -302,7 +302,7 @@ class Pipeline:
         return list(await asyncio.gather(*(one(item) for item in items)))
 
     async def _extract(self, item: Item) -> Item:
-        if item.docket is not None or not item.url:
+        if item.docket is not None or not item.url or not item.page:
             return item
         try:
             page = await self.fetch(item.url, guard=True)

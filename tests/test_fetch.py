@@ -359,6 +359,17 @@ def test_redirects_are_followed_and_the_final_url_kept(server: LoopbackServer) -
     assert page.url == server.url("/new") and page.body == b"<rss/>"
 
 
+def test_a_form_is_posted_and_a_redirect_after_it_is_a_get(server: LoopbackServer) -> None:
+    server.route("/rpc", Response(303, b"", {"Location": "/answer"}))
+    server.route("/answer", Response(200, b")]}'\n[]"))
+    page = get(Fetcher(user_agent="t"), server.url("/rpc"), data=b"f.req=%5B%5D")
+    assert page.body == b")]}'\n[]"
+    posted, followed = server.requests
+    assert posted.method == "POST" and posted.body == b"f.req=%5B%5D"
+    assert posted.headers["content-type"].startswith("application/x-www-form-urlencoded")
+    assert followed.method == "GET" and followed.body == b""
+
+
 def test_each_origin_has_its_own_pool_and_idle_ones_are_closed(
         server: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> None:
     import feeds.fetch

@@ -17,14 +17,17 @@ import httpx
 
 from alerts.base import Channel, ChannelContext
 from alerts.registry import build_channel
+from feeds.base import Offload, Source
 from feeds.extract import Extracted, extract_article
 from feeds.fetch import Fetcher
-from feeds.registry import build_source
+from feeds.newssearch import NewsSearchConfig
+from feeds.registry import AnySourceConfig, build_source
 from monitor.config import Settings
 from monitor.delivery.deliverer import Deliverer, DeliveryReport
 from monitor.delivery.digests import Digester
 from monitor.grouping.grouper import Grouper
 from monitor.matching.matcher import Matcher
+from monitor.matching.search import provider_query_text
 from monitor.pipeline import Pipeline, PollReport
 from monitor.runtime.admission import OldestFirst, poll_rank
 from monitor.runtime.health import HealthMonitor
@@ -150,6 +153,18 @@ class App:
         self.store.close()
 
 
+def source_for(settings: Settings, config: AnySourceConfig,
+               offload: Offload | None = None) -> Source:
+    """The source for a config; a news search gets each of its cases' queries in its
+    provider's syntax."""
+    queries = None
+    if isinstance(config, NewsSearchConfig):
+        wanted = set(config.cases)
+        queries = {case.id: provider_query_text(case, config.provider)
+                   for case in settings.cases if not wanted or case.id in wanted}
+    return build_source(config, offload=offload, queries=queries)
+
+
 def build_app(
     settings: Settings,
     *,
@@ -197,7 +212,7 @@ def build_app(
         settings=settings,
         store=store,
         fetch=fetcher,
-        sources={s.id: build_source(s, offload=offload) for s in settings.sources},
+        sources={s.id: source_for(settings, s, offload) for s in settings.sources},
         matcher=Matcher(settings.cases),
         grouper=Grouper(store),
         extractor=extract,

@@ -30,6 +30,7 @@ ERROR_WORDS = {
     "not_feed": "not serving a feed", "too_large": "sending responses over the size cap",
     "refused": "refused by the address guard", "parse": "not parsable",
     "extract_empty": "giving articles from which no text could be extracted",
+    "blocked": "refused by the search service (rate limit or block page), backing off",
 }
 
 

@@ -15,6 +15,7 @@ fails its health check too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -22,6 +23,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
@@ -30,10 +32,13 @@ import prometheus_client
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from feeds.newssearch import LIMITS, NewsSearchConfig, search_report
+
 if TYPE_CHECKING:
     from monitor.config import Settings
     from monitor.delivery.deliverer import DeliveryReport
     from monitor.pipeline import PollReport
+    from monitor.store.rows import SourceRow
     from monitor.store.store import Store
 
 log = logging.getLogger("casewatch.http")
@@ -179,6 +184,42 @@ class Metrics:
         return generate_latest(self.registry)
 
 
+def _search_metrics(settings: Settings, rows: Mapping[str, SourceRow]) -> Iterator[Metric]:
+    """Per news search source and case: when last searched and what it found; per
+    source: the requests of its last poll and its budget."""
+    searched = GaugeMetricFamily("casewatch_search_last_timestamp_seconds",
+                                 "When a case was last searched by a news search source.",
+                                 labels=["source", "provider", "case"])
+    found = GaugeMetricFamily("casewatch_search_items",
+                              "Results of a case's last search.",
+                              labels=["source", "provider", "case"])
+    requests = GaugeMetricFamily("casewatch_search_requests",
+                                 "Requests a news search source sent in its last poll.",
+                                 labels=["source", "provider"])
+    budget = GaugeMetricFamily("casewatch_search_budget",
+                               "Searches a news search source may send per poll.",
+                               labels=["source", "provider"])
+    for source in settings.sources:
+        row = rows.get(source.id)
+        if not isinstance(source, NewsSearchConfig) or row is None:
+            continue
+        cases = [c.id for c in settings.cases if not source.cases or c.id in source.cases]
+        report, sent = search_report(row.state.state, cases)
+        for case in report:
+            labels = [source.id, source.provider, case.case]
+            if case.searched:
+                with contextlib.suppress(ValueError):
+                    searched.add_metric(labels, datetime.fromisoformat(case.searched)
+                                        .timestamp())
+            if case.items is not None:
+                found.add_metric(labels, case.items)
+        if sent is not None:
+            requests.add_metric([source.id, source.provider], sent)
+        budget.add_metric([source.id, source.provider],
+                          source.max_requests or LIMITS[source.provider].per_poll)
+    yield from (searched, found, requests, budget)
+
+
 class StoreCollector:
     """What the database holds, read at each scrape."""
 
@@ -214,6 +255,7 @@ class StoreCollector:
             errors.add_metric([source_id], row.consecutive_errors)
         yield last
         yield errors
+        yield from _search_metrics(app.settings, rows)
         matches = CounterMetricFamily("casewatch_matches", "Items matched to a case.",
                                       labels=["case"])
         developments = CounterMetricFamily("casewatch_developments",

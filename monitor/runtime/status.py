@@ -7,7 +7,7 @@ and the config contributes only ids, kinds and captions.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from feeds.newssearch import LIMITS, NewsSearchConfig, search_report
 from monitor.config import Settings
 from monitor.runtime.health import assess
 from monitor.store.store import Store
@@ -34,6 +35,8 @@ def gather(settings: Settings, store: Store, now: datetime) -> Iterator[dict[str
                "errors": row.consecutive_errors, "last_error": row.last_error,
                "error_kind": row.last_error_kind, "health": health.state,
                "last_new_item": row.last_new_item}
+        if isinstance(source, NewsSearchConfig):
+            yield from _searches(settings, source, row.state.state)
     for case in settings.cases:
         developments = store.developments(case.id)
         yield {"type": "case", "id": case.id, "caption": case.title,
@@ -51,6 +54,18 @@ def gather(settings: Settings, store: Store, now: datetime) -> Iterator[dict[str
         yield {"type": "sent", "alert": out.alert_id, "channel": out.channel_id,
                "case": out.case_id, "kind": out.kind,
                "title": (out.payload.get("item") or {}).get("title")}
+
+
+def _searches(settings: Settings, source: NewsSearchConfig,
+              state: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """One row per case a news search source searches for."""
+    cases = [c.id for c in settings.cases if not source.cases or c.id in source.cases]
+    rows, requests = search_report(state, cases)
+    budget = source.max_requests or LIMITS[source.provider].per_poll
+    for row in rows:
+        yield {"type": "search", "source": source.id, "provider": source.provider,
+               "case": row.case, "last_search": row.searched, "items": row.items,
+               "error": row.error, "requests_last_poll": requests, "budget": budget}
 
 
 def ago(when: datetime | str | None, now: datetime) -> str:
@@ -88,6 +103,9 @@ def render(rows: list[dict[str, Any]], now: datetime, console: Console) -> None:
     cases = Table(title="Cases", title_justify="left")
     for column in ("case", "caption", "developments", "last development"):
         cases.add_column(column, overflow="fold")
+    searches = Table(title="News searches", title_justify="left")
+    for column in ("source", "provider", "case", "last search", "items", "error"):
+        searches.add_column(column, overflow="fold")
     alerts = Table(title="Alerts", title_justify="left")
     for column in ("status", "channel", "case", "what", "attempts", "next try / reason"):
         alerts.add_column(column, overflow="fold")
@@ -99,6 +117,11 @@ def render(rows: list[dict[str, Any]], now: datetime, console: Console) -> None:
                             Text(row["health"], style=_HEALTH_STYLE.get(row["health"], "")),
                             ago(row["last_poll"], now), ago(row["next_poll"], now),
                             str(row["errors"]), Text(row["last_error"] or ""))
+        elif kind == "search":
+            searches.add_row(row["source"], row["provider"], row["case"],
+                             ago(row["last_search"], now),
+                             "—" if row["items"] is None else str(row["items"]),
+                             Text(row["error"] or ""))
         elif kind == "case":
             cases.add_row(row["id"], Text(row["caption"]), str(row["developments"]),
                           ago(row["last_development"], now))
@@ -117,6 +140,8 @@ def render(rows: list[dict[str, Any]], now: datetime, console: Console) -> None:
             alerts.add_row(Text("sent", style="green"), row["channel"], row["case"],
                            Text(row["title"] or row["alert"]), "", "")
     console.print(sources)
+    if searches.row_count:
+        console.print(searches)
     console.print(cases)
     console.print(outbox)
     console.print(alerts)
