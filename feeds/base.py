@@ -173,6 +173,9 @@ class PollResult:
     dropped: int = 0
     warnings: list[str] = field(default_factory=list)
     unchanged: int = 0  # items as in the last response, so already stored: not in `items`
+    # of `items`, the guids of those that are a backlog, not news: what a search found
+    # the first time it was made (recorded silently, as a source's first poll is)
+    backlog: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,9 @@ own matcher, grouping and delivery decide as for any other.
 Politeness is part of the source: each poll sends at most `max_requests` searches
 (the provider's budget unless set), one at a time, spaced by the provider's gap with
 jitter, taking the cases in turn from where the last poll stopped; a full round of many
-cases spreads over several polls. A 429, a 403 or a block page (CAPTCHA, "unusual
+cases spreads over several polls. What a case's first search finds is its backlog,
+recorded silently (`PollResult.backlog`) as a source's first poll is. A 429, a 403 or a
+block page (CAPTCHA, "unusual
 traffic") is a `blocked` error that ends the poll and backs off; the source's health
 reports it once.
 
@@ -209,6 +211,8 @@ class NewsSearchSource:
         resolved: dict[str, str] = dict(remembered.get("resolved") or {})
         seen = _Round(dict(remembered.get("searched") or {}), {}, {})
         items: dict[str, Item] = {}
+        backlog: set[str] = set()  # found only by a case's first search
+        news: set[str] = set()
         sent = 0
         for k in range(count):
             case, query = self.searches[(cursor + k) % len(self.searches)]
@@ -223,18 +227,23 @@ class NewsSearchSource:
                     raise  # back off; the cursor stays, so the round resumes there
                 seen.errors[case] = exc.message
                 continue
+            first = case not in seen.searched
             seen.searched[case] = datetime.now(UTC).isoformat(timespec="seconds")
             seen.found[case] = seen.found.get(case, 0) + len(found)
             for item in found:
                 items.setdefault(item.guid, item)
+                (backlog if first else news).add(item.guid)
+        keys = list(items)
         out, requests = await self._resolve(fetch, list(items.values()), resolved)
+        first_only = {new.guid for key, new in zip(keys, out, strict=True)
+                      if key in backlog and key not in news}
         remembered.update(
             cursor=(cursor + count) % len(self.searches),
             resolved=dict(list(resolved.items())[-REMEMBERED:]),
             searched=seen.searched, found=seen.found, errors=seen.errors,
             requests=sent + requests, round=len(self.searches),
         )
-        return PollResult(items=out, state=remembered)
+        return PollResult(items=out, state=remembered, backlog=frozenset(first_only))
 
     async def _resolve(self, fetch: Fetch, items: list[Item],
                        resolved: dict[str, str]) -> tuple[list[Item], int]:

@@ -190,11 +190,15 @@ class Pipeline:
         items = undated(result.items, unchanged=result.unchanged)
         stamped = items is not result.items  # the feed stamps its items alike
         fresh = self._unseen(source_id, items, done)
-        silent = not row.first_poll_done and not (
-            config.alert_on_first_poll
-            if config.alert_on_first_poll is not None
-            else self.settings.service.alert_on_first_poll
-        )
+        silent = not row.first_poll_done and not self._alerts_first(config)
+        quiet = [] if silent or self._alerts_first(config) else \
+            [i for i in fresh if i.guid in result.backlog]
+        if quiet:
+            fresh = [i for i in fresh if i.guid not in result.backlog]
+            with self.store.atomic():
+                for item in quiet:
+                    self.store.insert_item(item, now=done, canonical_url=item_url(item) or None,
+                                           status="backlog")
         if silent:
             with self.store.atomic():
                 for item in fresh:
@@ -235,7 +239,7 @@ class Pipeline:
             self.grouper.forget()  # its caches may hold what the rollback undid
             raise
         return PollReport(source_id, ok=True, items=len(result.items) + result.unchanged,
-                          new=len(fresh), alerts=alerts, fetch_seconds=fetched)
+                          new=len(fresh) + len(quiet), alerts=alerts, fetch_seconds=fetched)
 
     # steps ----------------------------------------------------------------------------
 
@@ -249,6 +253,12 @@ class Pipeline:
         log.warning("source %s failed (%s, %d in a row): %s; next try in %ds",
                     source_id, kind, errors, message, delay.total_seconds())
         return PollReport(source_id, ok=False, error=message, error_kind=kind)
+
+    def _alerts_first(self, config: SourceConfig) -> bool:
+        """Whether what a source finds at first (its first poll, a search's first run)
+        alerts, rather than being recorded silently as its backlog."""
+        return (config.alert_on_first_poll if config.alert_on_first_poll is not None
+                else self.settings.service.alert_on_first_poll)
 
     def _record_success(self, source_id: str, result: PollResult, now: datetime,
                         next_poll: datetime, *, got_new: bool) -> None:

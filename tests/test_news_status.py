@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from feeds.newssearch import LIMITS
@@ -21,7 +24,7 @@ from monitor.runtime.http import StoreCollector
 from monitor.runtime.status import gather
 from tests.conftest import config_toml, console_channel, loopback_service
 from tests.news_servers import news_search_server
-from tests.servers import LoopbackServer
+from tests.servers import LoopbackServer, Request, Response
 
 
 def settings_for(tmp_path: Path, server: LoopbackServer, **source: object) -> Settings:
@@ -82,3 +85,45 @@ def test_a_blocked_search_shows_as_the_source_error(tmp_path: Path, server: Loop
     assert len(stand_in.queries("/api/v2/doc/doc", "query")) == 1
     assert all(r["last_search"] is None for r in rows if r["type"] == "search")
     assert "casewatch_search_items{" not in metrics
+
+
+def _per_query_gdelt(server: LoopbackServer) -> None:
+    """GDELT answering each query with articles of its own: `alpha` → /a/1, /a/2."""
+    def answer(request: Request) -> Response:
+        query = parse_qs(urlsplit(request.path).query)["query"][0].strip('"')
+        rows = [{"url": server.url(f"/{query}/{n}"), "title": f"{query} lawsuit {n}",
+                 "seendate": "20301231T120000Z", "domain": "example.org"} for n in (1, 2)]
+        return Response(200, json.dumps({"articles": rows}),
+                        {"Content-Type": "application/json"})
+    server.route("/api/v2/doc/doc", answer)
+
+
+@pytest.mark.parametrize("alert_first", [False, True], ids=["silent", "alerting"])
+def test_what_a_case_first_search_finds_is_its_backlog(tmp_path: Path, server: LoopbackServer,
+                                                       aio: asyncio.Runner,
+                                                       alert_first: bool) -> None:
+    """One search a poll: the first poll (case alpha) and the second (case beta, searched
+    for the first time) each find a backlog, alerted only with alert_on_first_poll."""
+    _per_query_gdelt(server)
+    settings = parse_settings(config_toml(
+        database=tmp_path / "cw.db", service=loopback_service(alert_on_first_poll=alert_first),
+        sources=[{"id": "gdelt", "kind": "news_search", "provider": "gdelt",
+                  "base_url": server.url("/"), "extract": False, "max_requests": 1}],
+        cases=[{"id": "alpha", "query": "alpha", "notify": ["out"]},
+               {"id": "beta", "query": "beta", "notify": ["out"]}],
+        channels=[console_channel()]))
+    app = build_app(settings, stream=io.StringIO(), extract_workers=0)
+    try:
+        first, _ = aio.run(app.run_once())
+        second, _ = aio.run(app.run_once())
+        statuses = {row["url"].rsplit("/", 2)[1]: row["status"] for row in
+                    app.store.db.query("SELECT url, status FROM items")}
+        outbox = app.store.outbox_counts()
+    finally:
+        aio.run(app.aclose())
+    assert [r.new for r in first] == [2] and [r.new for r in second] == [2]
+    assert set(statuses) == {"alpha", "beta"}
+    if alert_first:
+        assert "backlog" not in statuses.values() and outbox == {"sent": 2}  # one a case
+    else:
+        assert set(statuses.values()) == {"backlog"} and sum(outbox.values()) == 0
