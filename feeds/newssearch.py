@@ -78,6 +78,13 @@ LIMITS: dict[Provider, Limits] = {
     # GDELT's DOC API asks for no more than one request every 5 seconds
     "gdelt": Limits("https://api.gdeltproject.org", "/api/v2/doc/doc", gap=5.0, per_poll=6),
 }
+# GDELT names a source's language by name (or ISO 639-3) and its country by FIPS 10-4
+# code, which differs from ISO 3166 for these
+_GDELT_LANGUAGES = {"en": "english", "es": "spanish", "fr": "french", "de": "german",
+                    "it": "italian", "pt": "portuguese", "nl": "dutch", "ru": "russian",
+                    "zh": "chinese", "ja": "japanese", "ar": "arabic", "pl": "polish"}
+_FIPS = {"GB": "UK", "DE": "GM", "ES": "SP", "JP": "JA", "CN": "CH", "AU": "AS", "IE": "EI",
+         "IL": "IS", "KR": "KS", "RU": "RS", "CH": "SZ", "SE": "SW", "AT": "AU", "ZA": "SF"}
 _BLOCK_MARKS = (b"unusual traffic", b"captcha", b"/sorry/", b"are you a robot",
                 b"access denied", b"too many requests")
 
@@ -103,14 +110,18 @@ def search_url(config: NewsSearchConfig, query: str) -> str:
     lang, country = config.language.lower(), config.country.upper()
     if config.provider == "google_news":
         when = f"{hours // 24}d" if hours >= 24 and hours % 24 == 0 else f"{hours}h"
-        params = {"q": f"{query} when:{when}", "hl": f"{lang}-{country}", "gl": country,
+        grouped = f"({query})" if " OR " in query else query  # when: bounds every part
+        params = {"q": f"{grouped} when:{when}", "hl": f"{lang}-{country}", "gl": country,
                   "ceid": f"{country}:{lang}"}
     elif config.provider == "bing_news":
         params = {"q": query, "format": "RSS", "setlang": lang, "cc": country,
                   "qft": 'sortbydate="1"'}
     else:
-        params = {"query": query, "mode": "ArtList", "format": "json", "maxrecords": "75",
-                  "sort": "DateDesc", "timespan": f"{hours}h"}
+        scope = f" sourcelang:{_GDELT_LANGUAGES.get(lang, lang)}"
+        if "country" in config.model_fields_set:  # GDELT searches every country unless told
+            scope += f" sourcecountry:{_FIPS.get(country, country)}"
+        params = {"query": query + scope, "mode": "ArtList", "format": "json",
+                  "maxrecords": "75", "sort": "DateDesc", "timespan": f"{hours}h"}
     return f"{base}{limits.path}?{urlencode(params)}"
 
 
