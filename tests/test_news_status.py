@@ -90,7 +90,7 @@ def test_a_blocked_search_shows_as_the_source_error(tmp_path: Path, server: Loop
 def _per_query_gdelt(server: LoopbackServer) -> None:
     """GDELT answering each query with articles of its own: `alpha` → /a/1, /a/2."""
     def answer(request: Request) -> Response:
-        query = parse_qs(urlsplit(request.path).query)["query"][0].strip('"')
+        query = parse_qs(urlsplit(request.path).query)["query"][0].split()[0].strip('"')
         rows = [{"url": server.url(f"/{query}/{n}"), "title": f"{query} lawsuit {n}",
                  "seendate": "20301231T120000Z", "domain": "example.org"} for n in (1, 2)]
         return Response(200, json.dumps({"articles": rows}),
