@@ -163,10 +163,21 @@ def parse_results(provider: Provider, page: Page, source_id: str) -> list[Item]:
                               site_name=str(row.get("domain") or "")))
         return items
     items = parse_feed(page, source_id)
+    if provider == "google_news":
+        return [_publisher_named(item) for item in items]
     if provider == "bing_news":
         return [replace(item, url=target, guid=target)
                 if (target := bing_target(item.url)) else item for item in items]
     return items
+
+
+def _publisher_named(item: Item) -> Item:
+    """Google News titles end with " - Publisher" (the `<source>` of the item): the
+    headline alone is the title, the publisher its site."""
+    headline, dash, publisher = item.title.rpartition(" - ")
+    if not dash or not headline.strip() or not publisher.strip():
+        return item
+    return replace(item, title=headline.strip(), site_name=publisher.strip(" |"))
 
 
 @dataclass
