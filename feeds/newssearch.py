@@ -28,8 +28,10 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import time
+import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlencode, urlsplit
@@ -98,7 +100,7 @@ class NewsSearchConfig(SourceConfigBase):
     base_url: HttpUrl | None = None  # scheme and host instead of the provider's
     window: Duration = timedelta(days=2)  # ask for items this recent only
     max_requests: int | None = Field(None, ge=1, le=100)  # searches per poll
-    max_resolves: int = Field(10, ge=0, le=100)  # Google News links resolved per poll
+    max_resolves: int = Field(5, ge=0, le=100)  # Google News links resolved per poll
     extract: bool = True
 
 
@@ -139,9 +141,12 @@ def _gdelt_time(value: object) -> datetime | None:
         return None
 
 
-def parse_results(provider: Provider, page: Page, source_id: str) -> list[Item]:
+def parse_results(provider: Provider, page: Page, source_id: str,
+                  base: str | None = None) -> list[Item]:
     """A provider's response → items, with publisher links where the response gives
-    them. Raises FeedError(kind="not_feed") for a body that is none of its shapes."""
+    them; `base` is the scheme and host that stand for the provider's (a proxy), whose
+    links are read as the provider's own. Raises FeedError(kind="not_feed") for a body
+    that is none of its shapes."""
     if provider == "gdelt":
         body = page.body.strip()
         if not body:
@@ -166,8 +171,11 @@ def parse_results(provider: Provider, page: Page, source_id: str) -> list[Item]:
     if provider == "google_news":
         return [_publisher_named(item) for item in items]
     if provider == "bing_news":
+        own = LIMITS["bing_news"].base
         return [replace(item, url=target, guid=target)
-                if (target := bing_target(item.url)) else item for item in items]
+                if (target := bing_target(own + item.url[len(base):] if base and
+                                          item.url.startswith(base + "/") else item.url))
+                else item for item in items]
     return items
 
 
@@ -178,6 +186,19 @@ def _publisher_named(item: Item) -> Item:
     if not dash or not headline.strip() or not publisher.strip():
         return item
     return replace(item, title=headline.strip(), site_name=publisher.strip(" |"))
+
+
+@dataclass
+class _Gate:
+    """One provider's turn in this process: sources searching it share the gap."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    last: float = 0.0  # time.monotonic() of its last request
+
+
+# per event loop (a lock belongs to one), per provider host
+_GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Gate]] = \
+    weakref.WeakKeyDictionary()
 
 
 @dataclass
@@ -205,8 +226,23 @@ class NewsSearchSource:
         self.gap = limits.gap
         self.per_poll = config.max_requests or limits.per_poll
 
-    async def _pause(self) -> None:
-        await self._sleep(self.gap * (1.0 + 0.5 * self._rng.random()))
+    def round_time(self, interval: timedelta) -> timedelta:
+        """How long one search of every case takes at `interval` between polls."""
+        polls = -(-len(self.searches) // self.per_poll) if self.searches else 0
+        return polls * interval
+
+    async def _turn(self, *, first: bool = False) -> None:
+        """Wait for this provider's turn: its gap (with jitter) after the last request
+        any source of this process sent it."""
+        gates = _GATES.setdefault(asyncio.get_running_loop(), {})
+        gate = gates.setdefault(self._base(), _Gate())
+        async with gate.lock:
+            wait = self.gap * (1.0 + 0.5 * self._rng.random())
+            if first:  # only what is left of the gap since another source's request
+                wait = max(0.0, gate.last + wait - time.monotonic()) if gate.last else 0.0
+            if wait > 0:
+                await self._sleep(wait)
+            gate.last = time.monotonic()
 
     async def _get(self, fetch: Fetch, url: str, data: bytes | None = None) -> Page:
         try:
@@ -236,18 +272,20 @@ class NewsSearchSource:
         backlog: set[str] = set()  # found only by a case's first search
         news: set[str] = set()
         sent = 0
+        failures: list[FeedError] = []
         for k in range(count):
             case, query = self.searches[(cursor + k) % len(self.searches)]
-            if sent:
-                await self._pause()
+            await self._turn(first=not sent)
             sent += 1
             try:
                 page = await self._get(fetch, search_url(self.config, query))
-                found = parse_results(self.config.provider, page, self.id)
+                found = parse_results(self.config.provider, page, self.id,
+                                      self._base() if self.config.base_url else None)
             except FeedError as exc:
-                if exc.kind == "blocked" or k == 0:
+                if exc.kind == "blocked":
                     raise  # back off; the cursor stays, so the round resumes there
                 seen.errors[case] = exc.message
+                failures.append(exc)
                 continue
             first = case not in seen.searched
             seen.searched[case] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -255,6 +293,8 @@ class NewsSearchSource:
             for item in found:
                 items.setdefault(item.guid, item)
                 (backlog if first else news).add(item.guid)
+        if len(failures) == count:
+            raise failures[0]  # every search failed: the service, not a query
         keys = list(items)
         out, requests = await self._resolve(fetch, list(items.values()), resolved)
         first_only = {new.guid for key, new in zip(keys, out, strict=True)
@@ -312,7 +352,7 @@ class NewsSearchSource:
         """The two requests public decoders make: the article page (on news.google.com,
         whose other paths send robots to a CAPTCHA) for its signature and time, then the
         batchexecute call that answers the publisher's URL."""
-        await self._pause()
+        await self._turn()
         base = self._base()
         lang, country = self.config.language.lower(), self.config.country.upper()
         query = urlencode({"hl": f"{lang}-{country}", "gl": country,
@@ -322,7 +362,7 @@ class NewsSearchSource:
         if params is None:
             return None, 1
         signature, timestamp = params
-        await self._pause()
+        await self._turn()
         body = google_batchexecute_body(article, timestamp, signature).encode()
         answer = await self._get(fetch, f"{base}/_/DotsSplashUi/data/batchexecute", body)
         target = google_batchexecute_url(answer.body.decode("utf-8", "replace"))

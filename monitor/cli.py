@@ -31,7 +31,7 @@ from monitor.matching.matcher import Matcher, mark_terms
 from monitor.matching.query import format_query
 from monitor.matching.search import provider_query_text
 from monitor.pipeline import PollReport
-from monitor.runtime.app import App, build_app, source_for, utc_now
+from monitor.runtime.app import App, build_app, round_warning, source_for, utc_now
 from monitor.runtime.http import HttpError, HttpServer, http_address
 from monitor.runtime.logs import SECRETS, secret_values, setup_logging
 from monitor.runtime.status import gather, render
@@ -86,6 +86,9 @@ def run(config_file: str | None, once: bool) -> None:
     settings = settings_from(config_file)
     if (note := discovery_note(settings)):
         log.info(note)
+    for source in settings.sources:
+        if (warning := round_warning(settings, source)):
+            log.warning("source %s: %s", source.id, warning)
 
     async def main() -> None:
         try:
@@ -149,6 +152,8 @@ def check(config_file: str | None) -> None:
     for source in settings.sources:
         interval = source.interval or settings.service.default_interval
         click.echo(f"  source {source.id} ({source.kind}) every {_human(interval)}")
+        if (warning := round_warning(settings, source)):
+            click.echo(f"    warning: {warning}")
     for case in settings.cases:
         click.echo(f"  case {case.id}: {case.title}")
         label = "query" if case.query else "query (derived)"

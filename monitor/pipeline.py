@@ -246,7 +246,10 @@ class Pipeline:
     def _failed(self, source_id: str, message: str, kind: str, retry_after: float | None,
                 errors: int, interval: timedelta) -> PollReport:
         now = self.clock()
-        delay = backoff_delay(interval, errors, cap=self.settings.service.max_backoff,
+        # a service that refused us is backed off from the first refusal on: asked again
+        # at the usual interval, it would refuse again, and block for longer
+        steps = errors + 1 if kind == "blocked" else errors
+        delay = backoff_delay(interval, steps, cap=self.settings.service.max_backoff,
                               retry_after=retry_after, rng=self.rng)
         self.store.record_poll_failure(source_id, now=now, next_poll=now + delay,
                                        error=message, kind=kind)

@@ -256,9 +256,6 @@ def test_bing_click_links_are_read_locally(server: LoopbackServer) -> None:
     assert [r.path.split("?")[0] for r in server.requests] == [BING_SEARCH]
 
 
-@pytest.mark.xfail(reason="click links on base_url (a proxy or the stand-in) are not read "
-                          "as Bing's, unlike Google's (_as_google): they stay redirects",
-                   strict=True)
 def test_bing_items_link_to_the_publishers_read_from_the_click_links(
         server: LoopbackServer, news: NewsStandIn) -> None:
     items = poll(source(server, "bing_news")).items
@@ -505,9 +502,6 @@ def test_a_blocked_source_is_recorded_backs_off_and_is_said_once(
         aio.run(app.aclose())
 
 
-@pytest.mark.xfail(reason="a first block is retried after the plain interval (backoff "
-                          "starts at 1x interval with -20% jitter), not later than it",
-                   strict=True)
 def test_a_first_block_is_not_retried_before_the_interval(
         tmp_path: Path, clock: FakeClock, server: LoopbackServer, news: NewsStandIn,
         aio: asyncio.Runner) -> None:

@@ -20,7 +20,7 @@ from alerts.registry import build_channel
 from feeds.base import Offload, Source
 from feeds.extract import Extracted, extract_article
 from feeds.fetch import Fetcher
-from feeds.newssearch import NewsSearchConfig
+from feeds.newssearch import NewsSearchConfig, NewsSearchSource
 from feeds.registry import AnySourceConfig, build_source
 from monitor.config import Settings
 from monitor.delivery.deliverer import Deliverer, DeliveryReport
@@ -163,6 +163,24 @@ def source_for(settings: Settings, config: AnySourceConfig,
         queries = {case.id: provider_query_text(case, config.provider)
                    for case in settings.cases if not wanted or case.id in wanted}
     return build_source(config, offload=offload, queries=queries)
+
+
+def round_warning(settings: Settings, config: AnySourceConfig) -> str:
+    """For a news search whose round over its cases takes longer than its window (an
+    article may come and go between two searches of its case), what to do; else ""."""
+    if not isinstance(config, NewsSearchConfig):
+        return ""
+    source = source_for(settings, config)
+    assert isinstance(source, NewsSearchSource)
+    interval = config.interval or settings.service.default_interval
+    took = source.round_time(interval)
+    if took <= config.window:
+        return ""
+    hours = took.total_seconds() / 3600
+    return (f"searching all {len(source.searches)} searches takes {hours:.1f} h at "
+            f"{source.per_poll} a poll, longer than the "
+            f"{config.window.total_seconds() / 3600:g} h window: raise "
+            "max_requests, shorten interval, or widen window")
 
 
 def build_app(
