@@ -303,7 +303,7 @@ class NewsSearchSource:
             cursor=(cursor + count) % len(self.searches),
             resolved=dict(list(resolved.items())[-REMEMBERED:]),
             searched=seen.searched, found=seen.found, errors=seen.errors,
-            requests=sent + requests, round=len(self.searches),
+            requests=sent + requests, searches=sent, round=len(self.searches),
         )
         return PollResult(items=out, state=remembered, backlog=frozenset(first_only))
 

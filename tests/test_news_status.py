@@ -66,6 +66,7 @@ def test_status_and_metrics_show_each_case_search(tmp_path: Path, server: Loopba
     assert found["port"]["items"] == 4 and found["port"]["error"] is None
     assert found["port"]["requests_last_poll"] == 2
     assert found["port"]["budget"] == LIMITS["gdelt"].per_poll
+    assert found["port"]["budget_left"] == LIMITS["gdelt"].per_poll - 2
     labels = 'case="port",provider="gdelt",source="gdelt"'
     assert f"casewatch_search_items{{{labels}}} 4.0" in metrics
     assert f"casewatch_search_last_timestamp_seconds{{{labels}}}" in metrics

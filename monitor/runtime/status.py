@@ -62,10 +62,13 @@ def _searches(settings: Settings, source: NewsSearchConfig,
     cases = [c.id for c in settings.cases if not source.cases or c.id in source.cases]
     rows, requests = search_report(state, cases)
     budget = source.max_requests or LIMITS[source.provider].per_poll
+    searches = state.get("searches")
+    left = budget - searches if isinstance(searches, int) else budget
     for row in rows:
         yield {"type": "search", "source": source.id, "provider": source.provider,
                "case": row.case, "last_search": row.searched, "items": row.items,
-               "error": row.error, "requests_last_poll": requests, "budget": budget}
+               "error": row.error, "requests_last_poll": requests, "budget": budget,
+               "budget_left": left}
 
 
 def ago(when: datetime | str | None, now: datetime) -> str:
