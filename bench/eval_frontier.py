@@ -29,8 +29,8 @@ from scipy.spatial.distance import squareform
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.eval_grouping import CORPUS, HELD_OUT, Scores, ecbplus, read, score
-from bench.record import add_record_flag, recording
+from bench.eval_grouping import Scores, each_corpus, read, score
+from bench.record import add_record_flag
 from monitor.grouping.grouper import case_words
 from monitor.grouping.similarity import DocumentFrequencies, terms, vector
 from monitor.text.normalise import Words
@@ -92,13 +92,8 @@ def main() -> None:
     parser.add_argument("corpus", nargs="*", type=Path)
     add_record_flag(parser)
     args = parser.parse_args()
-    for corpus in args.corpus or [CORPUS, HELD_OUT, ecbplus()]:
-        if not corpus.exists():
-            print(f"corpus: {corpus} is not there: skipped\n")
-            continue
-        name = "ecbplus-dev" if corpus.name == "docs.jsonl" else corpus.stem
-        with recording(f"eval_frontier-{name}", args.record):
-            run(corpus)
+    for corpus in each_corpus(args.corpus, "eval_frontier", args.record):
+        run(corpus)
 
 
 def run(corpus: Path) -> None:

@@ -49,7 +49,7 @@ import sys
 import tempfile
 import tomllib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from itertools import combinations
@@ -339,13 +339,21 @@ def main() -> None:
                         help="only this case (repeatable); -ID leaves it out")
     add_record_flag(parser)
     args = parser.parse_args()
-    for corpus in args.corpus or [CORPUS, HELD_OUT, ecbplus()]:
+    for corpus in each_corpus(args.corpus, "eval_grouping", args.record):
+        run(corpus, args.orders, tuple(args.case))
+
+
+def each_corpus(given: list[Path], script: str, record: bool) -> Iterator[Path]:
+    """The corpora named (by default the own corpora and the ECB+ development half, each
+    skipped with a message when absent), each inside the recording of `script`'s figures
+    for it."""
+    for corpus in given or [CORPUS, HELD_OUT, ecbplus()]:
         if not corpus.exists():
             print(f"corpus: {corpus} is not there: skipped\n")
             continue
         name = "ecbplus-dev" if corpus.name == "docs.jsonl" else corpus.stem
-        with recording(f"eval_grouping-{name}", args.record):
-            run(corpus, args.orders, tuple(args.case))
+        with recording(f"{script}-{name}", record):
+            yield corpus
 
 
 def run(corpus: Path, orders: int, only: tuple[str, ...]) -> None:
