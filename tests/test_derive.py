@@ -246,6 +246,18 @@ def test_a_government_side_keeps_its_whole_name_in_the_short_form(caption: str,
     assert caption_short_forms(caption) == [short]
 
 
+@pytest.mark.parametrize("caption", ["John Doe #1 and #2 v. Twitter, Inc.",
+                                     "John Doe #1 and John Doe #2 v. Twitter, Inc.",
+                                     "John Doe No. 1 & No. 2 v. Twitter, Inc."])
+def test_numbered_parties_leave_no_dangling_and(caption: str) -> None:
+    """The caption as the court writes it ("#1 and #2") names one pseudonymous party,
+    John Doe: neither the short form nor the derived query keeps the "and"."""
+    assert caption_short_forms(caption) == ["Doe v. Twitter"]
+    derived = format_query(derive_query(CaseConfig(id="doe", caption=caption,
+                                                 parties=["Twitter"])))
+    assert '"john doe and' not in derived and '"john doe" NEAR/25 twitter' in derived
+
+
 @pytest.mark.parametrize(("side", "name", "prosecutes"), [
     ("The Federal Trade Commission", "Federal Trade Commission", False),
     ("the SEC", "Securities and Exchange Commission", False),

@@ -18,6 +18,7 @@ from monitor.text.normalise import normalise
 
 _V = re.compile(r"\s+(?:v|vs|versus)\.?\s+", re.IGNORECASE)
 _NUMBERING = re.compile(r"\s*(?:#|no\.?\s*)\d+\b", re.IGNORECASE)
+_DANGLING = re.compile(r"(?:\s+(?:and|&))+\s*$", re.IGNORECASE)
 _ET_AL = re.compile(r",?\s*\bet\.?\s*al\b\.?", re.IGNORECASE)
 _WHOLE_NAME = re.compile(
     r"^(?:the\s+)?(?:united|state|states|people|city|county|commonwealth|department|federal"
@@ -26,9 +27,15 @@ _WHOLE_NAME = re.compile(
 )
 
 
+def _unnumbered(side: str) -> str:
+    """A side without its numbering: `John Doe #1 and #2` → `John Doe` (the "and" that
+    joined the numbers goes with them)."""
+    return _DANGLING.sub("", _NUMBERING.sub("", side)).strip()
+
+
 def short_name(side: str) -> str:
     """`John Doe #1 and John Doe #2` → `Doe`; `Twitter, Inc.` → `Twitter`."""
-    side = _NUMBERING.sub("", side).strip()
+    side = _unnumbered(side)
     corporate = bool(LEGAL_FORM.search(side))
     side = LEGAL_FORM.sub("", side).strip()
     first = re.split(r"\s+(?:and|&)\s+|\s*[,;]\s*", side, maxsplit=1)[0].strip(" .,")
@@ -114,7 +121,7 @@ def _person(name: str, context: str) -> PersonName | None:
 def _entities(side: str) -> list[str]:
     """`John Doe #1 and John Doe #2` → [`John Doe`]; `Microsoft Corporation and OpenAI`
     → [`Microsoft Corporation`, `OpenAI`]."""
-    side = _ET_AL.sub("", _NUMBERING.sub("", side))
+    side = _unnumbered(_ET_AL.sub("", side))
     parts = (p.strip(" ,.") for p in re.split(r"\s+(?:and|&)\s+|\s*;\s*", side))
     return list(dict.fromkeys(p for p in parts if p))
 
