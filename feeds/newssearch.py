@@ -156,7 +156,11 @@ def parse_results(provider: Provider, page: Page, source_id: str,
         except ValueError:
             raise FeedError("not GDELT JSON: " + body[:80].decode("utf-8", "replace"),
                             kind="not_feed") from None
-        rows = data.get("articles") if isinstance(data, dict) else None
+        if not isinstance(data, dict) or (data and "articles" not in data):
+            # `{}` is GDELT's "nothing found"; anything else without articles is not
+            raise FeedError("not GDELT results: " + body[:80].decode("utf-8", "replace"),
+                            kind="not_feed")
+        rows = data.get("articles")
         items = []
         for row in rows if isinstance(rows, list) else []:
             url = row.get("url") if isinstance(row, dict) else None
