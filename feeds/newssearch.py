@@ -286,8 +286,8 @@ class NewsSearchSource:
                 found = parse_results(self.config.provider, page, self.id,
                                       self._base() if self.config.base_url else None)
             except FeedError as exc:
-                if exc.kind == "blocked":
-                    raise  # back off; the cursor stays, so the round resumes there
+                if exc.kind in ("blocked", "offline", "timeout"):
+                    raise  # refused or unreachable: back off; the round resumes here
                 seen.errors[case] = exc.message
                 failures.append(exc)
                 continue

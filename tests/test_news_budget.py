@@ -111,3 +111,17 @@ def test_a_round_longer_than_the_window_is_warned_of() -> None:
     assert round_warning(few, few.sources[0]) == ""
     warning = round_warning(many, many.sources[0])
     assert "289 searches takes 49.0 h" in warning and "48 h window" in warning
+
+
+def test_an_unreachable_service_ends_the_poll_at_once() -> None:
+    """Nothing listens on the discard port: the first search finds the service
+    unreachable, and the others are not tried (nor waited for)."""
+    pauses = Pauses()
+    config = NewsSearchConfig.model_validate({
+        "id": "gdelt", "kind": "news_search", "provider": "gdelt",
+        "base_url": "http://127.0.0.1:9"})
+    src = NewsSearchSource(config, {w: [w] for w in ("alpha", "beta", "gamma")},
+                           sleep=pauses, rng=random.Random(3))
+    with pytest.raises(FeedError) as failed:
+        asyncio.run(_poll(src, None))
+    assert failed.value.kind == "offline" and pauses.seconds == []
