@@ -277,6 +277,7 @@ class NewsSearchSource:
         news: set[str] = set()
         sent = 0
         failures: list[FeedError] = []
+        warnings: list[str] = []
         for k in range(count):
             case, query = self.searches[(cursor + k) % len(self.searches)]
             await self._turn(first=not sent)
@@ -291,6 +292,9 @@ class NewsSearchSource:
                 seen.errors[case] = exc.message
                 failures.append(exc)
                 continue
+            if self.config.provider != "gdelt" and not page.body.rstrip().endswith(b"</rss>"):
+                warnings.append(f"{self.config.provider} answer for case {case} was cut "
+                                f"short: {len(found)} whole items read")
             first = case not in seen.searched
             seen.searched[case] = datetime.now(UTC).isoformat(timespec="seconds")
             seen.found[case] = seen.found.get(case, 0) + len(found)
@@ -309,7 +313,8 @@ class NewsSearchSource:
             searched=seen.searched, found=seen.found, errors=seen.errors,
             requests=sent + requests, searches=sent, round=len(self.searches),
         )
-        return PollResult(items=out, state=remembered, backlog=frozenset(first_only))
+        return PollResult(items=out, state=remembered, backlog=frozenset(first_only),
+                          warnings=warnings)
 
     async def _resolve(self, fetch: Fetch, items: list[Item],
                        resolved: dict[str, str]) -> tuple[list[Item], int]:

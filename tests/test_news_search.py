@@ -433,12 +433,16 @@ def test_a_cut_rss_answer_gives_no_more_than_its_whole_items(
     """The feed parser salvages the complete items of a cut feed (as for any feed): what
     it gives is a part of the whole answer, nothing made up from the cut item."""
     whole = poll(source(server, provider, max_resolves=0)).items
+    assert not poll(source(server, provider, max_resolves=0)).warnings
     news.modes[SERVICE[provider]] = "malformed"
     try:
-        cut = poll(source(server, provider, max_resolves=0)).items
+        result = poll(source(server, provider, max_resolves=0))
     except FeedError as exc:
         assert exc.kind == "not_feed"
         return
+    cut = result.items
+    (warning,) = result.warnings  # said, so that a short answer is not taken for all
+    assert "cut short" in warning and f"{len(cut)} whole items" in warning
     assert len(cut) < len(whole)
     assert [(i.url, i.title) for i in cut] == [(i.url, i.title) for i in whole[:len(cut)]]
 
