@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.eval_grouping import Scores, each_corpus, read, score
 from bench.record import add_record_flag
-from monitor.grouping.grouper import case_words
+from monitor.grouping.grouper import case_words, content_terms
 from monitor.grouping.similarity import DocumentFrequencies, terms, vector
 from monitor.text.normalise import Words
 
@@ -46,9 +46,7 @@ def similarities(texts: list[tuple[str, str]], skip: frozenset[str],
     keys: dict[str, int] = {}
     rows = []
     for title, text in texts:
-        counts = terms(Words.of(title, text))
-        for word in skip & counts.keys():
-            del counts[word]
+        counts = content_terms(Words.of(title, text), skip)
         rows.append({keys.setdefault(w, len(keys)): v for w, v in vector(counts, df).items()})
     matrix = np.zeros((len(rows), max(1, len(keys))))
     for i, row in enumerate(rows):

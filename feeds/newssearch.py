@@ -11,9 +11,8 @@ Politeness is part of the source: each poll sends at most `max_requests` searche
 jitter, taking the cases in turn from where the last poll stopped; a full round of many
 cases spreads over several polls. What a case's first search finds is its backlog,
 recorded silently (`PollResult.backlog`) as a source's first poll is. A 429, a 403 or a
-block page (CAPTCHA, "unusual
-traffic") is a `blocked` error that ends the poll and backs off; the source's health
-reports it once.
+block page (CAPTCHA, "unusual traffic") is a `blocked` error that ends the poll and
+backs off; the source's health reports it once.
 
 Links are made the publisher's where the provider allows (`feeds.newslinks`): Bing's
 redirects are read locally, GDELT gives the publisher's URL, and Google News article
@@ -103,18 +102,40 @@ class NewsSearchConfig(SourceConfigBase):
     max_resolves: int = Field(5, ge=0, le=100)  # Google News links resolved per poll
     extract: bool = True
 
+    @property
+    def base(self) -> str:
+        """The scheme and host searched: `base_url`, else the provider's own."""
+        return str(self.base_url).rstrip("/") if self.base_url else LIMITS[self.provider].base
+
+    @property
+    def budget(self) -> int:
+        """Searches a poll: `max_requests`, else the provider's."""
+        return self.max_requests or LIMITS[self.provider].per_poll
+
+    def covers(self, case_id: str) -> bool:
+        """Whether it searches for this case (`cases` empty: every case)."""
+        return not self.cases or case_id in self.cases
+
+    def as_provider(self, url: str) -> str:
+        """A link on `base_url` (a proxy of the provider) read as the provider's own."""
+        if self.base_url is None or not url.startswith(self.base + "/"):
+            return url
+        return LIMITS[self.provider].base + url[len(self.base):]
+
+    def locale(self) -> dict[str, str]:
+        """Google News's language and country parameters."""
+        lang, country = self.language.lower(), self.country.upper()
+        return {"hl": f"{lang}-{country}", "gl": country, "ceid": f"{country}:{lang}"}
+
 
 def search_url(config: NewsSearchConfig, query: str) -> str:
     """The provider's search URL for one query, asking for recent items only."""
-    limits = LIMITS[config.provider]
-    base = str(config.base_url).rstrip("/") if config.base_url else limits.base
     hours = max(1, round(config.window.total_seconds() / 3600))
     lang, country = config.language.lower(), config.country.upper()
     if config.provider == "google_news":
         when = f"{hours // 24}d" if hours >= 24 and hours % 24 == 0 else f"{hours}h"
         grouped = f"({query})" if " OR " in query else query  # when: bounds every part
-        params = {"q": f"{grouped} when:{when}", "hl": f"{lang}-{country}", "gl": country,
-                  "ceid": f"{country}:{lang}"}
+        params = {"q": f"{grouped} when:{when}", **config.locale()}
     elif config.provider == "bing_news":
         params = {"q": query, "format": "RSS", "setlang": lang, "cc": country,
                   "qft": 'sortbydate="1"'}
@@ -124,7 +145,7 @@ def search_url(config: NewsSearchConfig, query: str) -> str:
             scope += f" sourcecountry:{_FIPS.get(country, country)}"
         params = {"query": query + scope, "mode": "ArtList", "format": "json",
                   "maxrecords": "75", "sort": "DateDesc", "timespan": f"{hours}h"}
-    return f"{base}{limits.path}?{urlencode(params)}"
+    return f"{config.base}{LIMITS[config.provider].path}?{urlencode(params)}"
 
 
 def is_block_page(page: Page) -> bool:
@@ -142,11 +163,11 @@ def _gdelt_time(value: object) -> datetime | None:
 
 
 def parse_results(provider: Provider, page: Page, source_id: str,
-                  base: str | None = None) -> list[Item]:
+                  as_provider: Callable[[str], str] = str) -> list[Item]:
     """A provider's response → items, with publisher links where the response gives
-    them; `base` is the scheme and host that stand for the provider's (a proxy), whose
-    links are read as the provider's own. Raises FeedError(kind="not_feed") for a body
-    that is none of its shapes."""
+    them; `as_provider` reads a link of a proxy as the provider's own
+    (`NewsSearchConfig.as_provider`). Raises FeedError(kind="not_feed") for a body that
+    is none of its shapes."""
     if provider == "gdelt":
         body = page.body.strip()
         if not body:
@@ -175,11 +196,8 @@ def parse_results(provider: Provider, page: Page, source_id: str,
     if provider == "google_news":
         return [_publisher_named(item) for item in items]
     if provider == "bing_news":
-        own = LIMITS["bing_news"].base
         return [replace(item, url=target, guid=target)
-                if (target := bing_target(own + item.url[len(base):] if base and
-                                          item.url.startswith(base + "/") else item.url))
-                else item for item in items]
+                if (target := bing_target(as_provider(item.url))) else item for item in items]
     return items
 
 
@@ -221,25 +239,34 @@ class NewsSearchSource:
         self.id = config.id
         self.config = config
         self.extract = config.extract
-        wanted = set(config.cases)
-        self.searches = [(case, query) for case in sorted(queries)
-                         if not wanted or case in wanted for query in queries[case]]
+        self.searches = [(case, query) for case in sorted(queries) if config.covers(case)
+                         for query in queries[case]]
         self._sleep = sleep
         self._rng = rng or random.Random()
-        limits = LIMITS[config.provider]
-        self.gap = limits.gap
-        self.per_poll = config.max_requests or limits.per_poll
+        self.gap = LIMITS[config.provider].gap
+        self.per_poll = config.budget
 
     def round_time(self, interval: timedelta) -> timedelta:
         """How long one search of every case takes at `interval` between polls."""
         polls = -(-len(self.searches) // self.per_poll) if self.searches else 0
         return polls * interval
 
+    def round_warning(self, interval: timedelta) -> str:
+        """When a round over its cases takes longer than its window (an article may come
+        and go between two searches of its case), what to do; else ""."""
+        took = self.round_time(interval)
+        if took <= self.config.window:
+            return ""
+        return (f"searching all {len(self.searches)} searches takes "
+                f"{took.total_seconds() / 3600:.1f} h at {self.per_poll} a poll, longer than "
+                f"the {self.config.window.total_seconds() / 3600:g} h window: raise "
+                "max_requests, shorten interval, or widen window")
+
     async def _turn(self, *, first: bool = False) -> None:
         """Wait for this provider's turn: its gap (with jitter) after the last request
         any source of this process sent it."""
         gates = _GATES.setdefault(asyncio.get_running_loop(), {})
-        gate = gates.setdefault(self._base(), _Gate())
+        gate = gates.setdefault(self.config.base, _Gate())
         async with gate.lock:
             wait = self.gap * (1.0 + 0.5 * self._rng.random())
             if first:  # only what is left of the gap since another source's request
@@ -285,7 +312,7 @@ class NewsSearchSource:
             try:
                 page = await self._get(fetch, search_url(self.config, query))
                 found = parse_results(self.config.provider, page, self.id,
-                                      self._base() if self.config.base_url else None)
+                                      self.config.as_provider)
             except FeedError as exc:
                 if exc.kind in ("blocked", "offline", "timeout"):
                     raise  # refused or unreachable: back off; the round resumes here
@@ -325,7 +352,7 @@ class NewsSearchSource:
         budget, requests = self.config.max_resolves, 0
         out = []
         for item in items:
-            article = google_article_id(self._as_google(item.url))
+            article = google_article_id(self.config.as_provider(item.url))
             if article is None:
                 out.append(item)
                 continue
@@ -333,7 +360,7 @@ class NewsSearchSource:
             if target is None and budget > 0:
                 budget -= 1
                 try:
-                    target, used = await self._ask_google(fetch, item.url, article)
+                    target, used = await self._ask_google(fetch, article)
                     requests += used
                 except FeedError as exc:
                     if exc.kind == "blocked":
@@ -345,28 +372,14 @@ class NewsSearchSource:
                 out.append(replace(item, page=False))
         return out, requests
 
-    def _base(self) -> str:
-        limits = LIMITS[self.config.provider]
-        return str(self.config.base_url).rstrip("/") if self.config.base_url else limits.base
-
-    def _as_google(self, url: str) -> str:
-        """A link on `base_url` (a proxy of Google News) read as Google's own."""
-        if self.config.base_url is None:
-            return url
-        base = self._base()
-        return LIMITS["google_news"].base + url[len(base):] if url.startswith(base + "/") \
-            else url
-
-    async def _ask_google(self, fetch: Fetch, link: str, article: str) -> tuple[str | None, int]:
+    async def _ask_google(self, fetch: Fetch, article: str) -> tuple[str | None, int]:
         """The two requests public decoders make: the article page (on news.google.com,
         whose other paths send robots to a CAPTCHA) for its signature and time, then the
         batchexecute call that answers the publisher's URL."""
         await self._turn()
-        base = self._base()
-        lang, country = self.config.language.lower(), self.config.country.upper()
-        query = urlencode({"hl": f"{lang}-{country}", "gl": country,
-                           "ceid": f"{country}:{lang}"})
-        page = await self._get(fetch, f"{base}/rss/articles/{article}?{query}")
+        base = self.config.base
+        page = await self._get(fetch,
+                               f"{base}/rss/articles/{article}?{urlencode(self.config.locale())}")
         params = google_page_params(page.body.decode("utf-8", "replace"))
         if params is None:
             return None, 1
@@ -390,14 +403,25 @@ class CaseSearch:
     error: str | None  # the last poll's error for it
 
 
-def search_report(state: Mapping[str, Any], cases: Sequence[str]
-                  ) -> tuple[list[CaseSearch], int | None]:
-    """Per case, from a source's stored state: its last search, the items and error of
-    the last poll; and the requests that poll sent."""
+@dataclass(frozen=True, slots=True)
+class SearchReport:
+    """What a news search source's stored state tells of its last poll."""
+
+    cases: list[CaseSearch]
+    requests: int | None  # requests it sent (searches and resolved links)
+    budget: int  # searches a poll may send
+    left: int  # of those, what it did not use
+
+
+def search_report(config: NewsSearchConfig, state: Mapping[str, Any],
+                  case_ids: Sequence[str]) -> SearchReport:
+    """Per case it searches for (of `case_ids`), from its stored state: the last search,
+    the items and error of the last poll; and the requests and budget of that poll."""
     searched = state.get("searched") or {}
     found = state.get("found") or {}
     errors = state.get("errors") or {}
     rows = [CaseSearch(case, searched.get(case), found.get(case), errors.get(case))
-            for case in cases]
-    requests = state.get("requests")
-    return rows, requests if isinstance(requests, int) else None
+            for case in case_ids if config.covers(case)]
+    requests, searches = state.get("requests"), state.get("searches")
+    return SearchReport(rows, requests if isinstance(requests, int) else None, config.budget,
+                        config.budget - searches if isinstance(searches, int) else config.budget)

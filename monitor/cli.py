@@ -22,14 +22,13 @@ from alerts.registry import build_channel
 from alerts.render import sample_alert
 from feeds.base import FeedError, SourceState, parse_duration
 from feeds.fetch import Fetcher
-from feeds.newssearch import NewsSearchConfig
+from feeds.newssearch import NewsSearchConfig, NewsSearchSource
 from monitor.config import ConfigError, Settings, config_path, discovery_note, load_settings
 from monitor.delivery.deliverer import DeliveryReport
 from monitor.matching.derive import case_query
 from monitor.matching.dockets import DocketMatcher, match_entry
 from monitor.matching.matcher import Matcher, mark_terms
 from monitor.matching.query import format_query
-from monitor.matching.search import provider_query_text
 from monitor.pipeline import PollReport
 from monitor.runtime.app import App, build_app, round_warning, source_for, utc_now
 from monitor.runtime.http import HttpError, HttpServer, http_address
@@ -86,9 +85,6 @@ def run(config_file: str | None, once: bool) -> None:
     settings = settings_from(config_file)
     if (note := discovery_note(settings)):
         log.info(note)
-    for source in settings.sources:
-        if (warning := round_warning(settings, source)):
-            log.warning("source %s: %s", source.id, warning)
 
     async def main() -> None:
         try:
@@ -149,20 +145,26 @@ def check(config_file: str | None) -> None:
     )
     if (note := discovery_note(settings)):
         click.echo(f"  {note}")
-    for source in settings.sources:
-        interval = source.interval or settings.service.default_interval
-        click.echo(f"  source {source.id} ({source.kind}) every {_human(interval)}")
-        if (warning := round_warning(settings, source)):
-            click.echo(f"    warning: {warning}")
+    searches: list[tuple[str, dict[str, list[str]]]] = []  # per news search: case → queries
+    for config in settings.sources:
+        interval = config.interval or settings.service.default_interval
+        click.echo(f"  source {config.id} ({config.kind}) every {_human(interval)}")
+        if isinstance(config, NewsSearchConfig):
+            source = source_for(settings, config)
+            assert isinstance(source, NewsSearchSource)
+            if (warning := round_warning(settings, source)):
+                click.echo(f"    warning: {warning}")
+            per_case: dict[str, list[str]] = {}
+            for case_id, query in source.searches:
+                per_case.setdefault(case_id, []).append(query)
+            searches.append((config.provider, per_case))
     for case in settings.cases:
         click.echo(f"  case {case.id}: {case.title}")
         label = "query" if case.query else "query (derived)"
         click.echo(f"    {label}: {format_query(case_query(case))}")
-        for source in settings.sources:
-            if isinstance(source, NewsSearchConfig) and (
-                    not source.cases or case.id in source.cases):
-                for query in provider_query_text(case, source.provider):
-                    click.echo(f"    {source.provider} search: {query}")
+        for provider, per_case in searches:
+            for query in per_case.get(case.id, ()):
+                click.echo(f"    {provider} search: {query}")
         click.echo(f"    notify: {', '.join(case.notify) or '(nobody)'}")
     for channel in settings.channels:
         click.echo(f"  channel {channel.id} ({channel.kind})")

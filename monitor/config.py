@@ -286,13 +286,18 @@ def parse_settings(text: str, environ: Mapping[str, str] | None = None) -> Setti
     return with_discovery(settings)
 
 
+def discovery_id(provider: Provider) -> str:
+    """The id of the embedded news search of a provider: `news-google-news`."""
+    return f"news-{provider.replace('_', '-')}"
+
+
 def discovery_sources(settings: Settings) -> list[NewsSearchConfig]:
     """The news searches a config with cases and no [[sources]] gets: one source per
     provider of `[service] discovery`, each searching for every case."""
     if settings.sources or not settings.cases:
         return []
     return [NewsSearchConfig.model_validate({
-        "kind": "news_search", "id": f"news-{provider.replace('_', '-')}",
+        "kind": "news_search", "id": discovery_id(provider),
         "provider": provider, "base_url": settings.service.discovery_base_url,
     }) for provider in settings.service.discovery]
 
@@ -300,7 +305,7 @@ def discovery_sources(settings: Settings) -> list[NewsSearchConfig]:
 def discovery_note(settings: Settings) -> str:
     """What `check` and the start say of the embedded news searches, or ""."""
     found = [s for s in settings.sources if isinstance(s, NewsSearchConfig)
-             and s.id == f"news-{s.provider.replace('_', '-')}" and not s.cases]
+             and s.id == discovery_id(s.provider) and not s.cases]
     if not found or len(found) != len(settings.sources):
         return ""
     return ("no [[sources]]: searching the news for every case with "

@@ -190,20 +190,17 @@ class Pipeline:
         items = undated(result.items, unchanged=result.unchanged)
         stamped = items is not result.items  # the feed stamps its items alike
         fresh = self._unseen(source_id, items, done)
-        silent = not row.first_poll_done and not self._alerts_first(config)
-        quiet = [] if silent or self._alerts_first(config) else \
+        alerts_first = self._alerts_first(config)
+        silent = not row.first_poll_done and not alerts_first
+        quiet = [] if silent or alerts_first else \
             [i for i in fresh if i.guid in result.backlog]
         if quiet:
             fresh = [i for i in fresh if i.guid not in result.backlog]
             with self.store.atomic():
-                for item in quiet:
-                    self.store.insert_item(item, now=done, canonical_url=item_url(item) or None,
-                                           status="backlog")
+                self._store_backlog(quiet, done)
         if silent:
             with self.store.atomic():
-                for item in fresh:
-                    self.store.insert_item(item, now=done, canonical_url=item_url(item) or None,
-                                           status="backlog")
+                self._store_backlog(fresh, done)
                 self._record_success(source_id, result, done, next_poll, got_new=bool(fresh))
             return PollReport(source_id, ok=True, items=len(result.items) + result.unchanged,
                               new=len(fresh), backlog=True, fetch_seconds=fetched)
@@ -256,6 +253,12 @@ class Pipeline:
         log.warning("source %s failed (%s, %d in a row): %s; next try in %ds",
                     source_id, kind, errors, message, delay.total_seconds())
         return PollReport(source_id, ok=False, error=message, error_kind=kind)
+
+    def _store_backlog(self, items: list[Item], now: datetime) -> None:
+        """Items stored as a backlog: seen, never alerted."""
+        for item in items:
+            self.store.insert_item(item, now=now, canonical_url=item_url(item) or None,
+                                   status="backlog")
 
     def _alerts_first(self, config: SourceConfig) -> bool:
         """Whether what a source finds at first (its first poll, a search's first run)

@@ -15,7 +15,7 @@ from feeds.base import FeedError, PollResult, SourceState
 from feeds.fetch import Fetcher
 from feeds.newssearch import LIMITS, NewsSearchConfig, NewsSearchSource
 from monitor.config import Settings, parse_settings
-from monitor.runtime.app import round_warning
+from monitor.runtime.app import round_warning, source_for
 from tests.conftest import config_toml
 from tests.servers import LoopbackServer, Request, Response
 
@@ -108,8 +108,8 @@ def test_a_round_longer_than_the_window_is_warned_of() -> None:
             cases=[{"id": f"c{n}", "query": f"word{n}"} for n in range(cases)]))
 
     few, many = settings(6 * 48), settings(6 * 48 + 1)  # GDELT: 6 searches a poll
-    assert round_warning(few, few.sources[0]) == ""
-    warning = round_warning(many, many.sources[0])
+    assert round_warning(few, source_for(few, few.sources[0])) == ""
+    warning = round_warning(many, source_for(many, many.sources[0]))
     assert "289 searches takes 49.0 h" in warning and "48 h window" in warning
 
 

@@ -89,7 +89,8 @@ def case_words(case: CaseConfig) -> frozenset[str]:
     return frozenset(tokens(clean(" ".join(names))))
 
 
-def _content(words: Words, skip: frozenset[str]) -> Counter[str]:
+def content_terms(words: Words, skip: frozenset[str]) -> Counter[str]:
+    """An article's terms without `skip` (the case's words): what its vector weighs."""
     counts = terms(words)
     for word in skip & counts.keys():
         del counts[word]
@@ -214,7 +215,7 @@ class Grouper:
         again would not weigh its words as it did when it joined, and a restart could
         then decide otherwise than the daemon that ran on."""
         vec = Packed.from_bytes(stored) if stored is not None else pack(
-            vector(_content(words, self._case_words(case)), self._frequencies()))
+            vector(content_terms(words, self._case_words(case)), self._frequencies()))
         return read_member(words, title, body, vec, self._sides(case), published)
 
     def _case(self, case: CaseConfig, now: datetime) -> CaseDevelopments:

@@ -159,28 +159,18 @@ def source_for(settings: Settings, config: AnySourceConfig,
     provider's syntax."""
     queries = None
     if isinstance(config, NewsSearchConfig):
-        wanted = set(config.cases)
         queries = {case.id: provider_query_text(case, config.provider)
-                   for case in settings.cases if not wanted or case.id in wanted}
+                   for case in settings.cases if config.covers(case.id)}
     return build_source(config, offload=offload, queries=queries)
 
 
-def round_warning(settings: Settings, config: AnySourceConfig) -> str:
-    """For a news search whose round over its cases takes longer than its window (an
-    article may come and go between two searches of its case), what to do; else ""."""
-    if not isinstance(config, NewsSearchConfig):
+def round_warning(settings: Settings, source: Source) -> str:
+    """For a news search whose round over its cases takes longer than its window,
+    what to do (`NewsSearchSource.round_warning`); "" for any other source."""
+    if not isinstance(source, NewsSearchSource):
         return ""
-    source = source_for(settings, config)
-    assert isinstance(source, NewsSearchSource)
-    interval = config.interval or settings.service.default_interval
-    took = source.round_time(interval)
-    if took <= config.window:
-        return ""
-    hours = took.total_seconds() / 3600
-    return (f"searching all {len(source.searches)} searches takes {hours:.1f} h at "
-            f"{source.per_poll} a poll, longer than the "
-            f"{config.window.total_seconds() / 3600:g} h window: raise "
-            "max_requests, shorten interval, or widen window")
+    interval = settings.source(source.id).interval or settings.service.default_interval
+    return source.round_warning(interval)
 
 
 def build_app(
@@ -226,11 +216,15 @@ def build_app(
 
     context = ChannelContext(http=http, stream=stream)
     channels = {c.id: build_channel(c, context) for c in settings.channels}
+    sources = {s.id: source_for(settings, s, offload) for s in settings.sources}
+    for source in sources.values():
+        if (warning := round_warning(settings, source)):
+            log.warning("source %s: %s", source.id, warning)
     pipeline = Pipeline(
         settings=settings,
         store=store,
         fetch=fetcher,
-        sources={s.id: source_for(settings, s, offload) for s in settings.sources},
+        sources=sources,
         matcher=Matcher(settings.cases),
         grouper=Grouper(store),
         extractor=extract,

@@ -32,7 +32,7 @@ import prometheus_client
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from feeds.newssearch import LIMITS, NewsSearchConfig, search_report
+from feeds.newssearch import NewsSearchConfig, search_report
 
 if TYPE_CHECKING:
     from monitor.config import Settings
@@ -203,9 +203,8 @@ def _search_metrics(settings: Settings, rows: Mapping[str, SourceRow]) -> Iterat
         row = rows.get(source.id)
         if not isinstance(source, NewsSearchConfig) or row is None:
             continue
-        cases = [c.id for c in settings.cases if not source.cases or c.id in source.cases]
-        report, sent = search_report(row.state.state, cases)
-        for case in report:
+        report = search_report(source, row.state.state, [c.id for c in settings.cases])
+        for case in report.cases:
             labels = [source.id, source.provider, case.case]
             if case.searched:
                 with contextlib.suppress(ValueError):
@@ -213,10 +212,9 @@ def _search_metrics(settings: Settings, rows: Mapping[str, SourceRow]) -> Iterat
                                         .timestamp())
             if case.items is not None:
                 found.add_metric(labels, case.items)
-        if sent is not None:
-            requests.add_metric([source.id, source.provider], sent)
-        budget.add_metric([source.id, source.provider],
-                          source.max_requests or LIMITS[source.provider].per_poll)
+        if report.requests is not None:
+            requests.add_metric([source.id, source.provider], report.requests)
+        budget.add_metric([source.id, source.provider], report.budget)
     yield from (searched, found, requests, budget)
 
 

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from feeds.newssearch import LIMITS, NewsSearchConfig, search_report
+from feeds.newssearch import NewsSearchConfig, search_report
 from monitor.config import Settings
 from monitor.runtime.health import assess
 from monitor.store.store import Store
@@ -59,16 +59,12 @@ def gather(settings: Settings, store: Store, now: datetime) -> Iterator[dict[str
 def _searches(settings: Settings, source: NewsSearchConfig,
               state: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     """One row per case a news search source searches for."""
-    cases = [c.id for c in settings.cases if not source.cases or c.id in source.cases]
-    rows, requests = search_report(state, cases)
-    budget = source.max_requests or LIMITS[source.provider].per_poll
-    searches = state.get("searches")
-    left = budget - searches if isinstance(searches, int) else budget
-    for row in rows:
+    report = search_report(source, state, [c.id for c in settings.cases])
+    for row in report.cases:
         yield {"type": "search", "source": source.id, "provider": source.provider,
                "case": row.case, "last_search": row.searched, "items": row.items,
-               "error": row.error, "requests_last_poll": requests, "budget": budget,
-               "budget_left": left}
+               "error": row.error, "requests_last_poll": report.requests,
+               "budget": report.budget, "budget_left": report.left}
 
 
 def ago(when: datetime | str | None, now: datetime) -> str:
