@@ -84,9 +84,11 @@ class Alert:
     development_new: bool = True
     event: str | None = None
     articles: int = 1
-    also: tuple[AlsoCovered, ...] = ()
+    also: tuple[AlsoCovered, ...] = ()  # the development's other articles
     possibly_related_to: str | None = None
     entries: tuple[Alert, ...] = field(default=())  # the alerts a digest gathers
+    # the development's docket entries other than `item` (carried only with a development)
+    filings: tuple[DocketRef, ...] = ()
 
     def payload(self) -> dict[str, Any]:
         """Contract 3, version 1."""
@@ -101,6 +103,7 @@ class Alert:
                     "new": self.development_new,
                     "event": self.event,
                     "articles": self.articles,
+                    "filings": [docket_payload(d) for d in self.filings],
                 }
                 if self.development_id
                 else None
@@ -130,6 +133,7 @@ class Alert:
             articles=dev.get("articles", 1),
             possibly_related_to=dev.get("possibly_related_to"),
             also=tuple(AlsoCovered(**a) for a in data.get("also", [])),
+            filings=tuple(docket_from_payload(d) for d in dev.get("filings", [])),
             entries=tuple(cls.from_payload(e) for e in data.get("entries", [])),
         )
 
@@ -144,16 +148,7 @@ def _item_payload(item: AlertItem) -> dict[str, Any]:
         "terms": list(item.terms),
     }
     if item.docket is not None:
-        d = item.docket
-        out["docket"] = {
-            "court": d.court,
-            "docket_number": d.docket_number,
-            "entry_number": d.entry_number,
-            "short_description": d.short_description,
-            "document_url": d.document_url,
-            "description": d.description,
-            "filed_at": d.filed_at,
-        }
+        out["docket"] = docket_payload(item.docket)
     return out
 
 
@@ -166,7 +161,34 @@ def _item_from_payload(data: dict[str, Any]) -> AlertItem:
         published=data.get("published"),
         snippet=data.get("snippet", ""),
         terms=tuple(data.get("terms", ())),
-        docket=DocketRef(**docket) if docket else None,
+        docket=docket_from_payload(docket) if docket else None,
+    )
+
+
+def docket_payload(docket: DocketRef) -> dict[str, Any]:
+    """A docket entry as Contract 3 writes it: `item.docket` and each of
+    `development.filings`."""
+    return {
+        "court": docket.court,
+        "docket_number": docket.docket_number,
+        "entry_number": docket.entry_number,
+        "short_description": docket.short_description,
+        "document_url": docket.document_url,
+        "description": docket.description,
+        "filed_at": docket.filed_at,
+    }
+
+
+def docket_from_payload(data: dict[str, Any]) -> DocketRef:
+    """The inverse of `docket_payload`; `description` and `filed_at` may be missing."""
+    return DocketRef(
+        court=data["court"],
+        docket_number=data["docket_number"],
+        entry_number=data.get("entry_number"),
+        short_description=data["short_description"],
+        document_url=data["document_url"],
+        description=data.get("description", ""),
+        filed_at=data.get("filed_at"),
     )
 
 

@@ -5,8 +5,8 @@ Threading: every alert of a development carries the development's root id
 its Message-ID is that root id (there is one such alert per development, so the id is
 stable across retries). Every other alert has Message-ID `<ALERT-ID@casewatch>` and
 `In-Reply-To` / `References` pointing at the root, so a mail client files a
-development's updates under its first alert. Alerts without a development (tests,
-digests, source health) are `<ALERT-ID@casewatch>` and start no thread.
+development's updates under its first alert. Tests, digests and alerts without a
+development (source health) are `<ALERT-ID@casewatch>` and start no thread.
 
 Bcc recipients are in the SMTP envelope only, never in the headers. SMTP runs in a
 worker thread. 4xx replies, refused connections, disconnects and timeouts are tried
@@ -79,7 +79,7 @@ def message_id(key: str) -> str:
 
 def thread_ids(alert: Alert) -> tuple[str, str | None]:
     """(Message-ID, the root it replies to or None). See the module docstring."""
-    if alert.development_id is None or alert.kind == "digest":
+    if alert.development_id is None or alert.kind in ("digest", "test"):
         return message_id(alert.id), None
     root = message_id(alert.development_id)
     if alert.kind == "development" and alert.development_new:

@@ -10,7 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, StrictUndefined
 
-from alerts.base import EVENT_LABELS, Alert, AlertItem, AlsoCovered
+from alerts.base import EVENT_LABELS, Alert, AlertItem, AlsoCovered, DocketRef
 
 
 def headline(alert: Alert) -> str:
@@ -24,6 +24,9 @@ def headline(alert: Alert) -> str:
         return f"Digest: {len(alert.entries)} alerts"
     if alert.kind == "source_health":
         return item.title if item else "Source health"
+    if alert.kind == "update" and item and item.docket:
+        return (f"Update in {alert.case_caption}: filed in court: "
+                f"{entry_label(item.docket)}").strip()
     if alert.kind == "update":
         return f"Update in {alert.case_caption}: {item.title if item else ''}"
     return f"{alert.case_caption}: {item.title if item else ''}"
@@ -56,19 +59,30 @@ def render_text(alert: Alert) -> str:
             lines.append(item.url)
         if item.docket and item.docket.document_url:
             lines.append(f"Document: {item.docket.document_url}")
+    if alert.filings:
+        lines.append(f"{FILINGS_LABEL} ({len(alert.filings)}):")
+        for filing in alert.filings:
+            lines.append(f"  - {filing_line(filing)}")
+            if filing.document_url:
+                lines.append(f"    Document: {one_line(filing.document_url)}")
     if alert.also:
-        lines.append(f"Also covered by ({len(alert.also)}):")
+        lines.append(f"{also_label(alert)} ({len(alert.also)}):")
         lines.extend(f"  - {a.source}: {a.title} {a.url}".rstrip() for a in alert.also)
     return inert("\n".join(lines))
 
 
 def sample_alert(alert_id: str, published: str) -> Alert:
-    """The alert `casewatch send-test` sends: clearly a test, with every part filled in."""
+    """The alert `casewatch send-test` sends: clearly a test, with every part filled in.
+
+    Its development is its own (no earlier mail to thread under, nothing to confuse).
+    """
     return Alert(
         id=alert_id,
         kind="test",
         case_id="casewatch-test",
         case_caption="Casewatch test",
+        development_id=f"dev-{alert_id}",
+        articles=2,
         item=AlertItem(
             title="This is a test alert from casewatch",
             url="https://example.org/casewatch-test",
@@ -79,6 +93,11 @@ def sample_alert(alert_id: str, published: str) -> Alert:
         ),
         also=(AlsoCovered("Another article about the test", "https://example.org/other",
                           "example"),),
+        filings=(DocketRef(court="test", docket_number="1:00-cv-00000", entry_number=1,
+                           short_description="TEST FILING from casewatch",
+                           document_url="https://example.org/casewatch-test/filing.pdf",
+                           description="A test docket entry: not a real filing.",
+                           filed_at=published),),
     )
 
 
@@ -101,8 +120,9 @@ def inert(text: str) -> str:
 
 
 def is_web_url(url: str) -> bool:
-    """Only http(s) URLs become links; anything else (javascript:, data:) stays text."""
-    return bool(re.match(r"(?i)^https?://[^\s]+$", url or ""))
+    """Only http(s) URLs become links; anything else (javascript:, data:, a URL with
+    control or invisible characters) stays text."""
+    return bool(re.match(r"(?i)^https?://[^\s]+$", url or "")) and url.isprintable()
 
 
 def split_terms(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[str, bool]]:
@@ -140,6 +160,30 @@ def filed_time(filed_at: str | None) -> str:
     return f"{when.day} {when:%b %Y %H:%M} UTC"
 
 
+FILINGS_LABEL = "Filed in court"
+
+
+def also_label(alert: Alert) -> str:
+    """What the other articles are: the press coverage of a filing, or more coverage."""
+    return "In the press" if alert.item and alert.item.docket else "Also covered by"
+
+
+def entry_label(d: DocketRef, limit: int | None = None) -> str:
+    """'#12 ORDER granting …' on one line (no '#n' when the entry has no number); the
+    description stands in for a missing short description."""
+    text = one_line(d.short_description) or one_line(d.description)
+    number = f"#{d.entry_number} " if d.entry_number is not None else ""
+    return one_line(number + text, limit)
+
+
+def filing_line(d: DocketRef) -> str:
+    """One filing on one line: court · docket number · #entry description · filed time."""
+    filed = filed_time(d.filed_at)
+    parts = (one_line(d.court), one_line(d.docket_number), entry_label(d),
+             one_line(f"filed {filed}") if filed else "")
+    return " · ".join(x for x in parts if x)
+
+
 def docket_meta(item: AlertItem) -> str:
     """Court, docket number, when it was filed and where it came from."""
     d = item.docket
@@ -155,6 +199,8 @@ SLACK_SNIPPET_LIMIT = 1500
 SLACK_TEXT_LIMIT = 3000  # Slack refuses a block text longer than this, and the message with it
 SLACK_URL_LIMIT = 1000  # a longer link is shown as its label alone
 SLACK_ALSO_LIMIT = 10
+SLACK_FILINGS_LIMIT = 10
+SLACK_DIGEST_FILINGS_LIMIT = 3  # a digest entry shows its first filings beneath its body
 SLACK_DIGEST_LIMIT = 12  # 1 + 12 * (divider + 3 blocks) + 1 stays within 50 blocks
 
 
@@ -194,7 +240,38 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": slack_fit(text)}}
 
 
-def _slack_blocks(alert: Alert) -> list[dict[str, Any]]:
+def _slack_list(heading: str, lines: list[str], cap: int,
+                budget: int = SLACK_TEXT_LIMIT) -> str:
+    """`heading` and at most `cap` of `lines`, whole lines only, within `budget`
+    characters; the rest counted in '… and N more'."""
+    text = heading
+    shown = 0
+    for line in lines[:cap]:
+        rest = len(lines) - shown - 1
+        tail = len(f"\n… and {rest} more") if rest else 0
+        if len(text) + 1 + len(line) + tail > budget:
+            break
+        text += "\n" + line
+        shown += 1
+    if shown < len(lines):
+        text += f"\n… and {len(lines) - shown} more"
+    return text
+
+
+def _slack_filings(alert: Alert, cap: int, budget: int = SLACK_TEXT_LIMIT) -> str:
+    lines = []
+    for d in alert.filings:
+        filed = filed_time(d.filed_at)
+        parts = (slack_escape(one_line(d.court, 100)), slack_escape(one_line(d.docket_number, 100)),
+                 slack_link(d.document_url, entry_label(d, 200)),
+                 slack_escape(one_line(f"filed {filed}", 100)) if filed else "")
+        lines.append("• " + " · ".join(x for x in parts if x))
+    return _slack_list(f"{FILINGS_LABEL} ({len(alert.filings)}):", lines, cap, budget)
+
+
+def _slack_blocks(alert: Alert, *, digest: bool = False) -> list[dict[str, Any]]:
+    """The blocks of one alert. In a digest an entry is its first three blocks (headline,
+    context, the first part of its body); its filings go beneath that first part."""
     blocks: list[dict[str, Any]] = [_section(f"*{slack_escape(one_line(headline(alert), 300))}*")]
     item = alert.item
     context: list[str] = []
@@ -208,29 +285,37 @@ def _slack_blocks(alert: Alert) -> list[dict[str, Any]]:
         blocks.append({"type": "context",
                        "elements": [{"type": "mrkdwn",
                                      "text": slack_fit(" · ".join(context))}]})
+    body: list[str] = []
     if alert.possibly_related_to:
-        blocks.append(_section("Possibly related to development "
-                               + slack_escape(one_line(alert.possibly_related_to))))
+        body.append("Possibly related to development "
+                    + slack_escape(one_line(alert.possibly_related_to)))
     if item:
         if item.docket and item.docket.description:
-            blocks.append(_section(slack_escape(one_line(item.docket.description, 1500))))
+            body.append(slack_escape(one_line(item.docket.description, 1500)))
         if item.snippet:
-            blocks.append(_section(">" + slack_snippet(item.snippet, item.terms)))
+            body.append(">" + slack_snippet(item.snippet, item.terms))
         links = []
         if item.url:
             links.append(slack_link(item.url, "Read: " + (item.title or item.url)))
         if item.docket and item.docket.document_url:
             links.append(slack_link(item.docket.document_url, "Document"))
         if links:
-            blocks.append(_section("\n".join(links)))
+            body.append("\n".join(links))
+    if digest and alert.filings:  # the filings go beneath the first part, never instead
+        first = body[0] if body else ""
+        budget = max(SLACK_TEXT_LIMIT - len(first) - 1, SLACK_TEXT_LIMIT // 4)
+        filings = _slack_filings(alert, SLACK_DIGEST_FILINGS_LIMIT, budget)
+        body = [slack_fit(first, SLACK_TEXT_LIMIT - len(filings) - 1) + "\n" + filings
+                if first else filings]
+    elif alert.filings:
+        body.append(_slack_filings(alert, SLACK_FILINGS_LIMIT))
     if alert.also:
         shown = [f"• {slack_link(a.url, a.title or a.url)} ({slack_escape(one_line(a.source))})"
-                 for a in alert.also[:SLACK_ALSO_LIMIT]]
-        more = len(alert.also) - SLACK_ALSO_LIMIT
-        if more > 0:
-            shown.append(f"… and {more} more")
-        blocks.append(_section(f"Also covered by ({len(alert.also)}):\n" + "\n".join(shown)))
-    return blocks
+                 for a in alert.also]
+        body.append(_slack_list(f"{also_label(alert)} ({len(alert.also)}):", shown,
+                                SLACK_ALSO_LIMIT))
+    blocks.extend(_section(text) for text in body)
+    return blocks[:3] if digest else blocks
 
 
 def slack_message(alert: Alert) -> dict[str, Any]:
@@ -245,7 +330,7 @@ def slack_message(alert: Alert) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [_section(f"*{fallback}*")]
     for entry in alert.entries[:SLACK_DIGEST_LIMIT]:
         blocks.append({"type": "divider"})
-        blocks.extend(_slack_blocks(entry)[:3])
+        blocks.extend(_slack_blocks(entry, digest=True))
     more = len(alert.entries) - SLACK_DIGEST_LIMIT
     if more > 0:
         blocks.append(_section(f"… and {more} more"))
@@ -277,8 +362,17 @@ _HTML_TEMPLATE = _HTML.from_string("""\
 {% if a.terms %}<p style="color:#666">Matched: {{ a.terms | join(", ") }}</p>{% endif %}
 {% if a.url %}<p>{{ link(a.url, a.title or a.url) }}</p>{% endif %}
 {% if a.document %}<p>{{ link(a.document, "Document") }}</p>{% endif %}
+{% if a.filings %}
+<p>Filed in court ({{ a.filings | length }}):</p>
+<ul>
+{% for f in a.filings %}
+<li>{% if f.where %}{{ f.where }} · {% endif %}{{ link(f.document, f.entry or f.document) }}\
+{% if f.filed %} · filed {{ f.filed }}{% endif %}</li>
+{% endfor %}
+</ul>
+{% endif %}
 {% if a.also %}
-<p>Also covered by ({{ a.also | length }}):</p>
+<p>{{ a.also_label }} ({{ a.also | length }}):</p>
 <ul>
 {% for other in a.also %}
 <li>{{ other.source }}: {{ link(other.url, other.title or other.url) }}</li>
@@ -325,6 +419,11 @@ def _html_fields(alert: Alert) -> dict[str, Any]:
         "title": item.title if item else "",
         "url": item.url if item else "",
         "document": item.docket.document_url if item and item.docket else "",
+        "filings": [{"where": " · ".join(x for x in (one_line(d.court), one_line(d.docket_number))
+                                         if x),
+                     "entry": entry_label(d), "document": d.document_url,
+                     "filed": one_line(filed_time(d.filed_at))} for d in alert.filings],
+        "also_label": also_label(alert),
         "also": [{"title": a.title, "url": a.url, "source": a.source} for a in alert.also],
     }
 

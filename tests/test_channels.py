@@ -104,7 +104,7 @@ def test_webhook_posts_signed_contract_3_payload(aio: asyncio.Runner, http: http
     assert payload["kind"] == "development"
     assert payload["case"] == {"id": "doe", "caption": "John Doe v. Acme Corp."}
     assert payload["development"] == {"id": "dev-42", "new": True, "event": "ruling",
-                                      "articles": 3}
+                                      "articles": 3, "filings": []}
     assert payload["item"]["title"] == HOSTILE  # JSON carries the text as it is
     assert payload["item"]["terms"] == ["Acme", "lawsuit"]
     assert payload["also"] == [{"title": "Acme loses bid", "url": "https://other.example.org/x",
