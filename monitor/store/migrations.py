@@ -152,5 +152,13 @@ def m007_member_vectors(db: Database) -> None:
     db.executescript("ALTER TABLE matches ADD COLUMN vector BLOB;")
 
 
+@migrations()
+def m008_filing_steps(db: Database) -> None:
+    """The procedural step each docket entry of a case is, as the pipeline judged it
+    (none for routine paperwork), so the filings news may report are known again after
+    a restart (`monitor.grouping.filings`)."""
+    db.executescript("ALTER TABLE matches ADD COLUMN step TEXT;")
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

@@ -60,6 +60,7 @@ class MatchRecord:
     development_id: str | None
     role: str  # "development" | "update" | "duplicate" | "docket_entry"
     vector: bytes | None = None  # the article's TF-IDF vector as grouping weighed it
+    step: str | None = None  # a docket entry's procedural step, none for routine paperwork
 
 
 @dataclass(frozen=True, slots=True)

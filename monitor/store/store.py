@@ -248,20 +248,24 @@ class Store(Outbox):
     def item(self, item_id: int) -> dict[str, Any]:
         return dict(next(self.db.query("SELECT * FROM items WHERE id = ?", [item_id])))
 
-    def insert_development(self, dev: NewDevelopment, *, item_id: int, now: datetime) -> None:
+    def insert_development(self, dev: NewDevelopment, *, item_id: int, now: datetime,
+                           articles: int = 1) -> None:
+        """A new development; `articles` is 0 for one a filing begins."""
         self.db.execute(
             """INSERT INTO developments (id, case_id, event, headline, first_item_id,
                    articles, possibly_related_to, created_at, last_seen_at, parties)
-               VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)""",
-            [dev.id, dev.case_id, dev.event, dev.headline, item_id, dev.possibly_related_to,
-             iso(now), iso(now), json.dumps(list(dev.parties))],
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [dev.id, dev.case_id, dev.event, dev.headline, item_id, articles,
+             dev.possibly_related_to, iso(now), iso(now), json.dumps(list(dev.parties))],
         )
 
-    def touch_development(self, development_id: str, *, now: datetime) -> int:
-        """Count one more article for a development; returns the new count."""
+    def touch_development(self, development_id: str, *, now: datetime,
+                          article: bool = True) -> int:
+        """Count one more item for a development (an article, or a filing that is not
+        counted as one); returns its count of articles."""
         self.db.execute(
-            "UPDATE developments SET articles = articles + 1, last_seen_at = ? WHERE id = ?",
-            [iso(now), development_id],
+            "UPDATE developments SET articles = articles + ?, last_seen_at = ? WHERE id = ?",
+            [int(article), iso(now), development_id],
         )
         row = self.db.execute(
             "SELECT articles FROM developments WHERE id = ?", [development_id]
@@ -288,10 +292,10 @@ class Store(Outbox):
     def insert_match(self, item_id: int, match: MatchRecord, *, now: datetime) -> bool:
         cursor = self.db.execute(
             """INSERT OR IGNORE INTO matches (item_id, case_id, score, terms, snippet,
-                   development_id, role, created_at, vector)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   development_id, role, created_at, vector, step)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [item_id, match.case_id, match.score, json.dumps(list(match.terms)), match.snippet,
-             match.development_id, match.role, iso(now), match.vector],
+             match.development_id, match.role, iso(now), match.vector, match.step],
         )
         return cursor.rowcount == 1
 
@@ -308,6 +312,30 @@ class Store(Outbox):
             sql += " AND matches.created_at >= ?"
             args.append(iso(since))
         return list(self.db.query(sql + " ORDER BY matches.created_at, items.id", args))
+
+    def told(self, case_id: str | None = None) -> dict[str, tuple[int, list[str]]]:
+        """For each development, who told it: its count of articles and its filings
+        ("cand 3:21-cv-00485 #1 Complaint"), repeats and copies left out."""
+        sql = """SELECT matches.development_id, items.kind, items.docket
+                 FROM matches JOIN items ON items.id = matches.item_id
+                 WHERE matches.role != 'duplicate' AND matches.development_id IS NOT NULL"""
+        args: list[Any] = []
+        if case_id:
+            sql += " AND matches.case_id = ?"
+            args.append(case_id)
+        out: dict[str, tuple[int, list[str]]] = {}
+        for dev_id, kind, docket in self.db.execute(sql + " ORDER BY items.id", args):
+            articles, filings = out.get(dev_id, (0, []))
+            if kind != "docket":
+                articles += 1
+            elif (entry := docket_from_json(docket)) is not None:
+                number = f" #{entry.entry_number}" if entry.entry_number is not None else ""
+                label = f"{entry.court} {entry.docket_number}{number} " \
+                        f"{entry.short_description}".strip()
+                if label not in filings:
+                    filings.append(label)
+            out[dev_id] = (articles, filings)
+        return out
 
     # grouping: signatures, document frequencies, developments' members -----------------
 
@@ -352,9 +380,9 @@ class Store(Outbox):
         )
 
     def case_members(self, case_id: str, *, since: datetime) -> list[dict[str, Any]]:
-        """Every article of the case's news developments seen since `since`, with the
-        development's event and parties (docket entries are developments of their own,
-        which no article joins)."""
+        """Every article of the case's developments told by the press seen since `since`,
+        with the development's event and parties (not its docket entries: a development
+        a filing began is held once an article joins it)."""
         return list(
             self.db.query(
                 """SELECT matches.development_id, matches.role, developments.event,
@@ -366,6 +394,23 @@ class Store(Outbox):
                    JOIN items ON items.id = matches.item_id
                    WHERE matches.case_id = ? AND matches.role IN ('development', 'update')
                          AND items.kind != 'docket' AND developments.last_seen_at >= ?
+                   ORDER BY items.id""",
+                [case_id, iso(since)],
+            )
+        )
+
+    def case_filings(self, case_id: str, *, since: datetime) -> list[dict[str, Any]]:
+        """The case's docket entries with a procedural step, in developments seen since
+        `since`: the development, the step, and the entry's fields and dates."""
+        return list(
+            self.db.query(
+                """SELECT matches.development_id, matches.step, items.docket,
+                          items.published, items.fetched_at
+                   FROM matches
+                   JOIN developments ON developments.id = matches.development_id
+                   JOIN items ON items.id = matches.item_id
+                   WHERE matches.case_id = ? AND matches.step IS NOT NULL
+                         AND items.kind = 'docket' AND developments.last_seen_at >= ?
                    ORDER BY items.id""",
                 [case_id, iso(since)],
             )
