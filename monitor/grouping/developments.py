@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from monitor.grouping.events import Headline, headline, taken_again
+from monitor.grouping.filings import Coverage, Filing, names_sides
 from monitor.grouping.money import news_amounts
 from monitor.grouping.similarity import EMPTY, Centroids, Packed
 from monitor.grouping.textdates import Day, event_day, latest_year
@@ -33,6 +34,7 @@ class Member:
     amounts: frozenset[float]  # sums of money in its headline and lede
     year: int | None  # the latest year it names
     again: bool = False  # its headline or lede tells of a step taken again
+    named: bool = False  # it names both sides of the caption
 
 
 def read_member(words: Words, title: str, body: str, vector: Packed,
@@ -43,7 +45,8 @@ def read_member(words: Words, title: str, body: str, vector: Packed,
     return Member(vector=vector, head=headline(words, names),
                   day=event_day(words, published.date() if published else None),
                   amounts=news_amounts(title, body), year=latest_year(words),
-                  again=taken_again(words))
+                  again=taken_again(words),
+                  named=names_sides((*words.title, *words.body), names))
 
 
 @dataclass(slots=True)
@@ -62,6 +65,18 @@ class Development:
     years: list[int] = field(default_factory=list)  # the latest years its articles name
     seed: Packed = EMPTY  # the vector of the article that started it
     again: bool = False  # some article of it tells of a step taken again
+    named: bool = False  # some article of it names both sides of the caption
+    filed: bool = False  # it holds a filing (a docket entry with a step)
+
+    def steps(self) -> frozenset[str]:
+        """The steps its articles report: those its headlines name, else its event."""
+        named = frozenset(h.step for h in self.headlines if h.step is not None)
+        return named or (frozenset({self.event}) if self.event else frozenset())
+
+    def coverage(self) -> Coverage:
+        """It as a new filing weighs it (`filings.link_filing`)."""
+        return Coverage(self.id, self.steps(), min(self.times, default=self.last_seen),
+                        frozenset(self.stated), self.named, self.filed)
 
     def age(self, when: datetime) -> timedelta:
         """How long after its first article's time `when` comes."""
@@ -78,6 +93,15 @@ class CaseDevelopments:
 
     developments: list[Development] = field(default_factory=list)
     centroids: Centroids = field(default_factory=Centroids)
+    filings: list[Filing] = field(default_factory=list)  # its docket entries with a step
+
+    def recent_filings(self, now: datetime) -> list[Filing]:
+        """Its filings seen in the last LOOKBACK: those news may still report, alike for
+        a daemon that ran on and one restarted (which reads more, by development)."""
+        return [f for f in self.filings if now - f.seen <= LOOKBACK]
+
+    def find(self, dev_id: str) -> Development | None:
+        return next((dev for dev in self.developments if dev.id == dev_id), None)
 
     def open(self, dev_id: str, event: str | None, parties: set[str],
              seen: datetime) -> Development:
@@ -88,6 +112,7 @@ class CaseDevelopments:
     def keep_recent(self, now: datetime) -> None:
         """Let go of the developments last seen more than LOOKBACK ago, and their rows."""
         kept = [dev for dev in self.developments if now - dev.last_seen <= LOOKBACK]
+        self.filings = self.recent_filings(now)
         if len(kept) == len(self.developments):
             return
         self.centroids = self.centroids.subset([dev.row for dev in kept])
@@ -102,6 +127,7 @@ class CaseDevelopments:
             dev.seed = member.vector
         dev.amounts |= member.amounts
         dev.again = dev.again or member.again
+        dev.named = dev.named or member.named
         if member.year is not None:
             dev.years.append(member.year)
         if member.head.step is not None:

@@ -40,6 +40,7 @@ from monitor.grouping.developments import (
     read_member,
 )
 from monitor.grouping.events import numbered_parties, sides, tag_event
+from monitor.grouping.filings import Filing, Link, article_steps, link_article, link_filing
 from monitor.grouping.neardup import NearDuplicates, is_copy, shingles, signature, text_hash
 from monitor.grouping.rules import (
     VETOES,
@@ -54,8 +55,9 @@ from monitor.grouping.rules import (
     weighed,
 )
 from monitor.grouping.similarity import DocumentFrequencies, Packed, pack, terms, vector
+from monitor.grouping.steps import event_of
 from monitor.identity import item_url, stable_id
-from monitor.store.rows import NewDevelopment, parse_iso
+from monitor.store.rows import NewDevelopment, docket_from_json, parse_iso
 from monitor.store.store import Store
 from monitor.text.normalise import Words, clean, tokens
 
@@ -226,6 +228,7 @@ class Grouper:
             for row in self._store.case_members(case.id, since=now - LOOKBACK):
                 fetched = parse_iso(row["fetched_at"]) or now
                 dev = devs.get(row["development_id"])
+                first = dev is None  # its first article (a filing may have begun it)
                 if dev is None:
                     dev = devs[row["development_id"]] = state.open(
                         row["development_id"], row["event"], set(json.loads(row["parties"])),
@@ -235,8 +238,15 @@ class Grouper:
                 title, body = row["title"] or "", row["text"] or row["summary"] or ""
                 member = self._member(case, title, body, Words.of(title, body), published,
                                       row["vector"])
-                state.add(dev, member, published or fetched, fetched,
-                          first=row["role"] != "update")
+                state.add(dev, member, published or fetched, fetched, first=first)
+            for row in self._store.case_filings(case.id, since=now - LOOKBACK):
+                entry = docket_from_json(row["docket"])
+                seen = parse_iso(row["fetched_at"]) or now
+                filed = (entry.filed_at if entry is not None else None) \
+                    or parse_iso(row["published"]) or seen
+                state.filings.append(Filing(row["development_id"], row["step"], filed, seen))
+                if (dev := devs.get(row["development_id"])) is not None:
+                    dev.filed = True
             self._cases[case.id] = state
         return self._cases[case.id]
 
@@ -276,8 +286,11 @@ class Grouper:
             best, best_similarity = dev, similarity
         if best is not None and joins(best_similarity):
             return self._join(state, best, article)
+        link = self._filing_link(state, article, now)
+        if link.development_id is not None:
+            return self._report(state, link.development_id, article)
         related = nearest.id if nearest is not None and possibly_related(
-            nearest_similarity) else None
+            nearest_similarity) else link.related
         dev_id = "dev-" + stable_id(case.id, item.source_id, item.guid, length=12)
         state.add(state.open(dev_id, article.event, set(article.parties), now), member,
                   article.when, now, first=True)
@@ -290,6 +303,52 @@ class Grouper:
             ),
             possibly_related_to=related, vector=member.vector.to_bytes(),
         )
+
+    def _filing_link(self, state: CaseDevelopments, article: Article, now: datetime) -> Link:
+        """The filing of the case this article reports, if the evidence is strong
+        (`monitor.grouping.filings`); a development that holds it and already has
+        articles must not be vetoed for it."""
+        stated = (article.news_date,) if article.stated and article.news_date else ()
+        link = link_article(article_steps(article.member.head.step, article.event),
+                            article.when if article.dated else None, stated,
+                            article.member.named, state.recent_filings(now))
+        dev = state.find(link.development_id) if link.development_id else None
+        if dev is not None and any(veto(article, dev) for veto in VETOES):
+            return Link(related=dev.id)
+        return link
+
+    def _report(self, state: CaseDevelopments, dev_id: str, article: Article) -> Decision:
+        """The article joins the development of the filing it reports: one it already
+        holds with other articles, or one the filing alone began (now held)."""
+        dev = state.find(dev_id)
+        if dev is not None:
+            return self._join(state, dev, article)
+        filing = next(f for f in state.filings if f.development_id == dev_id)
+        dev = state.open(dev_id, event_of(filing.step), set(article.parties), article.seen)
+        dev.filed = True
+        state.add(dev, article.member, article.when, article.seen, first=True)
+        if article.parties:
+            self._store.set_development_parties(dev.id, dev.parties)
+        return Decision(role="update", development_id=dev.id,
+                        vector=article.member.vector.to_bytes())
+
+    def file(self, case: CaseConfig, step: str | None, filed: datetime, dev_id: str,
+             now: datetime) -> Link:
+        """A new docket entry of `case`, of `step` (None for routine paperwork or no
+        clear step), filed at `filed`: the development told by the press it joins, or
+        the one it may relate to; held as a filing of `dev_id` (its own development)
+        or of the one it joins, for the articles that come after it."""
+        self._window(now)
+        state = self._case(case, now)
+        link = link_filing(step, filed, [dev.coverage() for dev in state.developments])
+        if step is not None:
+            state.filings.append(Filing(link.development_id or dev_id, step, filed, now))
+        if link.development_id is not None:
+            joined = state.find(link.development_id)
+            assert joined is not None
+            joined.filed = True
+            joined.last_seen = max(joined.last_seen, now)
+        return link
 
     def _join(self, state: CaseDevelopments, dev: Development, article: Article) -> Decision:
         """The article joins `dev`: held, and the parties it names added to the stored ones."""
