@@ -17,20 +17,18 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from alerts.base import AlsoCovered
 from feeds.base import DocketEntry, FeedError, Fetch, Item, PollResult, Source
 from feeds.extract import Extracted
 from feeds.registry import SourceConfig
 from monitor.config import CaseConfig, Settings
-from monitor.delivery.compose import build_alert, channel_status
-from monitor.grouping.events import tag_event
+from monitor.delivery.compose import build_alert, channel_status, told
 from monitor.grouping.grouper import Decision, Grouper
+from monitor.grouping.steps import docket_step, event_of
 from monitor.identity import item_url, stable_id
 from monitor.matching.dockets import DocketMatcher, is_fuller, is_routine, match_entry
 from monitor.matching.matcher import Match, Matcher
 from monitor.store.rows import MatchRecord, NewDevelopment, OutboxEntry, SourceRow
 from monitor.store.store import Store
-from monitor.text.normalise import Words
 
 log = logging.getLogger("casewatch.pipeline")
 
@@ -414,15 +412,23 @@ class Pipeline:
         written = 0
         for match in matches:
             case = self.cases[match.case_id]
+            step = self._filing_step(case, entry)
             dev_id = "dev-" + stable_id(case.id, "docket", item.guid, length=12)
-            event = tag_event(Words.of(entry.short_description, entry.description))
-            decision = Decision(
-                role="development", development_id=dev_id,
-                new_development=NewDevelopment(id=dev_id, case_id=case.id, event=event,
-                                               headline=item.title),
-            )
+            link = self.grouper.file(case, step, entry.filed_at or item.published or now,
+                                     dev_id, now)
+            if link.development_id is not None:  # the press told it first
+                decision = Decision(role="update", development_id=link.development_id)
+            else:
+                decision = Decision(
+                    role="development", development_id=dev_id,
+                    new_development=NewDevelopment(id=dev_id, case_id=case.id,
+                                                   event=event_of(step) if step else None,
+                                                   headline=item.title,
+                                                   possibly_related_to=link.related),
+                    possibly_related_to=link.related,
+                )
             written += self._record_match(case, item, item_id, match, decision, now,
-                                          send=self._alerts_entry(case, entry))
+                                          send=self._alerts_entry(case, entry), step=step)
         return written
 
     @staticmethod
@@ -430,6 +436,14 @@ class Pipeline:
         if case.docket_alert == "none":
             return False
         return case.docket_alert == "all" or not is_routine(entry, case.docket_routine)
+
+    @staticmethod
+    def _filing_step(case: CaseConfig, entry: DocketEntry) -> str | None:
+        """The procedural step a docket entry is, for news to report; none for routine
+        paperwork (the case's own list of it, when it has one)."""
+        if is_routine(entry, case.docket_routine):
+            return None
+        return docket_step(entry.short_description, entry.description)
 
     def _attach_copy(self, item_id: int, original: int, now: datetime) -> None:
         """A repeat or copy joins the original's developments, silently."""
@@ -443,19 +457,23 @@ class Pipeline:
             )
 
     def _record_match(self, case: CaseConfig, item: Item, item_id: int, match: Match,
-                      decision: Decision, now: datetime, *, send: bool = True) -> int:
+                      decision: Decision, now: datetime, *, send: bool = True,
+                      step: str | None = None) -> int:
+        article = item.docket is None  # a filing is not counted among the articles
         if decision.new_development is not None:
-            self.store.insert_development(decision.new_development, item_id=item_id, now=now)
-            articles = 1
+            articles = int(article)
+            self.store.insert_development(decision.new_development, item_id=item_id, now=now,
+                                          articles=articles)
         else:
-            articles = self.store.touch_development(decision.development_id, now=now)
+            articles = self.store.touch_development(decision.development_id, now=now,
+                                                    article=article)
         role = "docket_entry" if item.docket is not None and decision.role == "development" \
             else decision.role
         self.store.insert_match(
             item_id,
             MatchRecord(case_id=case.id, score=match.score, terms=match.terms,
                         snippet=match.snippet, development_id=decision.development_id,
-                        role=role, vector=decision.vector),
+                        role=role, vector=decision.vector, step=step),
             now=now,
         )
         if decision.role == "duplicate" or not send:
@@ -466,7 +484,8 @@ class Pipeline:
             kind=kind, case=case, item=item, snippet=match.snippet, terms=match.terms,
             development_id=decision.development_id, new=decision.new_development,
             possibly_related_to=decision.possibly_related_to, articles=articles,
-            also=self._also(decision.development_id, item_id),
+            **told(self.store.development_items(decision.development_id), item_id,
+                   item.docket),
         )
         written = 0
         for channel_id in case.notify:
@@ -478,10 +497,3 @@ class Pipeline:
             ):
                 written += 1
         return written
-
-    def _also(self, development_id: str, item_id: int) -> tuple[AlsoCovered, ...]:
-        return tuple(
-            AlsoCovered(title=row["title"], url=row["url"], source=row["source_id"])
-            for row in self.store.development_items(development_id)
-            if row["id"] != item_id
-        )

@@ -19,13 +19,13 @@ import itertools
 import json
 import tomllib
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from feeds.base import DocketEntry, Item
+from feeds.base import Item
 from monitor.config import CaseConfig, parse_settings
 from monitor.grouping.grouper import Grouper
 from monitor.grouping.rules import JOIN
@@ -349,29 +349,6 @@ def test_a_database_from_before_stored_vectors_still_groups(
     groups, _ = seed_groups(app)
     aio.run(app.aclose())
     assert groups == [frozenset({SEEDS[0].guid, SEEDS[1].guid})]
-
-
-@pytest.mark.parametrize("restart", [False, True], ids=["running", "restarted"])
-def test_news_never_joins_a_docket_entry_restarted_or_not(
-        tmp_path: Path, clock: FakeClock, aio: asyncio.Runner, restart: bool) -> None:
-    """A docket entry is a development of its own; the news of it is another, whether
-    the daemon ran on or was restarted between the two."""
-    article = SEEDS[0]
-    filed = article.published - timedelta(hours=3)
-    entry = DocketEntry("cand", "3:21-cv-00485", "Doe v. Twitter", 1, "COMPLAINT",
-                        f"COMPLAINT. {article.title}. {article.text[:600]}", filed, "", "", "")
-    docket = Item(source_id="seed-court", guid=entry.guid, url="https://ecf.example/1",
-                  title="Doe v. Twitter #1: COMPLAINT", summary=entry.description,
-                  published=filed, docket=entry)
-    app = seed_app(tmp_path, clock)
-    app.pipeline.ingest(docket, clock.advance(minutes=5))
-    if restart:
-        aio.run(app.aclose())
-        app = seed_app(tmp_path, clock)
-    app.pipeline.ingest(article, clock.advance(minutes=5))
-    groups, _ = seed_groups(app)
-    aio.run(app.aclose())
-    assert sorted(groups, key=sorted) == [frozenset({entry.guid}), frozenset({article.guid})]
 
 
 # --- level 3 through the pipeline (each rule on its own: test_grouping_rules.py) ------------

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from alerts.base import Alert, AlertItem, AlsoCovered, ChannelConfigBase, DocketRef
-from feeds.base import Item
+from feeds.base import DocketEntry, Item
 from monitor.config import CaseConfig
 from monitor.identity import stable_id
-from monitor.store.rows import NewDevelopment, iso
+from monitor.store.rows import NewDevelopment, docket_from_json, iso
 
 
 def channel_status(channel: ChannelConfigBase, alert: Alert) -> str | None:
@@ -23,6 +26,16 @@ def channel_status(channel: ChannelConfigBase, alert: Alert) -> str | None:
     return "digest" if channel.digest else "pending"
 
 
+def docket_ref(entry: DocketEntry) -> DocketRef:
+    """A docket entry as an alert tells it."""
+    return DocketRef(
+        court=entry.court, docket_number=entry.docket_number,
+        entry_number=entry.entry_number, short_description=entry.short_description,
+        document_url=entry.document_url, description=entry.description,
+        filed_at=iso(entry.filed_at),
+    )
+
+
 def build_alert(
     *,
     kind: str,
@@ -35,20 +48,13 @@ def build_alert(
     possibly_related_to: str | None,
     articles: int,
     also: tuple[AlsoCovered, ...] = (),
+    filings: tuple[DocketEntry, ...] = (),
 ) -> Alert:
     """The alert for one matched item; its id is stable for the same development and item."""
     if kind == "development":
         alert_id = "a-" + stable_id("development", case.id, development_id)
     else:
         alert_id = "a-" + stable_id(kind, case.id, development_id, item.source_id, item.guid)
-    docket = None
-    if item.docket is not None:
-        d = item.docket
-        docket = DocketRef(
-            court=d.court, docket_number=d.docket_number, entry_number=d.entry_number,
-            short_description=d.short_description, document_url=d.document_url,
-            description=d.description, filed_at=iso(d.filed_at),
-        )
     return Alert(
         id=alert_id,
         kind=kind,  # type: ignore[arg-type]
@@ -61,12 +67,33 @@ def build_alert(
             published=iso(item.published),
             snippet=snippet,
             terms=terms,
-            docket=docket,
+            docket=docket_ref(item.docket) if item.docket is not None else None,
         ),
         development_id=development_id,
         development_new=new is not None,
         event=new.event if new else None,
         articles=articles,
         also=also,
+        filings=tuple(docket_ref(entry) for entry in filings),
         possibly_related_to=possibly_related_to,
     )
+
+
+def told(rows: Iterable[Mapping[str, Any]], item_id: int,
+         docket: DocketEntry | None) -> dict[str, Any]:
+    """A development's items (`Store.development_items`) other than the alert's own, as
+    `build_alert` takes them: its articles (`also`) and its filings (each entry once, as
+    last told; not the alert's own entry)."""
+    also: list[AlsoCovered] = []
+    filings: dict[str, DocketEntry] = {}
+    for row in rows:
+        if row["id"] == item_id:
+            continue
+        if row["kind"] == "docket":
+            entry = docket_from_json(row["docket"])
+            if entry is not None and (docket is None or entry.guid != docket.guid):
+                filings[entry.guid] = entry
+        else:
+            also.append(AlsoCovered(title=row["title"], url=row["url"],
+                                    source=row["site_name"] or row["source_id"]))
+    return {"also": tuple(also), "filings": tuple(filings.values())}
