@@ -249,12 +249,15 @@ def matches(config_file: str | None, case_id: str | None, since: str | None,
         after = utc_now() - parse_duration(since) if since else None
     except ValueError as exc:
         fail(f"--since: {exc}")
+    told = store.told(case_id)
     for row in store.matches(case_id=case_id, since=after):
+        articles, filings = told.get(row["development_id"], (0, []))
         record = {
             "case": row["case_id"], "development": row["development_id"], "role": row["role"],
             "score": row["score"], "terms": json.loads(row["terms"]), "title": row["title"],
             "source": row["source_id"], "url": row["url"], "published": row["published"],
             "snippet": row["snippet"],
+            "told": {"articles": articles, "filings": filings},
         }
         if as_json:
             click.echo(json.dumps(record, ensure_ascii=False))
@@ -264,6 +267,9 @@ def matches(config_file: str | None, case_id: str | None, since: str | None,
             click.echo(f"    {row['url']}  terms: {', '.join(record['terms'])}")
             if row["snippet"]:
                 click.echo(f"    {mark_terms(row['snippet'], record['terms'])}")
+            if articles and filings:
+                click.echo(f"    told by the court ({'; '.join(filings)}) and the press "
+                           f"({articles} article{'s' if articles != 1 else ''})")
     store.close()
 
 

@@ -139,35 +139,43 @@ def run_demo(database: Path | None = None, seeds: Traversable = SEEDS) -> int:
         print(f"casewatch demo: {len(articles)} seed articles served at {base}/feed.xml\n")
         sys.stdout.flush()
 
-        async def once() -> tuple[dict[str, int], list[str], list[str], int]:
+        async def once() -> tuple[dict[str, int], list[str], list[str], int, int]:
             app = build_app(settings, stream=sys.stdout)
             try:
                 reports, delivered = await app.run_once()
-                news: list[str] = []
-                filings: list[str] = []
+                told: list[str] = []
+                quiet: list[str] = []
+                both = 0
                 for dev in app.store.developments():
                     members = app.store.development_items(dev["id"])
-                    if members[0]["kind"] == "docket":
-                        entry = docket_from_json(members[0]["docket"])
-                        quiet = " (routine: kept, not alerted)" if entry and is_routine(entry) \
-                            else ""
-                        filings.append(f"  - {members[0]['title']}{quiet}")
+                    filings = [docket_from_json(m["docket"]) for m in members
+                               if m["kind"] == "docket"]
+                    outlets = [m["site_name"] or m["source_id"] for m in members
+                               if m["kind"] != "docket"]
+                    entries = [f"#{e.entry_number} {e.short_description}" for e in filings
+                               if e is not None]
+                    if not outlets and filings and all(
+                            e is not None and is_routine(e) for e in filings):
+                        quiet.append(f"  - {', '.join(entries)} (routine: kept, not alerted)")
                         continue
-                    outlets = ", ".join(m["site_name"] or m["source_id"] for m in members)
+                    both += bool(outlets and filings)
+                    parts = [f"court {', '.join(entries)}"] if entries else []
+                    if outlets:
+                        parts.append(f"{len(outlets)} article(s): {', '.join(outlets)}")
                     event = (dev["event"] or "news").replace("_", " ")
-                    news.append(f"  {len(news) + 1}. {event}: {len(members)} article(s): "
-                                f"{outlets}")
-                return {r.source_id: r.new for r in reports}, news, filings, delivered.sent
+                    told.append(f"  {len(told) + 1}. {event}: {'; '.join(parts)}")
+                return ({r.source_id: r.new for r in reports}, told, quiet, both,
+                        delivered.sent)
             finally:
                 await app.aclose()
 
-        new, news, filings, sent = asyncio.run(once())
-    entries = new.get("seed-court", 0)
-    print(f"{new.get('seed-news', 0)} articles → {len(news)} developments; "
-          f"{entries} court feed entries → {len(filings)} filings in the case; "
-          f"{sent} alerts sent")
-    print("\n".join(news))
-    if filings:
-        print("Filings:")
-        print("\n".join(filings))
+        new, told, quiet, both, sent = asyncio.run(once())
+    sides = "each from the court and the press" if told and both == len(told) else \
+        f"{both} from the court and the press"
+    print(f"{new.get('seed-news', 0)} articles and {new.get('seed-court', 0)} court feed "
+          f"entries → {len(told)} developments, {sides}; {sent} alerts sent")
+    print("\n".join(told))
+    if quiet:
+        print("Filed quietly:")
+        print("\n".join(quiet))
     return 0

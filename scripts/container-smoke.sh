@@ -114,9 +114,10 @@ demoed=$(now)
 demo=$(podman run --rm --network none --no-healthcheck "$TAG" demo) \
   || fail "casewatch demo failed in the image"
 demo_secs=$(since "$demoed")
-summary=$(grep -F ' articles → ' <<<"$demo") || fail "the demo printed no summary"
+summary=$(grep -F ' entries → ' <<<"$demo") || fail "the demo printed no summary"
 echo "$summary"
-grep -qF "5 articles → 2 developments" <<<"$summary" || fail "the demo did not make 2 developments"
+grep -qF "→ 2 developments, each from the court and the press; 2 alerts sent" <<<"$summary" \
+  || fail "the demo did not make 2 developments told by the court and the press"
 
 echo "== run the container"
 PORT=$(free_port)

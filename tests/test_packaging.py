@@ -29,7 +29,7 @@ FOR_A_DEPENDENCY = {
     # (datasketch depends on scipy)
     "scipy",
 }
-DEMO_SUMMARY = "5 articles → 2 developments"
+DEMO_SUMMARY = "→ 2 developments, each from the court and the press; 2 alerts sent"
 
 
 def normalized(name: str) -> str:

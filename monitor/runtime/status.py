@@ -39,8 +39,11 @@ def gather(settings: Settings, store: Store, now: datetime) -> Iterator[dict[str
             yield from _searches(settings, source, row.state.state)
     for case in settings.cases:
         developments = store.developments(case.id)
+        told = store.told(case.id)
         yield {"type": "case", "id": case.id, "caption": case.title,
                "developments": len(developments),
+               "court_and_press": sum(1 for articles, filings in told.values()
+                                      if articles and filings),
                "last_development": max((d["created_at"] for d in developments), default=None)}
     counts = store.outbox_counts()
     yield {"type": "outbox", "pending": counts.get("pending", 0),
@@ -100,7 +103,7 @@ def render(rows: list[dict[str, Any]], now: datetime, console: Console) -> None:
     for column in ("source", "kind", "health", "last poll", "next poll", "errors", "last error"):
         sources.add_column(column, overflow="fold")
     cases = Table(title="Cases", title_justify="left")
-    for column in ("case", "caption", "developments", "last development"):
+    for column in ("case", "caption", "developments", "court and press", "last development"):
         cases.add_column(column, overflow="fold")
     searches = Table(title="News searches", title_justify="left")
     for column in ("source", "provider", "case", "last search", "items", "error"):
@@ -123,7 +126,7 @@ def render(rows: list[dict[str, Any]], now: datetime, console: Console) -> None:
                              Text(row["error"] or ""))
         elif kind == "case":
             cases.add_row(row["id"], Text(row["caption"]), str(row["developments"]),
-                          ago(row["last_development"], now))
+                          str(row["court_and_press"]), ago(row["last_development"], now))
         elif kind == "outbox":
             outbox = Text(f"Outbox: {row['pending']} pending, {row['digest']} held for digests, "
                           f"{row['sent']} sent, {row['dead']} dead",
