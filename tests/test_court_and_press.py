@@ -24,7 +24,7 @@ from feeds.base import DocketEntry, Item
 from monitor.config import parse_settings
 from monitor.demo import load_seed_articles, serve_seeds
 from monitor.runtime.app import App, build_app
-from tests.conftest import FakeClock, config_toml, console_channel, loopback_service
+from tests.conftest import FakeClock, config_toml, console_channel, loopback_service, run_cli
 from tests.test_grouping import SEED_CONFIG, SEEDS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -291,3 +291,30 @@ def test_news_of_a_filing_a_month_old_is_not_linked(
     finally:
         aio.run(app.aclose())
     assert groups == [([], ["site late"]), ([20], [])]
+
+
+def test_matches_and_status_show_the_development_told_by_both(
+        tmp_path: Path, clock: FakeClock, aio: asyncio.Runner, seeds_url: str) -> None:
+    app = demo_app(tmp_path, clock, seeds_url, updates="none")
+    try:
+        assert all(r.ok for r in aio.run(app.run_once())[0])
+    finally:
+        aio.run(app.aclose())
+    config = tmp_path / "casewatch.toml"
+    config.write_text(SEED_CONFIG, encoding="utf-8")
+    env = {"CASEWATCH_DEMO_DB": str(tmp_path / "demo.db"),
+           "CASEWATCH_DEMO_FEED": f"{seeds_url}/feed.xml",
+           "CASEWATCH_DEMO_COURT": f"{seeds_url}/court/cand.xml"}
+    listed = run_cli("matches", "-c", str(config), "--json", cwd=tmp_path, env=env)
+    assert listed.returncode == 0, listed.stderr
+    records = [json.loads(line) for line in listed.stdout.splitlines()]
+    complaint = next(r for r in records if r["title"].startswith("Twitter sued"))
+    assert complaint["told"] == {"articles": 4,
+                                 "filings": ["cand 3:21-cv-00485-JCS #1 Complaint"]}
+    text = run_cli("matches", "-c", str(config), cwd=tmp_path, env=env).stdout
+    assert "told by the court (cand 3:21-cv-00485-JCS #39 Amended Complaint) and the press " \
+        "(1 article)" in text
+    status = run_cli("status", "-c", str(config), "--json", cwd=tmp_path, env=env)
+    (case,) = [json.loads(line) for line in status.stdout.splitlines()
+               if json.loads(line)["type"] == "case"]
+    assert (case["developments"], case["court_and_press"]) == (3, 2)
