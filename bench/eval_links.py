@@ -184,12 +184,12 @@ def _linking(enabled: bool) -> Iterator[None]:
 
 def row(name: str, f: Figures, apart: Figures) -> str:
     return (f"{name:<28} {f.events:>6} {f.articles:>8} {f.linked / max(f.articles, 1):>7.1%} "
-            f"{f.told_once / max(f.events, 1):>9.1%} {f.wrong:>6} {apart.alerts:>7} "
-            f"{f.alerts:>7}")
+            f"{f.told_once / max(f.events, 1):>9.1%} {f.wrong:>6} {apart.alerts:>12} "
+            f"{f.alerts:>13}")
 
 
 HEADER = (f"{'order':<28} {'events':>6} {'articles':>8} {'linked':>7} {'told once':>9} "
-          f"{'wrong':>6} {'alerts apart':>12} {'linked':>7}")
+          f"{'wrong':>6} {'alerts apart':>12} {'alerts linked':>13}")
 
 
 def main() -> None:
