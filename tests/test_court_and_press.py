@@ -191,6 +191,17 @@ def article(guid: str, title: str, text: str, when: datetime) -> Item:
                 text=text, site_name=f"site {guid}", extracted=True, published=when)
 
 
+def ingest(app: App, aio: asyncio.Runner, clock: FakeClock, items: list[Item]
+           ) -> tuple[list[tuple[list[str], list[str]]], list[dict]]:
+    """The items ingested in turn, minutes apart: the developments and first alerts."""
+    try:
+        for item in items:
+            app.pipeline.ingest(item, clock.advance(minutes=5))
+        return told(app), payloads(app, "first")
+    finally:
+        aio.run(app.aclose())
+
+
 MOTION_NEWS = article(
     "motion", "Acme asks judge to dismiss data breach lawsuit",
     "Acme Corp. asked a federal judge in San Francisco on Monday to throw out a lawsuit "
@@ -249,35 +260,22 @@ def test_another_cases_ruling_on_the_same_day_stays_out(
 
 def test_routine_paperwork_is_never_the_development_an_article_joins(
         tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
-    app = acme_app(tmp_path, clock)
-    try:
-        app.pipeline.ingest(filing(7, "Notice of Appearance", DAY), clock.advance(minutes=5))
-        app.pipeline.ingest(filing(8, "Order on Motion for Extension of Time to Answer", DAY),
-                            clock.advance(minutes=5))
-        app.pipeline.ingest(RULING_NEWS, clock.advance(minutes=5))
-        groups = told(app)
-        kinds = [p["kind"] for p in payloads(app, "first")]
-    finally:
-        aio.run(app.aclose())
+    groups, firsts = ingest(acme_app(tmp_path, clock), aio, clock, [
+        filing(7, "Notice of Appearance", DAY),
+        filing(8, "Order on Motion for Extension of Time to Answer", DAY), RULING_NEWS])
     assert groups == [([], ["site ruling"]), ([7], []), ([8], [])]
-    assert kinds == ["docket_entry", "development"]  # the notice of appearance is quiet
+    # the notice of appearance is quiet
+    assert [p["kind"] for p in firsts] == ["docket_entry", "development"]
 
 
 def test_two_filings_the_article_could_report_keep_it_apart_said_related(
         tmp_path: Path, clock: FakeClock, aio: asyncio.Runner) -> None:
-    app = acme_app(tmp_path, clock)
-    try:
-        app.pipeline.ingest(filing(20, "MOTION to Dismiss", DAY), clock.advance(minutes=5))
-        app.pipeline.ingest(filing(21, "MOTION for Preliminary Injunction", DAY),
-                            clock.advance(minutes=5))
-        app.pipeline.ingest(MOTION_NEWS, clock.advance(minutes=5))
-        groups = told(app)
-        news = payloads(app, "first")[-1]
-    finally:
-        aio.run(app.aclose())
+    groups, firsts = ingest(acme_app(tmp_path, clock), aio, clock, [
+        filing(20, "MOTION to Dismiss", DAY),
+        filing(21, "MOTION for Preliminary Injunction", DAY), MOTION_NEWS])
     assert groups == [([], ["site motion"]), ([20], []), ([21], [])]
-    assert news["kind"] == "development"
-    assert news["development"]["possibly_related_to"] is not None
+    assert firsts[-1]["kind"] == "development"
+    assert firsts[-1]["development"]["possibly_related_to"] is not None
 
 
 def test_news_of_a_filing_a_month_old_is_not_linked(
