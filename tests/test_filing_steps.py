@@ -279,6 +279,8 @@ HEADLINES = [
      "The Times Sues OpenAI and Microsoft Over A.I. Use of Copyrighted Work"),
     ("amended_complaint", "Musk v. Altman",
      "Elon Musk Sues Microsoft in an Amended Version of OpenAI Lawsuit"),
+    ("amended_complaint", "Musk v. Altman",
+     "Musk's amended lawsuit against OpenAI names Microsoft as defendant"),
     ("motion", "Federal Trade Commission v. Meta Platforms, Inc.",
      "Meta asks judge to dismiss FTC suit"),
     ("ruling", "Trump v. CNN", "Judge tosses Trump's lawsuit against CNN"),
@@ -318,8 +320,6 @@ UNREAD = [
     # hearing coverage: the headline's first step word is "Judge", read as a ruling
     ("hearing", "Musk v. Altman", "OpenAI Judge Rips Musk's 'Broad' Bid To Block For-Profit"),
     # an amended complaint told as an amended, expanded or added-to lawsuit
-    ("amended_complaint", "Musk v. Altman",
-     "Musk's amended lawsuit against OpenAI names Microsoft as defendant"),
     ("amended_complaint", "Musk v. Altman",
      "Elon Musk adds Microsoft to lawsuit against ChatGPT-maker OpenAI"),
 ]
