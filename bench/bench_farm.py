@@ -1,9 +1,11 @@
 """casewatch against a loopback farm of real feeds and pages, next to a peer, in one table.
 
-The farm (bench/farm.py) serves N feeds made of the 100 real bodies of the bench data,
-article pages made of its 308 real pages, a slow host, a failing host and a webhook.
-casewatch runs in this process with its pool of 2 workers and 10,000 cases; the peer
-(rss2email, `r2e run --no-send`) runs over the same farm. Phases:
+The farm (bench/farm.py) serves N feeds made of the 100 real bodies of the bench data and
+12 long-tail variants of them (bench/longtail.py: shapes the fast feed reader declines,
+two bodies for each of six), article pages made of its 308 real pages, a slow host, a
+failing host and a webhook. casewatch runs in this process with its pool of 2 workers
+(`--workers`) and 10,000 cases; the peer (rss2email, `r2e run --no-send`) runs over the
+same farm. Phases:
 
 1. cold: the first poll of every feed (fetch, parse, store the backlog silently);
 2. all 304: nothing changed, every validator honoured;
@@ -13,7 +15,8 @@ casewatch runs in this process with its pool of 2 workers and 10,000 cases; the 
 5. burst: many new articles at once.
 
 Then the parse rate of casewatch's feed parser (and of feedparser) over the real bodies,
-matching cost at 10 / 1,000 / 10,000 cases, and the peer. `--quick` is a smaller farm.
+with and without the long-tail ones, and the share the fast reader takes; matching cost
+at 10 / 1,000 / 10,000 cases, and the peer. `--quick` is a smaller farm.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # server imports this script as its main module, as it imports the light `casewatch`
 # script of the daemon (monitor/launch.py), and should hold no more than it does there
 from bench.farm import FAILING_SHARE, SLOW_SHARE, Farm, NewItem, changeable
+from bench.longtail import spread, variants
 from bench.loopback import articles, bench_data
 from bench.record import add_record_flag, recording
 from feeds.base import Page
@@ -284,10 +288,10 @@ async def cycle(app: Any, farm: Farm, label: str, row: dict[str, Any]) -> None:
     )
 
 
-async def run_farm(farm: Farm, db: Path, size: dict[str, int], shapes: list[tuple[int, bool]]
-                   ) -> tuple[list[dict[str, Any]], dict[str, float]]:
-    """The phases; `shapes` holds each real body's size and whether items can be added
-    to it (the bodies themselves are in the farm's process, not in casewatch's)."""
+async def run_farm(farm: Farm, db: Path, size: dict[str, int], shapes: list[tuple[int, bool]],
+                   workers: int = 2) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    """The phases; `shapes` holds each body's size and whether items can be added to it
+    (the bodies themselves are in the farm's process, not in casewatch's)."""
     from monitor.config import parse_settings
     from monitor.runtime.app import build_app
 
@@ -295,7 +299,7 @@ async def run_farm(farm: Farm, db: Path, size: dict[str, int], shapes: list[tupl
     case_count = size["cases"]
     started = time.perf_counter()
     settings = parse_settings(settings_text(farm, db, case_count), {})
-    app = build_app(settings, stream=io.StringIO(), extract_workers=2)
+    app = build_app(settings, stream=io.StringIO(), extract_workers=workers)
     setup = time.perf_counter() - started
     timers = {"match": Timer(), "identify": Timer(), "remember": Timer(), "assign": Timer(),
               "extract": Timer()}
@@ -379,19 +383,46 @@ def _parse_again(bodies: list[bytes]) -> int:
 _AGAIN_SECONDS: list[float] = []
 
 
+def fast_share(bodies: list[bytes]) -> tuple[int, int]:
+    """(bodies, bytes) the fast reader takes (feeds/fastfeed.py), as `parse_feed` hands
+    them to it; JSON Feed bodies, which neither reader reads, count as taken."""
+    from feeds.fastfeed import read_entries
+    from feeds.xmltext import mend_char_refs_bytes, mend_utf8
+
+    count = size = 0
+    for body in bodies:
+        if body.lstrip()[:1] == b"{" or \
+                read_entries(mend_char_refs_bytes(mend_utf8(body)), {}) is not None:
+            count, size = count + 1, size + len(body)
+    return count, size
+
+
 def _feedparser_all(bodies: list[bytes]) -> int:
     import feedparser
 
     return sum(len(feedparser.parse(io.BytesIO(body)).entries) for body in bodies)
 
 
-def parse_rates(bodies: list[bytes], reference: list[bytes]) -> dict[str, float]:
+def parse_rates(bodies: list[bytes], reference: list[bytes], tail: list[bytes],
+                ) -> dict[str, float]:
+    """Rates over the real bodies (`bodies`), and over them with the long-tail ones."""
     mb = sum(map(len, bodies)) / 1e6
     out: dict[str, float] = {"mb": mb, "ref_mb": sum(map(len, reference)) / 1e6}
     _parse_all(bodies[:3])
     start = time.perf_counter()
     out["items"] = _parse_all(bodies)
     out["one_core"] = mb / (time.perf_counter() - start)
+    start = time.perf_counter()
+    _parse_all(tail)
+    tail_seconds = time.perf_counter() - start
+    tail_mb = sum(map(len, tail)) / 1e6
+    out["tail_mb"], out["tail_rate"] = tail_mb, tail_mb / tail_seconds
+    out["with_tail"] = (mb + tail_mb) / (mb / out["one_core"] + tail_seconds)
+    out["fast"], out["fast_bytes"] = fast_share(bodies)
+    tail_fast, tail_fast_bytes = fast_share(tail)
+    out["fast_all"], out["fast_all_bytes"] = out["fast"] + tail_fast, \
+        out["fast_bytes"] + tail_fast_bytes
+    out["bodies"], out["tail"] = len(bodies), len(tail)
     # fresh workers (spawned): nothing parsed before in them
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
         list(pool.map(_parse_all, [[b] for b in bodies[:4]]))
@@ -458,7 +489,11 @@ def report(size: dict[str, int], rows: list[dict[str, Any]], rates: dict[str, fl
            extra: dict[str, float]) -> None:
     print()
     print(f"cores: {os.cpu_count()}   load before: {load}   feeds: {size['feeds']}   "
-          f"cases: {size['cases']:,}   setup (config, matcher, pool): {extra['setup']:.1f} s")
+          f"cases: {size['cases']:,}   workers: {extra['workers']:.0f}   setup (config, "
+          f"matcher, pool): {extra['setup']:.1f} s")
+    print(f"long-tail bodies: {extra['tail']:.0f} of {extra['bodies']:.0f}, "
+          f"{extra['tail_share']:.0f}% of bytes; served by {extra['tail_feeds']:.0f} of "
+          f"{size['feeds']} feeds, {extra['tail_feed_share']:.0f}% of the feeds' bytes")
     print(f"{'phase':28s} {'wall s':>7} {'feeds/s':>8} {'new':>5} {'alerts':>6} "
           f"{'art/s':>6} {'CPU s':>6} {'farm s':>6} {'cores busy':>11} {'peak PSS':>8} "
           f"{'to webhook p50/max s':>20}")
@@ -480,6 +515,15 @@ def report(size: dict[str, int], rows: list[dict[str, Any]], rates: dict[str, fl
           f"{rates['two_cores']:.1f} MB/s on two; polled again with 2 new items each: "
           f"{rates['again']:.0f} MB/s on one core; feedparser (defaults) over "
           f"{rates['ref_mb']:.1f} MB: {rates['feedparser']:.2f} MB/s")
+    all_mb = rates["mb"] + rates["tail_mb"]
+    print(f"fast reader (or, for JSON Feed, the JSON reader) takes {rates['fast']:.0f} of "
+          f"{rates['bodies']:.0f} real bodies "
+          f"({rates['fast_bytes'] / 1e4 / rates['mb']:.0f}% of bytes); with the long-tail "
+          f"ones {rates['fast_all']:.0f} of {rates['bodies'] + rates['tail']:.0f} "
+          f"({rates['fast_all_bytes'] / 1e4 / all_mb:.0f}% of bytes); one core over "
+          f"{all_mb:.1f} MB with the long tail: {rates['with_tail']:.1f} MB/s "
+          f"(the long-tail bodies alone, {rates['tail_mb']:.1f} MB: "
+          f"{rates['tail_rate']:.1f} MB/s)")
     print("memory: peak PSS summed over casewatch's process and its pool workers "
           "(/proc/PID/smaps_rollup); summed RSS, which counts shared pages in every "
           "process: " + ", ".join(f"{r['label']} {r['rss_sum']:.0f} MB" for r in rows))
@@ -525,14 +569,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smaller farm, under 2 minutes")
     parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="worker processes for parsing and extraction (0: threads)")
+    parser.add_argument("--calls-per-worker", type=int, default=None,
+                        help="calls in the pool at once per worker "
+                             "(monitor.runtime.app.CALLS_PER_WORKER)")
+    parser.add_argument("--polls", type=int, default=None,
+                        help="polls at once (monitor.runtime.app.POLL_CONCURRENCY)")
     add_record_flag(parser)
     args = parser.parse_args()
     size = SIZES["quick" if args.quick else "full"]
+    _tune(args.calls_per_worker, args.polls)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     data = bench_data()
     paths = sorted((data / "feeds").glob("*.xml"))
-    bodies = [p.read_bytes() for p in paths]
+    real = [p.read_bytes() for p in paths]
+    tail = [body for _, _, body in variants(real)]
+    bodies, at = spread(real, tail)
     shapes = [(len(b), changeable(b)) for b in bodies]
+    served = [shapes[n % len(shapes)][0] for n in range(size["feeds"])]
+    tail_feeds = [n for n in range(size["feeds"]) if n % len(shapes) in at]
+    mix = {"bodies": len(bodies), "tail": len(tail), "workers": args.workers,
+           "tail_share": 100 * sum(map(len, tail)) / sum(map(len, bodies)),
+           "tail_feeds": len(tail_feeds),
+           "tail_feed_share": 100 * sum(served[n] for n in tail_feeds) / sum(served)}
+    del real, tail
     pages = Path(tempfile.gettempdir()) / "casewatch-bench-pages"
     count = size["steady_feeds"] * 2 + size["burst_feeds"] * size["burst_per_feed"]
     sources = sorted((data / "pages").glob("*.html"))
@@ -542,15 +603,17 @@ def main() -> None:
         list(pool.map(_write_range, [(sources, pages, s, min(count, s + step))
                                      for s in range(0, count, step)]))
     farm = Farm(bodies, size["feeds"], pages)
-    del bodies  # read again for the parse rates: casewatch's process does not hold them
+    del bodies  # made again for the parse rates: casewatch's process does not hold them
     try:
         with tempfile.TemporaryDirectory() as tmp:
             print("farm up; casewatch phases", flush=True)
-            rows, extra = asyncio.run(run_farm(farm, Path(tmp) / "bench.db", size, shapes))
+            rows, extra = asyncio.run(run_farm(farm, Path(tmp) / "bench.db", size, shapes,
+                                               args.workers))
+            extra |= mix
             bodies = [p.read_bytes() for p in paths]
             print("parse rates", flush=True)
             sample = bodies[::size["parse_every"]]
-            rates = parse_rates(bodies, sample)
+            rates = parse_rates(bodies, sample, [body for _, _, body in variants(bodies)])
             print("matching", flush=True)
             match = matching_costs(articles(size["docs"]))
             peer = None
@@ -559,8 +622,23 @@ def main() -> None:
                 peer = run_peer(farm, min(size["peer_feeds"], size["feeds"]), Path(tmp))
     finally:
         farm.close()
-    with recording("bench_farm-quick" if args.quick else "bench_farm", args.record):
+    tuned = args.workers != 2 or args.calls_per_worker or args.polls
+    name = "bench_farm-quick" if args.quick else "bench_farm"
+    with recording(name + ("-tuned" if tuned else ""), args.record):
         report(size, rows, rates, match, peer, load, extra)
+
+
+def _tune(calls_per_worker: int | None, polls: int | None) -> None:
+    """Other limits than the daemon's (module constants of monitor.runtime.app, read
+    when the app is built and when a round starts)."""
+    if calls_per_worker is None and polls is None:
+        return
+    from monitor.runtime import app
+
+    if calls_per_worker is not None:
+        app.CALLS_PER_WORKER = calls_per_worker
+    if polls is not None:
+        app.POLL_CONCURRENCY = polls
 
 
 def _write_range(job: tuple[list[Path], Path, int, int]) -> None:
