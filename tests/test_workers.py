@@ -116,3 +116,70 @@ def test_what_the_daemon_builds_at_start_is_left_out_of_full_collections(
     out = subprocess.run([sys.executable, "-c", SETTLED, str(config)], capture_output=True,
                          text=True, cwd=ROOT, check=True).stdout.split()
     assert out == ["0", "0", "True"]
+
+
+def _sleep(seconds: float) -> int:
+    import os
+    import time
+
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_a_slow_task_holds_back_no_task_handed_over_after_it() -> None:
+    """Through admission, as the daemon hands pages over: while one worker is on a slow
+    body (a feed only feedparser reads), the other takes the polls that come after it."""
+    import asyncio
+    import time
+
+    from monitor.runtime.admission import OldestFirst
+
+    async def run() -> tuple[float, float, set[int]]:
+        loop = asyncio.get_running_loop()
+        admission = OldestFirst(4 * 2)
+        with pool(2) as workers:
+            # both workers up: two tasks at once fork two
+            started = await asyncio.gather(*(loop.run_in_executor(workers, _sleep, 0.5)
+                                             for _ in range(2)))
+
+            async def timed(rank: int, seconds: float) -> float:
+                await admission.run(rank, lambda: loop.run_in_executor(
+                    workers, _sleep, seconds))
+                return time.perf_counter()
+
+            begun = time.perf_counter()
+            slow = asyncio.ensure_future(timed(1, 3.0))
+            await asyncio.sleep(0.05)
+            fast = await asyncio.gather(*(timed(2 + n, 0.01) for n in range(6)))
+            return max(fast) - begun, await slow - begun, set(started)
+
+    fast, slow, pids = asyncio.run(run())
+    assert len(pids) == 2
+    assert fast < 1.5 < slow  # the six quick ones ended long before the slow one
+
+
+STARTED = """
+import os, time
+from pathlib import Path
+from monitor.runtime.workers import pool
+
+def servers():
+    me = os.getpid()
+    kids = Path(f"/proc/{me}/task/{me}/children").read_text().split()
+    return sum(b"forkserver" in Path(f"/proc/{k}/cmdline").read_bytes() for k in kids)
+
+before = servers()
+workers = pool(1)
+time.sleep(0.5)
+print(before, servers())
+workers.shutdown()
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="no /proc to look in")
+def test_the_fork_server_starts_with_the_pool_not_at_its_first_task() -> None:
+    """Its imports take a second or two: done while the daemon sets itself up, rather
+    than in the first poll's event loop, where the first task waited for them."""
+    out = subprocess.run([sys.executable, "-c", STARTED], capture_output=True, text=True,
+                         cwd=ROOT, check=True).stdout.split()
+    assert out == ["0", "1"]

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import forkserver
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,11 @@ def pool(workers: int) -> ProcessPoolExecutor:
     except ValueError:  # no forkserver on this platform
         return ProcessPoolExecutor(max_workers=workers)
     context.set_forkserver_preload(PRELOAD)
+    # the server starts now, not at the first task: its imports and tables take a second
+    # or two, done meanwhile the daemon builds its matcher and fetches its first pages.
+    # Started at the first task, it held up the event loop (the pool forks a worker as a
+    # task is handed over, and waits for the server to fork it) with nothing parsed.
+    forkserver.ensure_running()
     # no max_tasks_per_child: on Python 3.11 a pool that replaces its workers can stop
     # for good (CPython gh-115634), as a 1,000-feed first poll here did
     return ProcessPoolExecutor(max_workers=workers, mp_context=context,
