@@ -8,10 +8,12 @@ what was persisted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TextIO
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    import httpx
 
 AlertKind = Literal["development", "update", "docket_entry", "digest", "source_health", "test"]
 PAYLOAD_VERSION = 1

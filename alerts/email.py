@@ -17,18 +17,18 @@ from __future__ import annotations
 
 import asyncio
 import re
-import smtplib
-import ssl
 from email.message import EmailMessage
-from email.policy import SMTP
 from email.utils import formatdate, parseaddr
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import ConfigDict, Field, SecretStr, field_validator
 
 from alerts.base import Alert, ChannelConfigBase, ChannelContext, Delivered, DeliveryError
 from alerts.posting import printable
 from alerts.render import email_html, email_subject, email_text
+
+if TYPE_CHECKING:  # smtplib, ssl and email.policy load with the first mail
+    import smtplib
 
 MESSAGE_ID_DOMAIN = "casewatch"
 _ADDRESS = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+$")
@@ -89,6 +89,8 @@ def thread_ids(alert: Alert) -> tuple[str, str | None]:
 
 def build_message(alert: Alert, config: EmailConfig) -> EmailMessage:
     """The mail as sent: headers (no Bcc), text part, HTML part."""
+    from email.policy import SMTP
+
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = email_subject(alert)
     msg["From"] = config.from_
@@ -122,6 +124,9 @@ def _reply(code: int, text: bytes | str) -> str:
 def _transfer(smtp: smtplib.SMTP, sender: str, recipients: list[str],
               message: EmailMessage) -> tuple[dict[str, tuple[int, bytes]], str]:
     """MAIL, RCPT, DATA (as smtplib's sendmail), keeping the server's final answer."""
+    import smtplib
+    from email.policy import SMTP
+
     smtp.ehlo_or_helo_if_needed()
     code, text = smtp.mail(sender)
     if code != 250:
@@ -153,6 +158,9 @@ class EmailChannel:
         return await asyncio.to_thread(self._send_blocking, message)
 
     def _connect(self) -> smtplib.SMTP:
+        import smtplib
+        import ssl
+
         config = self._config
         port = config.effective_port
         if config.security == "ssl":
@@ -168,6 +176,8 @@ class EmailChannel:
         return smtp
 
     def _send_blocking(self, message: EmailMessage) -> Delivered:
+        import smtplib
+
         config = self._config
         sender, recipients = _envelope(config)
         try:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
-import httpx
-
 from alerts.base import Delivered, DeliveryError
+
+if TYPE_CHECKING:
+    import httpx
 
 MAX_ANSWER_BYTES = 4096  # the part of a receiver's answer kept for logs and `send-test`
 MAX_RETRY_AFTER = 86400.0  # a server cannot park an alert for longer than a day
@@ -77,6 +79,8 @@ async def post(
     label: str,
 ) -> Delivered:
     """POST `body` to `url`; return what the server answered or raise DeliveryError."""
+    import httpx
+
     where = host_of(url)
     try:
         async with http.stream("POST", url, content=body, headers=headers,

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
-
-from jinja2 import Environment, StrictUndefined
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from alerts.base import EVENT_LABELS, Alert, AlertItem, AlsoCovered, DocketRef
+
+if TYPE_CHECKING:
+    from jinja2 import Template
 
 
 def headline(alert: Alert) -> str:
@@ -342,9 +344,7 @@ def slack_message(alert: Alert) -> dict[str, Any]:
 
 SUBJECT_LIMIT = 180
 
-_HTML = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
-                    lstrip_blocks=True)
-_HTML_TEMPLATE = _HTML.from_string("""\
+_HTML_SOURCE = """\
 {% macro link(url, label) %}
 {% if url is web_url %}<a href="{{ url }}">{{ label }}</a>{% else %}{{ label }}{% endif %}
 {% endmacro %}
@@ -393,8 +393,19 @@ _HTML_TEMPLATE = _HTML.from_string("""\
 {{ one(alert) }}
 {% endif %}
 </body></html>
-""")
-_HTML.tests["web_url"] = is_web_url
+"""
+
+
+@cache
+def _html_template() -> Template:
+    """The email's HTML template, compiled when the first email is rendered."""
+    from jinja2 import Environment, StrictUndefined
+
+    env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+                      lstrip_blocks=True)
+    template = env.from_string(_HTML_SOURCE)
+    env.tests["web_url"] = is_web_url
+    return template
 
 
 def email_subject(alert: Alert) -> str:
@@ -430,7 +441,7 @@ def _html_fields(alert: Alert) -> dict[str, Any]:
 
 def email_html(alert: Alert) -> str:
     """The HTML part: every outside string is HTML-escaped; only http(s) URLs are links."""
-    return inert(_HTML_TEMPLATE.render(
+    return inert(_html_template().render(
         alert=_html_fields(alert),
         entries=[_html_fields(e) for e in alert.entries] if alert.kind == "digest" else [],
     ))

@@ -9,14 +9,16 @@ Retry-After) and 5xx are tried again; any other answer (`invalid_payload`,
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import httpx
 from pydantic import Field, SecretStr, field_validator
 
 from alerts.base import Alert, ChannelConfigBase, ChannelContext, Delivered
 from alerts.posting import post
 from alerts.render import slack_message
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class SlackConfig(ChannelConfigBase):

@@ -10,13 +10,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import httpx
 from pydantic import Field, SecretStr, field_validator
 
 from alerts.base import Alert, ChannelConfigBase, ChannelContext, Delivered
 from alerts.posting import host_of, post
+
+if TYPE_CHECKING:
+    import httpx
 
 SIGNATURE_HEADER = "X-Casewatch-Signature"
 
