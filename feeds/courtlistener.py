@@ -25,11 +25,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
-from typing import Any, Literal
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-from lxml import etree
 from pydantic import Field, HttpUrl, SecretStr, field_validator
 
 from feeds.base import (
@@ -46,6 +46,9 @@ from feeds.courts import pacer_court
 from feeds.docket_numbers import parse_docket_number
 from feeds.htmltext import text_of
 from feeds.recap import document_url, main_document, read_document_url
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -158,7 +161,11 @@ def split_docket_title(title: str, docket_number: str | None = None) -> tuple[st
 # --- the Atom feed ---------------------------------------------------------------------
 
 
-_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+@cache
+def _xml_parser() -> etree.XMLParser:
+    from lxml import etree
+
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
 def parse_atom_feed(
@@ -173,8 +180,10 @@ def parse_atom_feed(
     `court` and `docket_number` fill what the feed does not say: the number is in every
     title, the court only in document links (RECAP storage paths, PACER URLs).
     """
+    from lxml import etree
+
     try:
-        root = etree.fromstring(body, parser=_XML)
+        root = etree.fromstring(body, parser=_xml_parser())
     except etree.XMLSyntaxError as exc:
         raise FeedError(f"not an Atom feed: {exc}", kind="not_feed") from exc
     if root.tag != f"{ATOM}feed":

@@ -18,13 +18,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin
 
-import lxml.html
-from dateutil import parser as dateparser
-from lxml import etree
-from lxml.cssselect import CSSSelector, SelectorError
 from pydantic import HttpUrl, field_validator
 
 from feeds.base import (
@@ -37,6 +33,10 @@ from feeds.base import (
     SourceState,
 )
 
+if TYPE_CHECKING:  # lxml, cssselect and dateutil are imported where a page is read
+    from lxml import etree
+    from lxml.cssselect import CSSSelector
+
 TITLE_LIMIT = 160
 _DEFAULT_DAY = datetime(2000, 1, 1)
 _NUMBER = re.compile(r"\d+")
@@ -45,6 +45,8 @@ _NUMBER = re.compile(r"\d+")
 @cache
 def compile_selector(selector: str) -> CSSSelector:
     """A CSS selector for HTML (element names without case). Raises SelectorError."""
+    from lxml.cssselect import CSSSelector
+
     return CSSSelector(selector, translator="html")
 
 
@@ -68,6 +70,8 @@ class DocketPageConfig(SourceConfigBase):
             return None
         if not value.strip():
             raise ValueError("an empty CSS selector")
+        from lxml.cssselect import SelectorError
+
         try:
             compile_selector(value)
         except SelectorError as exc:
@@ -127,6 +131,8 @@ def parse_date(text: str | None) -> datetime | None:
     """A date in any common spelling (US month first), in UTC; None when there is none."""
     if not text or not any(ch.isdigit() for ch in text):
         return None
+    from dateutil import parser as dateparser
+
     try:
         when = dateparser.parse(text, default=_DEFAULT_DAY, fuzzy=True)
     except (ValueError, OverflowError):
@@ -178,6 +184,9 @@ def parse_docket_page(
     The guid is the entry's identity (court + docket number + entry) followed by the
     row's key, or the page URL and the row's key when no docket number is known.
     """
+    import lxml.html
+    from lxml import etree
+
     try:
         document = lxml.html.document_fromstring(body)
     except (etree.ParserError, ValueError) as exc:

@@ -28,10 +28,12 @@ import binascii
 import html as htmllib
 import json
 import re
+from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, urlsplit
 
-import lxml.html
-from lxml import etree
+if TYPE_CHECKING:
+    import lxml.html
 
 GOOGLE_ARTICLE_PAGE = "https://news.google.com/rss/articles/{id}"
 GOOGLE_BATCHEXECUTE = "https://news.google.com/_/DotsSplashUi/data/batchexecute"
@@ -58,10 +60,16 @@ _GARTURLREQ_CONTEXT: list[object] = [
 # then the tags themselves, read by pattern, for a page libxml2 gives up on (nesting past
 # 256 levels, a text node over 10 MB: it drops the rest of the page).
 _PAGE_SELECTOR = "c-wiz > div[jscontroller]"
-_PARSER = lxml.html.HTMLParser(encoding="utf-8")
 _TAG = re.compile(r"<[A-Za-z][^<>]*>")
 _SG = re.compile(r"""\sdata-n-a-sg\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
 _TS = re.compile(r"""\sdata-n-a-ts\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
+
+
+@cache
+def _html_parser() -> lxml.html.HTMLParser:
+    import lxml.html
+
+    return lxml.html.HTMLParser(encoding="utf-8")
 
 
 def _web_url(text: str) -> str | None:
@@ -202,8 +210,12 @@ def google_page_params(html: str) -> tuple[str, str] | None:
     has both. None when the page has neither (a consent or CAPTCHA page)."""
     if "data-n-a-sg" not in html or "data-n-a-ts" not in html:
         return None
+    import lxml.html
+    from lxml import etree
+
     try:
-        root = lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=_PARSER)
+        root = lxml.html.document_fromstring(html.encode("utf-8", "replace"),
+                                             parser=_html_parser())
         for node in [*root.cssselect(_PAGE_SELECTOR),
                      *root.xpath("//*[@data-n-a-sg and @data-n-a-ts]")]:
             found = _params(node.get("data-n-a-sg"), node.get("data-n-a-ts"))

@@ -22,10 +22,9 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-from lxml import etree
 from pydantic import HttpUrl, field_validator
 
 from feeds.base import (
@@ -41,6 +40,9 @@ from feeds.case_names import UNKNOWN_CASE_NAME, clean_case_name, unescape
 from feeds.courts import CourtKind, pacer_kind
 from feeds.docket_numbers import DocketNumber, parse_docket_number
 from feeds.xmltext import mend_char_refs
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 # appellate courts whose RSS servlet lives under /cmecf/ rather than /n/beam/
 _CMECF_SERVLET = frozenset({"ca5", "ca7", "ca11"})
@@ -344,6 +346,8 @@ _PARSER = dict(recover=True, resolve_entities=False, no_network=True, remove_com
 def parse_pacer_feed(body: bytes, court: str) -> PacerFeed:
     """A court's RSS bytes → its entries. Raises FeedError(kind="not_feed") for a body
     that is not an RSS channel (a login page, an error page)."""
+    from lxml import etree
+
     text = _PROLOG.sub("", decode(body), count=1)
     text = mend_char_refs(text)  # lxml keeps a forbidden one as bytes it cannot decode
     try:
