@@ -7,9 +7,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from monitor.store.rows import OutboxEntry, OutboxRow, iso, outbox_row, parse_iso
+from monitor.store.sqlite import Database
 
 
 class Outbox:

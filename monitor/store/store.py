@@ -14,8 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
 from feeds.base import DocketEntry, Item
 from monitor.store import migrations
 from monitor.store.outbox import Outbox
@@ -28,6 +26,7 @@ from monitor.store.rows import (
     parse_iso,
     source_row,
 )
+from monitor.store.sqlite import Database
 
 
 class StoreError(Exception):
