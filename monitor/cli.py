@@ -1,40 +1,29 @@
-"""The `casewatch` command line (Contract 2). Thin: each command calls into the library."""
+"""The `casewatch` command line (Contract 2). Thin: each command calls into the library.
+
+Each command imports what it uses when it runs: `--help`, `check`, `status` and
+`matches` only read the config or the database, and start without loading the daemon's
+machinery (the HTTP client, grouping, the scheduler, templates, metrics);
+tests/test_startup.py holds them to it.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import os
 import sys
-import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-import httpx
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from alerts.base import ChannelContext, Delivered, DeliveryError
-from alerts.registry import build_channel
-from alerts.render import sample_alert
-from feeds.base import FeedError, SourceState, parse_duration
-from feeds.fetch import Fetcher
-from feeds.newssearch import NewsSearchConfig, NewsSearchSource
-from monitor.config import ConfigError, Settings, config_path, discovery_note, load_settings
-from monitor.delivery.deliverer import DeliveryReport
-from monitor.matching.derive import case_query
-from monitor.matching.dockets import DocketMatcher, match_entry
-from monitor.matching.matcher import Matcher, mark_terms
-from monitor.matching.query import format_query
-from monitor.pipeline import PollReport
-from monitor.runtime.app import App, build_app, round_warning, source_for, utc_now
-from monitor.runtime.http import HttpError, HttpServer, http_address
-from monitor.runtime.logs import SECRETS, secret_values, setup_logging
-from monitor.runtime.status import gather, render
-from monitor.store.store import Store, StoreError
+if TYPE_CHECKING:
+    from alerts.base import Delivered
+    from monitor.config import Settings
+    from monitor.delivery.deliverer import DeliveryReport
+    from monitor.pipeline import PollReport
+    from monitor.runtime.app import App
+    from monitor.store.store import Store
 
 log = logging.getLogger("casewatch")
 
@@ -50,6 +39,9 @@ def fail(message: str) -> NoReturn:
 
 
 def settings_from(config_file: str | None) -> Settings:
+    from monitor.config import ConfigError, config_path, load_settings
+    from monitor.runtime.logs import SECRETS, secret_values
+
     path = config_path(config_file)
     try:
         settings = load_settings(path)
@@ -62,7 +54,13 @@ def settings_from(config_file: str | None) -> Settings:
     return settings
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 def open_store(settings: Settings) -> Store:
+    from monitor.store.store import Store, StoreError
+
     try:
         return Store.open(settings.service.database)
     except StoreError as exc:
@@ -79,7 +77,15 @@ def cli() -> None:
 @click.option("--once", is_flag=True, help="Poll every source once, deliver, and exit.")
 def run(config_file: str | None, once: bool) -> None:
     """Run the daemon until SIGTERM or SIGINT (or once with --once)."""
+    import asyncio
+    import os
+
+    from monitor.config import config_path, discovery_note, load_settings
+    from monitor.runtime.app import build_app
+    from monitor.runtime.http import HttpError, HttpServer, http_address
+    from monitor.runtime.logs import setup_logging
     from monitor.runtime.scheduler import Daemon
+    from monitor.store.store import StoreError
 
     setup_logging()
     settings = settings_from(config_file)
@@ -127,6 +133,15 @@ async def run_once_with_progress(app: App) -> tuple[list[PollReport], DeliveryRe
     """`run --once`; on a terminal, a progress bar counts the sources polled."""
     if not sys.stderr.isatty():
         return await app.run_once()
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     columns = (TextColumn("polling"), BarColumn(), MofNCompleteColumn(), TextColumn("sources"),
                TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
@@ -138,6 +153,12 @@ async def run_once_with_progress(app: App) -> tuple[list[PollReport], DeliveryRe
 @CONFIG_OPTION
 def check(config_file: str | None) -> None:
     """Validate the config; exit 2 with the TOML path of every error."""
+    from feeds.newssearch import NewsSearchConfig, NewsSearchSource
+    from monitor.config import config_path, discovery_note
+    from monitor.matching.derive import case_query
+    from monitor.matching.query import format_query
+    from monitor.runtime.sources import round_warning, source_for
+
     settings = settings_from(config_file)
     click.echo(
         f"{config_path(config_file)}: OK: {len(settings.sources)} sources, "
@@ -184,6 +205,7 @@ def _human(delta: timedelta) -> str:
 def demo(keep: Path | None) -> None:
     """Serve the seed articles on 127.0.0.1 and run the pipeline once to the console."""
     from monitor.demo import run_demo
+    from monitor.runtime.logs import setup_logging
 
     setup_logging(logging.WARNING)
     sys.exit(run_demo(database=keep))
@@ -195,6 +217,14 @@ def demo(keep: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def preview(source_id: str, config_file: str | None, as_json: bool) -> None:
     """Fetch and parse one source; print each item and the cases it would match. Stores nothing."""
+    import asyncio
+
+    from feeds.base import FeedError, SourceState
+    from feeds.fetch import Fetcher
+    from monitor.matching.dockets import DocketMatcher, match_entry
+    from monitor.matching.matcher import Matcher, mark_terms
+    from monitor.runtime.sources import source_for
+
     settings = settings_from(config_file)
     try:
         config = settings.source(source_id)
@@ -243,6 +273,9 @@ def preview(source_id: str, config_file: str | None, as_json: bool) -> None:
 def matches(config_file: str | None, case_id: str | None, since: str | None,
             as_json: bool) -> None:
     """Every matched item: case, development, score, terms, source, url, published."""
+    from feeds.base import parse_duration
+    from monitor.matching.matcher import mark_terms
+
     settings = settings_from(config_file)
     store = open_store(settings)
     try:
@@ -278,6 +311,8 @@ def matches(config_file: str | None, case_id: str | None, since: str | None,
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def status(config_file: str | None, as_json: bool) -> None:
     """Sources (last poll, errors, next poll), outbox (pending, dead), last alerts."""
+    from monitor.runtime.status import gather, render
+
     settings = settings_from(config_file)
     store = open_store(settings)
     store.ensure_sources(s.id for s in settings.sources)
@@ -288,6 +323,8 @@ def status(config_file: str | None, as_json: bool) -> None:
         for row in rows:
             click.echo(json.dumps(row, default=str))
         return
+    from rich.console import Console
+
     out = sys.stdout
     render(rows, now, Console(file=out, width=None if out.isatty() else 160))
 
@@ -300,6 +337,15 @@ def send_test(channel_id: str, config_file: str | None) -> None:
 
     Prints what the receiver answered; exit 1 when the send fails.
     """
+    import asyncio
+    import uuid
+
+    import httpx
+
+    from alerts.base import ChannelContext, DeliveryError
+    from alerts.registry import build_channel
+    from alerts.render import sample_alert
+
     settings = settings_from(config_file)
     try:
         config = settings.channel(channel_id)

@@ -15,7 +15,7 @@ from feeds.base import FeedError, PollResult, SourceState
 from feeds.fetch import Fetcher
 from feeds.newssearch import LIMITS, NewsSearchConfig, NewsSearchSource
 from monitor.config import Settings, parse_settings
-from monitor.runtime.app import round_warning, source_for
+from monitor.runtime.sources import round_warning, source_for
 from tests.conftest import config_toml
 from tests.servers import LoopbackServer, Request, Response
 

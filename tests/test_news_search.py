@@ -23,7 +23,8 @@ from feeds.fetch import Fetcher
 from feeds.newssearch import LIMITS, NewsSearchConfig, NewsSearchSource
 from monitor.config import CaseConfig, parse_settings
 from monitor.matching.search import provider_query_text
-from monitor.runtime.app import App, build_app, source_for
+from monitor.runtime.app import App, build_app
+from monitor.runtime.sources import source_for
 from tests.conftest import (
     FakeClock,
     Table,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
 
 CATCH_UP_WINDOW = timedelta(days=8)  # enough to find the latest of any weekly schedule
 
@@ -57,6 +59,8 @@ def crontab_weekdays(field: str) -> str:
 
 def digest_trigger(expression: str, timezone: str) -> CronTrigger:
     """The schedule of a 5-field crontab expression in a time zone; ValueError if invalid."""
+    from apscheduler.triggers.cron import CronTrigger
+
     try:
         fields = expression.split()
         if len(fields) == 5:  # else from_crontab says how many it got

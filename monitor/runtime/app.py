@@ -17,21 +17,18 @@ import httpx
 
 from alerts.base import Channel, ChannelContext
 from alerts.registry import build_channel
-from feeds.base import Offload, Source
 from feeds.extract import Extracted, extract_article
 from feeds.fetch import Fetcher
-from feeds.newssearch import NewsSearchConfig, NewsSearchSource
-from feeds.registry import AnySourceConfig, build_source
 from monitor.config import Settings
 from monitor.delivery.deliverer import Deliverer, DeliveryReport
 from monitor.delivery.digests import Digester
 from monitor.grouping.grouper import Grouper
 from monitor.matching.matcher import Matcher
-from monitor.matching.search import provider_query_text
 from monitor.pipeline import Pipeline, PollReport
 from monitor.runtime.admission import OldestFirst, poll_rank
 from monitor.runtime.health import HealthMonitor
 from monitor.runtime.memory import keep_large_blocks_apart, settle
+from monitor.runtime.sources import round_warning, source_for
 from monitor.runtime.workers import call
 from monitor.runtime.workers import pool as workers_pool
 from monitor.store.store import Store
@@ -151,26 +148,6 @@ class App:
             except TimeoutError:
                 log.warning("workers still busy %gs after stop; exiting anyway", SHUTDOWN_WAIT)
         self.store.close()
-
-
-def source_for(settings: Settings, config: AnySourceConfig,
-               offload: Offload | None = None) -> Source:
-    """The source for a config; a news search gets each of its cases' queries in its
-    provider's syntax."""
-    queries = None
-    if isinstance(config, NewsSearchConfig):
-        queries = {case.id: provider_query_text(case, config.provider)
-                   for case in settings.cases if config.covers(case.id)}
-    return build_source(config, offload=offload, queries=queries)
-
-
-def round_warning(settings: Settings, source: Source) -> str:
-    """For a news search whose round over its cases takes longer than its window,
-    what to do (`NewsSearchSource.round_warning`); "" for any other source."""
-    if not isinstance(source, NewsSearchSource):
-        return ""
-    interval = settings.source(source.id).interval or settings.service.default_interval
-    return source.round_warning(interval)
 
 
 def build_app(

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-import structlog
 from pydantic import BaseModel, SecretStr
-from structlog.typing import EventDict, WrappedLogger
+
+if TYPE_CHECKING:
+    from structlog.typing import EventDict, WrappedLogger
 
 MASK = "***"
 
@@ -72,6 +73,8 @@ def secret_values(model: BaseModel) -> list[str]:
 def setup_logging(level: int = logging.INFO, stream: TextIO | None = None, *,
                   as_json: bool | None = None) -> None:
     """Route every log record through structlog: JSON off a terminal, readable on one."""
+    import structlog
+
     stream = stream or sys.stderr
     if as_json is None:
         as_json = not stream.isatty()
