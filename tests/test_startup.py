@@ -152,6 +152,13 @@ def test_reading_commands_load_none_of_the_daemon(tmp_path: Path, config: Path,
     assert found(modules, HEAVY) == []
 
 
+@pytest.mark.parametrize("args", [("check",), ("status", "--json"), ("matches", "--json")],
+                         ids=" ".join)
+def test_what_prints_no_table_loads_no_rich(tmp_path: Path, config: Path,
+                                            args: tuple[str, ...]) -> None:
+    assert found(loaded(tmp_path, *args, "-c", str(config)), ("rich",)) == []
+
+
 @pytest.mark.xfail(strict=True, reason="feeds/rss.py imports feedparser and feeds.fastfeed "
                    "(lxml) at the top, and the config needs its FeedConfig; when this "
                    "passes, move WITH_FEED_CONFIG into HEAVY")

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from feeds.newssearch import NewsSearchConfig, search_report
 from monitor.config import Settings
 from monitor.runtime.health import assess
 from monitor.store.store import Store
+
+if TYPE_CHECKING:  # rich loads to draw the tables, not for `status --json`
+    from rich.console import Console
 
 
 def gather(settings: Settings, store: Store, now: datetime) -> Iterator[dict[str, Any]]:
@@ -99,6 +98,9 @@ _HEALTH_STYLE = {"ok": "green", "failing": "bold red", "silent": "yellow"}
 
 def render(rows: list[dict[str, Any]], now: datetime, console: Console) -> None:
     """The rows as four tables: sources, cases, outbox, alerts."""
+    from rich.table import Table
+    from rich.text import Text
+
     sources = Table(title="Sources", title_justify="left")
     for column in ("source", "kind", "health", "last poll", "next poll", "errors", "last error"):
         sources.add_column(column, overflow="fold")
