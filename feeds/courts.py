@@ -15,9 +15,11 @@ are open today, under the ids PACER gives them (`PACER_IDS`), with the correctio
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
-from typing import Literal
+from importlib.resources import files
+from typing import Any, Literal
 
 import courts_db
 
@@ -55,15 +57,24 @@ def _squash(text: str) -> str:
 
 
 @cache
+def _records() -> list[dict[str, Any]]:
+    """courts-db's records as its data file holds them: ids, names, citations, types and
+    dates as `courts_db.courts` has them, without the name patterns it renders, which
+    take twice as long again to load and which only a court given by name needs."""
+    data = files("courts_db").joinpath("data", "courts.json").read_text(encoding="utf-8")
+    return list(json.loads(data))
+
+
+@cache
 def _ids() -> frozenset[str]:
-    return frozenset(record["id"] for record in courts_db.courts)
+    return frozenset(record["id"] for record in _records())
 
 
 @cache
 def _citations() -> dict[str, str | None]:
     """Citation (squashed) → court id; None where two courts share a citation."""
     found: dict[str, str | None] = {}
-    for record in courts_db.courts:
+    for record in _records():
         citation = _squash(record.get("citation_string") or "")
         if citation:
             found[citation] = None if citation in found else record["id"]
@@ -145,7 +156,7 @@ def _pacer_kind(record: dict, court: str) -> CourtKind | None:
 def pacer_courts() -> dict[str, CourtKind]:
     """Every court with a CM/ECF feed, by its PACER id: `cand` → district, `ca9` → appellate."""
     found: dict[str, CourtKind] = {}
-    for record in courts_db.courts:
+    for record in _records():
         court = pacer_court(record["id"])
         if record.get("system") == "federal" and (kind := _pacer_kind(record, court)):
             found[court] = kind

@@ -56,6 +56,19 @@ def test_an_unknown_or_ambiguous_court_is_refused(given: str, why: str) -> None:
         resolve_court(given)
 
 
+def test_the_court_records_read_from_the_data_file_are_courts_dbs_own() -> None:
+    """Ids, names, citations, types and dates are read from courts-db's data file without
+    its name patterns: they must be what `courts_db.courts` gives (a new courts-db that
+    renders them too would make the shortcut wrong)."""
+    import courts_db
+
+    from feeds.courts import _records
+
+    fields = ("id", "name", "citation_string", "type", "system", "dates")
+    assert [{k: r.get(k) for k in fields} for r in _records()] == \
+        [{k: r.get(k) for k in fields} for r in courts_db.courts]
+
+
 def test_a_bad_court_or_docket_number_is_a_config_error_at_its_path() -> None:
     case = {"id": "a", "caption": "A v. B", "court": "Court of Nowhere",
             "docket_number": "not a number"}
