@@ -4,19 +4,15 @@ feedparser is the reference: this module gives, for the fields casewatch uses (t
 link, id, dates, summary), exactly what feedparser gives, or declines (returns None) so
 that the caller asks feedparser. The summary is kept as plain text (feeds.htmltext): the
 text of feedparser's value, read without feedparser's sanitiser, which runs only on
-markup too irregular to read otherwise.
-
-It declines whatever it does not know to read the way feedparser does: a document lxml
-will not parse strictly, a DOCTYPE, xml:base in RSS, an encoding other than UTF-8, an
-element inside an item that feedparser would read into one of those fields in a way
-this module does not follow (a media title before the item's own, a
-`dc:title`, an Atom link inside an RSS item), xhtml or base64 content, a content
-element before its item's description. Elements of namespaces feedparser knows are read
-as it reads them (by its prefix: `https://purl.org/dc/...` is Dublin Core too), and an
-element it has no handler for is only stored under its own name. A title that carries
-markup or entities goes through feedparser's own URI resolver and sanitiser; all text
-gets feedparser's character fix-ups. A test holds it to feedparser's output over every
-real feed body of the bench data.
+markup too irregular to read otherwise. It declines what it does not read as feedparser
+does: a DOCTYPE, xml:base in RSS, an encoding other than UTF-8, an item element feedparser
+reads into those fields in a way this module does not follow (a media title before the
+item's own, a `dc:title`, an Atom link in RSS), xhtml or base64 content, a content before
+its item's description. Known namespaces are read by feedparser's prefix; an element it
+has no handler for (all the way down) is only stored under its own name, and an
+atom:source keeps its own title, link and id. A body strict XML refuses is read as
+feedparser's lenient parser reads it (feeds.xmlrepair). A test holds it to feedparser's
+output over every real feed body of the bench data.
 """
 
 from __future__ import annotations
@@ -24,6 +20,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from feedparser.api import StrictFeedParser
@@ -34,7 +31,7 @@ from feedparser.urls import _urljoin, resolve_relative_uris
 from lxml import etree
 
 from feeds.htmltext import markup_text, plain
-from feeds.xmltext import as_strict_xml
+from feeds.xmlrepair import RESTORE, STAND_INS, redeclare, repair
 
 ATOM = "http://www.w3.org/2005/Atom"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -91,21 +88,34 @@ def _handled(name: str) -> bool:
             or hasattr(StrictFeedParser, "_end_" + name))
 
 
-def _harmless(child: etree._Element, space: str, local: str) -> bool:
-    """An element feedparser keeps out of title, link, id, dates and summary."""
-    if len(child):
-        return False
-    if space in _HARMLESS:
-        allowed = _HARMLESS[space]
-        if allowed is None or local in allowed:
-            return True
+# the keys (and the stems of keys) of an entry that our fields are read from: an element
+# feedparser stores under its own name must not land on one (FeedParserDict maps "date"
+# to "updated", "guid" to "id"...)
+_FIELD_STEMS = ("id", "guid", "link", "title", "summary", "description", "content",
+                "published", "issued", "updated", "modified", "date", "created")
+
+
+def _unread(child: etree._Element) -> bool:
+    """An element feedparser has no handler for: it is only stored under its own name."""
+    qname = etree.QName(child)
+    space = qname.namespace or ""
     prefix = _PREFIX_OF.get(space.lower())
     if prefix is None:
         # a namespace feedparser does not know: stored under "prefix_local" (or "local"
         # without a prefix), unless that name happens to be one of feedparser's handlers
         prefix = child.prefix or ""
-    # an element feedparser has no handler for is only stored under its own name
-    return not _handled((f"{prefix}_{local}" if prefix else local).lower())
+    key = (f"{prefix}_{qname.localname}" if prefix else qname.localname).lower()
+    return not _handled(key) and key.split("_")[0] not in _FIELD_STEMS
+
+
+def _harmless(child: etree._Element, space: str, local: str) -> bool:
+    """An element feedparser keeps out of title, link, id, dates and summary: one of
+    those known to hold nothing for them, or one without a handler all the way down."""
+    if space in _HARMLESS and not len(child):
+        allowed = _HARMLESS[space]
+        if allowed is None or local in allowed:
+            return True
+    return all(_unread(node) for node in child.iter() if isinstance(node.tag, str))
 
 
 class Decline(Exception):
@@ -194,12 +204,16 @@ def _fix(output: str) -> str:
     return output
 
 
+_RESTORING: ContextVar[bool] = ContextVar("restoring", default=False)
+
+
 def _text(node: etree._Element, *, own_base: bool = False) -> str:
     if len(node):
         raise Decline("an element inside a text element")
     if node.get("mode") == "base64" or (node.get(XML_BASE) and not own_base):
         raise Decline("base64 or xml:base")
-    return node.text or ""
+    text = node.text or ""
+    return text.translate(RESTORE) if _RESTORING.get() else text
 
 
 def _link_text(text: str) -> str:
@@ -236,7 +250,7 @@ def _media(child: etree._Element) -> tuple[int, list[etree._Element]]:
 def _rss_entry(item: etree._Element, ns: str) -> Entry:
     found: dict[str, str | None] = {}
     dates: dict[str, time.struct_time | None] = {}
-    guid_is_link = False
+    guid_is_link = after_source = False
     titles = descriptions = 0
     seen_content = has_content = False
     summary: Raw | None = None
@@ -272,7 +286,9 @@ def _rss_entry(item: etree._Element, ns: str) -> Entry:
             elif local in ("author", "category", "comments", "enclosure", "source"):
                 if len(child):
                     raise Decline("an element inside an item's " + local)
-            else:
+                # feedparser forgets, at a source, which title it keeps
+                after_source = after_source or local == "source"
+            elif not _harmless(child, space, local):
                 raise Decline(f"item element {local}")
         elif space == CONTENT and local == "encoded":
             if seen_content:
@@ -287,8 +303,8 @@ def _rss_entry(item: etree._Element, ns: str) -> Entry:
             # changes nothing; after its description it is read as a content, except at
             # the item's level once the item has a content, where it replaces the summary
             media_titles, texts = _media(child) if space == MRSS else (0, [child])
-            if media_titles and not titles:
-                raise Decline("a media title before the item's own")
+            if media_titles and (not titles or after_source):
+                raise Decline("a media title before the item's own, or after a source")
             if texts and not descriptions:
                 raise Decline("a media description or itunes:summary before the description")
             for node in texts:
@@ -314,6 +330,26 @@ def _rss_entry(item: etree._Element, ns: str) -> Entry:
                  created=dates.get("created"), summary_raw=summary)
 
 
+# what an atom:source holds (feedparser reads it into the entry's `source`), and inside
+_PERSON = frozenset({"name", "email", "uri"})
+_SOURCE = {"author": _PERSON, "contributor": _PERSON, **dict.fromkeys((
+    "category", "generator", "icon", "id", "link", "logo", "rights", "subtitle", "title",
+    "updated"), frozenset[str]())}
+
+
+def _source(source: etree._Element) -> None:
+    for child in (node for node in source if isinstance(node.tag, str)):
+        qname = etree.QName(child)
+        space = _namespace(child, qname.namespace or "")
+        if space == ATOM and qname.localname in _SOURCE:
+            if any(isinstance(node.tag, str) and (etree.QName(node).namespace != ATOM or
+                   etree.QName(node).localname not in _SOURCE[qname.localname])
+                   for node in child.iterdescendants()):
+                raise Decline(f"an element inside a source's {qname.localname}")
+        elif space == ATOM or not _harmless(child, space, qname.localname):
+            raise Decline(f"source element {{{space}}}{qname.localname}")
+
+
 def _atom_entry(entry: etree._Element, base: str) -> Entry:
     if entry.get(XML_BASE):
         base = _urljoin(base, entry.get(XML_BASE))
@@ -322,6 +358,7 @@ def _atom_entry(entry: etree._Element, base: str) -> Entry:
     summary: Raw | None = None
     content: Raw | None = None
     media: list[etree._Element] = []
+    after_source = False
     for child in entry:
         if not isinstance(child.tag, str):
             continue
@@ -364,12 +401,15 @@ def _atom_entry(entry: etree._Element, base: str) -> Entry:
                 dates[_DATE_KEYS[local]] = _date(_text(child))
             elif local in ("author", "contributor", "category", "rights"):
                 continue
-            else:
+            elif local == "source":
+                _source(child)
+                after_source = True
+            elif not _harmless(child, space, local):
                 raise Decline(f"atom entry element {local}")
         elif space == MRSS:
             media_titles, media_descriptions = _media(child)
-            if media_titles and "title" not in found:
-                raise Decline("a media title before the entry's own")
+            if media_titles and ("title" not in found or after_source):
+                raise Decline("a media title before the entry's own, or after a source")
             media.extend(media_descriptions)
         elif not _harmless(child, space, local):
             raise Decline(f"entry element {{{space}}}{local}")
@@ -390,32 +430,45 @@ def _atom_entry(entry: etree._Element, base: str) -> Entry:
 
 
 def _charset(headers: Mapping[str, str]) -> str | None:
-    kind = headers.get("content-type", "")
-    found = re.search(r"charset=[\"']?([\w.:-]+)", kind, re.IGNORECASE)
+    found = re.search(r"charset=[\"']?([\w.:-]+)", headers.get("content-type", ""), re.I)
     return found.group(1).lower() if found else None
 
 
 def read_entries(body: bytes, headers: Mapping[str, str] | None = None) -> list[Entry] | None:
     """The entries of a feed as feedparser reads them, or None where this path declines.
 
-    A body strict XML refuses for HTML's entities or for what follows its root is read
-    again as feedparser's lenient parser reads it (`feeds.xmltext.as_strict_xml`)."""
+    A body strict XML refuses (HTML's entities, a bare `&`, a control character, junk
+    before the root or after it, a malformed declaration) is read again as feedparser's
+    lenient parser reads it (`feeds.xmlrepair.repair`)."""
     try:
         return _read(body, headers or {})
     except etree.XMLSyntaxError:
         pass
     except (Decline, ValueError, UnicodeError):
         return None
-    repaired = as_strict_xml(body)
-    if repaired == body:
+    declared = redeclare(body)
+    if declared is not None:
+        # a malformed declaration, which feedparser mends before its strict parse
+        try:
+            return _read(declared, headers or {})
+        except etree.XMLSyntaxError:
+            pass
+        except (Decline, ValueError, UnicodeError):
+            return None
+    repaired = repair(body)
+    if repaired is None or repaired[0] == body:
         return None
-    try:
-        return _read(repaired, headers or {})
+    token = _RESTORING.set(repaired[1])
+    try:  # its stand-ins for control characters are turned back as it is read
+        return _read(repaired[0], headers or {}, stood_in=repaired[1])
     except (Decline, etree.XMLSyntaxError, ValueError, UnicodeError):
         return None
+    finally:
+        _RESTORING.reset(token)
 
 
-def _read(body: bytes, headers: Mapping[str, str]) -> list[Entry] | None:
+def _read(body: bytes, headers: Mapping[str, str], *, stood_in: bool = False
+          ) -> list[Entry] | None:
     lowered = {k.lower(): v for k, v in headers.items()}
     if "content-location" in lowered or b"<!DOCTYPE" in body[:4096] \
             or b"<!ENTITY" in body:
@@ -428,6 +481,8 @@ def _read(body: bytes, headers: Mapping[str, str]) -> list[Entry] | None:
     encoding = (root.getroottree().docinfo.encoding or "utf-8").lower()
     if encoding != "utf-8":
         return None
+    if stood_in and any(STAND_INS.search(v) for n in root.iter() for v in n.attrib.values()):
+        return None  # a control character in an attribute
     tag = etree.QName(root)
     if tag.namespace != ATOM and b"xml:base" in body:
         return None
