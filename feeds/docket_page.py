@@ -70,10 +70,11 @@ class DocketPageConfig(SourceConfigBase):
             return None
         if not value.strip():
             raise ValueError("an empty CSS selector")
-        from lxml.cssselect import SelectorError
+        # cssselect alone reads it as lxml will (its XPath), without loading lxml
+        from cssselect import HTMLTranslator, SelectorError
 
         try:
-            compile_selector(value)
+            HTMLTranslator().css_to_xpath(value)
         except SelectorError as exc:
             raise ValueError(f"not a CSS selector: {value!r} ({exc})") from None
         return value

@@ -11,9 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import feedparser
 from pydantic import HttpUrl
 
 from feeds.base import (
@@ -26,10 +25,14 @@ from feeds.base import (
     SourceConfigBase,
     SourceState,
 )
-from feeds.fastfeed import Entry, read_entries
-from feeds.feedchunks import chunks, without
 from feeds.htmltext import plain
 from feeds.xmltext import mend_char_refs_bytes, mend_utf8
+
+if TYPE_CHECKING:
+    from feeds.fastfeed import Entry
+
+# The readers (feedparser, the fast lxml reader, the item chunker) load where a body is
+# parsed: in the workers, not in a command that only reads the config.
 
 
 class FeedConfig(SourceConfigBase):
@@ -139,6 +142,10 @@ def parse_feed(page: Page, source_id: str) -> list[Item]:
 
 
 def _parse_xml(body: bytes, headers: Mapping[str, str], source_id: str) -> list[Item]:
+    import feedparser
+
+    from feeds.fastfeed import read_entries
+
     entries = read_entries(body, headers)
     if entries is not None:
         return [_entry_item(entry, source_id) for entry in entries]
@@ -175,6 +182,8 @@ def parse_new(page: Page, source_id: str, known: frozenset[str] = frozenset()) -
     if page.body.lstrip()[:1] == b"{":  # JSON Feed, or not a feed at all
         return Parsed(parse_feed(page, source_id))
     body = mend_char_refs_bytes(mend_utf8(page.body))
+    from feeds.feedchunks import chunks, without
+
     found = chunks(body, _header(page.headers, "content-type"))
     if found is None:
         return Parsed(_parse_xml(body, page.headers, source_id))

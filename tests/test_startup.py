@@ -21,10 +21,8 @@ from tests.conftest import cli_env
 # imported by the daemon, `run --once`, `preview`, `send-test` and `demo`, never by these
 HEAVY = ("trafilatura", "numpy", "pandas", "datasketch", "sklearn", "scipy", "apscheduler",
          "httpx", "jinja2", "prometheus_client", "structlog", "smtplib", "monitor.pipeline",
-         "monitor.grouping.grouper", "monitor.runtime.app", "monitor.runtime.workers")
-# imported with the `feed` source's config model: feeds/rss.py defines FeedConfig and
-# imports feedparser, and lxml through feeds/fastfeed.py, at the top
-WITH_FEED_CONFIG = ("lxml", "feedparser")
+         "monitor.grouping.grouper", "monitor.runtime.app", "monitor.runtime.workers",
+         "lxml", "feedparser")
 
 # One source and one channel of every kind: each config model is imported and used.
 CONFIG = """
@@ -140,7 +138,7 @@ HELP = [("--help",), *[(name, "--help") for name in
 @pytest.mark.parametrize("args", HELP, ids=" ".join)
 def test_help_loads_nothing_but_the_command_line(tmp_path: Path, args: tuple[str, ...]) -> None:
     modules = loaded(tmp_path, *args)
-    assert found(modules, HEAVY + WITH_FEED_CONFIG) == []
+    assert found(modules, HEAVY) == []
     assert found(modules, ("pydantic", "monitor.config", "rich", "sqlite_utils", "lark")) == []
 
 
@@ -157,13 +155,6 @@ def test_reading_commands_load_none_of_the_daemon(tmp_path: Path, config: Path,
 def test_what_prints_no_table_loads_no_rich(tmp_path: Path, config: Path,
                                             args: tuple[str, ...]) -> None:
     assert found(loaded(tmp_path, *args, "-c", str(config)), ("rich",)) == []
-
-
-@pytest.mark.xfail(strict=True, reason="feeds/rss.py imports feedparser and feeds.fastfeed "
-                   "(lxml) at the top, and the config needs its FeedConfig; when this "
-                   "passes, move WITH_FEED_CONFIG into HEAVY")
-def test_the_config_loads_no_feed_parser(tmp_path: Path, config: Path) -> None:
-    assert found(loaded(tmp_path, "check", "-c", str(config)), WITH_FEED_CONFIG) == []
 
 
 def test_the_probe_sees_what_a_command_loads(tmp_path: Path, config: Path) -> None:

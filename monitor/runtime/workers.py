@@ -27,7 +27,8 @@ from monitor.runtime.memory import keep_large_blocks_apart, trim
 # the preparation data names it "init_main_from_path"), so each worker imports it: the
 # `casewatch` command's main module is a small launcher (monitor/launch.py). The last
 # module builds the extraction tables the workers then share (feeds/warmup.py).
-PRELOAD = ["__main__", "feeds.extract", "feeds.rss", *HEAVY_MODULES, "feeds.warmup"]
+PRELOAD = ["__main__", "feeds.extract", "feeds.rss", "feeds.fastfeed", "feeds.feedchunks",
+           *HEAVY_MODULES, "feeds.warmup"]
 TRIM_AFTER_BYTES = 500_000
 PARENT_CHECK_SECONDS = 1.0
 
