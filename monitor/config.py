@@ -68,6 +68,8 @@ class ServiceConfig(_Strict):
     max_response_bytes: int = Field(default=10_000_000, ge=1024)
     fetch_deadline: Duration = timedelta(seconds=60)  # a whole response, slow or not
     per_host_concurrency: int = Field(default=2, ge=1, le=32)
+    # processes that parse feeds and extract articles (0: threads of the daemon's own)
+    workers: int = Field(default=2, ge=0, le=16)
     max_backoff: Duration = timedelta(hours=6)
     delivery_interval: Duration = timedelta(seconds=10)
     failure_alert_after: Duration = timedelta(hours=1)  # failing this long: a health alert

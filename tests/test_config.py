@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import math
 import tomllib
 from datetime import timedelta
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from feeds.base import parse_duration
 from monitor.config import ConfigError, parse_settings, toml_path
+from monitor.runtime.app import build_app
 from tests.conftest import (
     ROOT,
     Table,
@@ -215,3 +217,18 @@ def test_a_feed_extracts_its_articles_unless_told_not_to_and_dockets_never_do() 
     settings = parse_settings(config_toml(database="x.db", sources=sources), {})
     assert {s.id: build_source(s).extract for s in settings.sources} == {
         "news": True, "heads": False, "cand": False, "cl": False}
+
+
+def test_workers_for_a_small_machine(tmp_path: Path) -> None:
+    assert parse_settings(VALID, {}).service.workers == 2
+    assert parse_settings(config(service={"workers": 0}), {}).service.workers == 0
+    (error,) = errors_of(config(service={"workers": -1}))
+    assert error.startswith("service.workers: ")
+    # the daemon built with none parses and extracts in threads of its own process
+    settings = parse_settings(config(service={"workers": 0,
+                                              "database": str(tmp_path / "cw.db")}), {})
+    app = build_app(settings)
+    try:
+        assert app.executor is None
+    finally:
+        asyncio.run(app.aclose())

@@ -171,7 +171,7 @@ def build_app(
         deadline=service.fetch_deadline.total_seconds(),
     )
     http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=10.0))
-    workers = extract_workers if extract_workers is not None else 2
+    workers = extract_workers if extract_workers is not None else service.workers
     executor = workers_pool(workers) if workers > 0 else None
     admission = OldestFirst(CALLS_PER_WORKER * max(1, workers))
 
