@@ -25,10 +25,12 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from alerts.render import entry_label
+from feeds.base import DocketEntry
 from monitor.config import parse_settings
+from monitor.delivery.compose import docket_ref, told
 from monitor.matching.dockets import is_routine
 from monitor.runtime.app import build_app
-from monitor.store.rows import docket_from_json
 
 SEEDS: Traversable = files("monitor.seeds")
 
@@ -143,19 +145,15 @@ def run_demo(database: Path | None = None, seeds: Traversable = SEEDS) -> int:
             app = build_app(settings, stream=sys.stdout)
             try:
                 reports, delivered = await app.run_once()
-                told: list[str] = []
+                lines: list[str] = []
                 quiet: list[str] = []
                 both = 0
                 for dev in app.store.developments():
-                    members = app.store.development_items(dev["id"])
-                    filings = [docket_from_json(m["docket"]) for m in members
-                               if m["kind"] == "docket"]
-                    outlets = [m["site_name"] or m["source_id"] for m in members
-                               if m["kind"] != "docket"]
-                    entries = [f"#{e.entry_number} {e.short_description}" for e in filings
-                               if e is not None]
-                    if not outlets and filings and all(
-                            e is not None and is_routine(e) for e in filings):
+                    told_by = told(app.store.development_items(dev["id"]))
+                    filings: tuple[DocketEntry, ...] = told_by["filings"]
+                    outlets = [a.source for a in told_by["also"]]
+                    entries = [entry_label(docket_ref(e)) for e in filings]
+                    if not outlets and filings and all(is_routine(e) for e in filings):
                         quiet.append(f"  - {', '.join(entries)} (routine: kept, not alerted)")
                         continue
                     both += bool(outlets and filings)
@@ -163,18 +161,18 @@ def run_demo(database: Path | None = None, seeds: Traversable = SEEDS) -> int:
                     if outlets:
                         parts.append(f"{len(outlets)} article(s): {', '.join(outlets)}")
                     event = (dev["event"] or "news").replace("_", " ")
-                    told.append(f"  {len(told) + 1}. {event}: {'; '.join(parts)}")
-                return ({r.source_id: r.new for r in reports}, told, quiet, both,
+                    lines.append(f"  {len(lines) + 1}. {event}: {'; '.join(parts)}")
+                return ({r.source_id: r.new for r in reports}, lines, quiet, both,
                         delivered.sent)
             finally:
                 await app.aclose()
 
-        new, told, quiet, both, sent = asyncio.run(once())
-    sides = "each from the court and the press" if told and both == len(told) else \
+        new, lines, quiet, both, sent = asyncio.run(once())
+    sides = "each from the court and the press" if lines and both == len(lines) else \
         f"{both} from the court and the press"
     print(f"{new.get('seed-news', 0)} articles and {new.get('seed-court', 0)} court feed "
-          f"entries → {len(told)} developments, {sides}; {sent} alerts sent")
-    print("\n".join(told))
+          f"entries → {len(lines)} developments, {sides}; {sent} alerts sent")
+    print("\n".join(lines))
     if quiet:
         print("Filed quietly:")
         print("\n".join(quiet))

@@ -79,11 +79,11 @@ def build_alert(
     )
 
 
-def told(rows: Iterable[Mapping[str, Any]], item_id: int,
-         docket: DocketEntry | None) -> dict[str, Any]:
-    """A development's items (`Store.development_items`) other than the alert's own, as
-    `build_alert` takes them: its articles (`also`) and its filings (each entry once, as
-    last told; not the alert's own entry)."""
+def told(rows: Iterable[Mapping[str, Any]], item_id: int | None = None,
+         docket: DocketEntry | None = None) -> dict[str, Any]:
+    """A development's items (`Store.development_items`) other than the alert's own (all
+    of them when there is none), as `build_alert` takes them: its articles (`also`) and
+    its filings (each entry once, as last told; not the alert's own entry)."""
     also: list[AlsoCovered] = []
     filings: dict[str, DocketEntry] = {}
     for row in rows:
