@@ -19,7 +19,7 @@ filings and developments it weighs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -89,12 +89,12 @@ def article_steps(headline_step: str | None, text_step: str | None) -> frozenset
     return frozenset({step}) if step else frozenset()
 
 
-def in_time(filed: datetime, reported: datetime, stated: Iterable[date] = ()) -> bool:
+def in_time(filed: datetime, reported: datetime, stated: Collection[date] = ()) -> bool:
     """News dated `reported` can report a filing of `filed`: after it (less `AHEAD`),
     within `REPORTED_WITHIN`, or later when it states the filing's date."""
     if reported < filed - AHEAD:
         return False
-    return reported - filed <= REPORTED_WITHIN or filed.date() in set(stated)
+    return reported - filed <= REPORTED_WITHIN or filed.date() in stated
 
 
 def _reports(filing_step: str, steps: Iterable[str]) -> bool:
@@ -109,16 +109,15 @@ def _one(candidates: list[tuple[str, bool]]) -> str | None:
     return None
 
 
-def link_article(steps: frozenset[str], when: datetime | None, stated: Iterable[date],
+def link_article(steps: frozenset[str], when: datetime | None, stated: Collection[date],
                  named: bool, filings: Sequence[Filing]) -> Link:
     """The filing's development an article of `steps`, dated `when`, joins; or the one
     it may relate to. An undated article, or one not naming both sides, joins none."""
     plausible = [f for f in filings if _reports(f.step, steps)]
     if not plausible:
         return NO_LINK
-    dates = set(stated)
     timely = [f for f in plausible
-              if when is not None and in_time(f.filed, when, dates)]
+              if when is not None and in_time(f.filed, when, stated)]
     if timely and named and when is not None:
         joined = _one([(f.development_id, f.step in steps) for f in timely])
         if joined is not None:
@@ -130,9 +129,10 @@ def link_article(steps: frozenset[str], when: datetime | None, stated: Iterable[
     return Link(related=nearest.development_id)
 
 
-def link_filing(step: str | None, filed: datetime, coverage: Sequence[Coverage]) -> Link:
+def link_filing(step: str | None, filed: datetime, coverage: Iterable[Coverage]) -> Link:
     """The development told by the press a filing of `step` joins; or the one it may
-    relate to. A development that already holds a filing takes no other."""
+    relate to. A development that already holds a filing takes no other. `coverage` is
+    read only for an entry with a step."""
     if step is None:
         return NO_LINK
     plausible = [c for c in coverage if _reports(step, c.steps)]

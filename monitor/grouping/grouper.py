@@ -340,7 +340,7 @@ class Grouper:
         or of the one it joins, for the articles that come after it."""
         self._window(now)
         state = self._case(case, now)
-        link = link_filing(step, filed, [dev.coverage() for dev in state.developments])
+        link = link_filing(step, filed, (dev.coverage() for dev in state.developments))
         if step is not None:
             state.filings.append(Filing(link.development_id or dev_id, step, filed, now))
         if link.development_id is not None:
