@@ -22,6 +22,7 @@ from feeds.extract import Extracted
 from feeds.registry import SourceConfig
 from monitor.config import CaseConfig, Settings
 from monitor.delivery.compose import build_alert, channel_status, told
+from monitor.grouping.filings import filed_at
 from monitor.grouping.grouper import Decision, Grouper
 from monitor.grouping.steps import docket_step, event_of
 from monitor.identity import item_url, stable_id
@@ -414,7 +415,7 @@ class Pipeline:
             case = self.cases[match.case_id]
             step = self._filing_step(case, entry)
             dev_id = "dev-" + stable_id(case.id, "docket", item.guid, length=12)
-            link = self.grouper.file(case, step, entry.filed_at or item.published or now,
+            link = self.grouper.file(case, step, filed_at(entry.filed_at, item.published, now),
                                      dev_id, now)
             if link.development_id is not None:  # the press told it first
                 decision = Decision(role="update", development_id=link.development_id)

@@ -68,6 +68,14 @@ class Link:
 NO_LINK = Link()
 
 
+def filed_at(entry_filed: datetime | None, published: datetime | None,
+             seen: datetime) -> datetime:
+    """When a docket entry was filed, as the rules read it: the court's time, else its
+    item's date, else when it was first seen. Read the same way when the entry arrives
+    and when a restart loads it, so that both link alike."""
+    return entry_filed or published or seen
+
+
 def government(side: Iterable[str]) -> bool:
     """A side of the caption that is a government: `United States`, `People`, `State`."""
     words = set(side)

@@ -40,7 +40,14 @@ from monitor.grouping.developments import (
     read_member,
 )
 from monitor.grouping.events import numbered_parties, sides, tag_event
-from monitor.grouping.filings import Filing, Link, article_steps, link_article, link_filing
+from monitor.grouping.filings import (
+    Filing,
+    Link,
+    article_steps,
+    filed_at,
+    link_article,
+    link_filing,
+)
 from monitor.grouping.neardup import NearDuplicates, is_copy, shingles, signature, text_hash
 from monitor.grouping.rules import (
     VETOES,
@@ -242,8 +249,8 @@ class Grouper:
             for row in self._store.case_filings(case.id, since=now - LOOKBACK):
                 entry = docket_from_json(row["docket"])
                 seen = parse_iso(row["fetched_at"]) or now
-                filed = (entry.filed_at if entry is not None else None) \
-                    or parse_iso(row["published"]) or seen
+                filed = filed_at(entry.filed_at if entry is not None else None,
+                                 parse_iso(row["published"]), seen)
                 state.filings.append(Filing(row["development_id"], row["step"], filed, seen))
                 if (dev := devs.get(row["development_id"])) is not None:
                     dev.filed = True
