@@ -85,6 +85,7 @@ def run(config_file: str | None, once: bool) -> None:
     from monitor.runtime.http import HttpError, HttpServer, http_address
     from monitor.runtime.logs import setup_logging
     from monitor.runtime.scheduler import Daemon
+    from monitor.runtime.site import Site
     from monitor.store.store import StoreError
 
     setup_logging()
@@ -115,7 +116,8 @@ def run(config_file: str | None, once: bool) -> None:
                 address = http_address(settings.service.http, os.environ)
                 try:
                     if address:
-                        server = await HttpServer.start(address, daemon, daemon.metrics)
+                        server = await HttpServer.start(address, daemon, daemon.metrics,
+                                                        Site(lambda: daemon.app))
                     await daemon.run()
                 except HttpError as exc:
                     fail(str(exc))

@@ -6,6 +6,7 @@ before validation; a missing variable is an error at the path that used it.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -20,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
+    SecretStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -37,6 +39,9 @@ from monitor.grouping.events import EVENTS
 from monitor.matching.query import QuerySyntaxError, parse_query
 
 DEFAULT_CONFIG = "casewatch.toml"
+HTTP_ENV = "CASEWATCH_HTTP"  # overrides [service] http (the container image sets it)
+HTTP_TOKEN_ENV = "CASEWATCH_HTTP_TOKEN"  # [service] http_token when the file sets none
+MIN_TOKEN = 16
 # what a channel's `events` filter may name: a kind of alert or a procedural event
 CHANNEL_EVENTS = ("development", "update", "docket_entry", "source_health", *EVENTS)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -76,12 +81,45 @@ class ServiceConfig(_Strict):
     # with cases and no [[sources]]: search the news for every case with these providers
     discovery: list[Provider] = Field(default_factory=lambda: list(DISCOVERY))
     discovery_base_url: HttpUrl | None = None  # scheme and host for them all (a proxy)
+    pages: bool = True  # the case pages beside /healthz, /readyz and /metrics
+    # what the case pages ask of a browser (a bearer token or a basic-auth password)
+    http_token: SecretStr | None = None
+
+    @field_validator("http_token")
+    @classmethod
+    def _long_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_TOKEN:
+            raise ValueError(f"at least {MIN_TOKEN} characters (openssl rand -hex 16 "
+                             "makes one)")
+        return value
 
     @model_validator(mode="after")
     def _http_address(self) -> ServiceConfig:
         if self.http and not re.fullmatch(r"[^:\s]*:\d{1,5}", self.http):
             raise ValueError(f'http: expected "host:port" or "", got "{self.http}"')
+        if self.http and self.pages and self.http_token is None \
+                and not is_loopback(self.http.rpartition(":")[0]):
+            raise ValueError(
+                f'http: "{self.http}" is not a loopback address, so the case pages need a '
+                f'token: set http_token = "${{{HTTP_TOKEN_ENV}}}" (or the {HTTP_TOKEN_ENV} '
+                "environment variable), or pages = false to serve only /healthz, /readyz "
+                "and /metrics there")
         return self
+
+    @property
+    def token(self) -> str | None:
+        return self.http_token.get_secret_value() if self.http_token else None
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listening host is reached only from this machine ("" is every interface)."""
+    host = host.strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # any other name may resolve to a public interface
 
 
 class CaseConfig(_Strict):
@@ -269,15 +307,32 @@ def _query_errors(index: int, case: CaseConfig) -> list[str]:
     return errors
 
 
-def parse_settings(text: str, environ: Mapping[str, str] | None = None) -> Settings:
-    """TOML text → Settings, or ConfigError listing every problem with its path."""
+def deployment_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> None:
+    """What the environment of a deployment says over the file: the HTTP address
+    ($CASEWATCH_HTTP), and the pages' token ($CASEWATCH_HTTP_TOKEN) when the file sets none."""
+    service = data.setdefault("service", {})
+    if not isinstance(service, dict):
+        return  # validation says what is wrong with it
+    if HTTP_ENV in environ:
+        service["http"] = environ[HTTP_ENV].strip()
+    if environ.get(HTTP_TOKEN_ENV) and "http_token" not in service:
+        service["http_token"] = environ[HTTP_TOKEN_ENV]
+
+
+def parse_settings(text: str, environ: Mapping[str, str] | None = None, *,
+                   deployment: bool = False) -> Settings:
+    """TOML text → Settings, or ConfigError listing every problem with its path.
+    `deployment`: the environment's overrides apply too (the daemon's config file)."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"(toml) {exc}"]) from exc
-    data, errors = interpolate(raw, os.environ if environ is None else environ)
+    env = os.environ if environ is None else environ
+    data, errors = interpolate(raw, env)
     if errors:
         raise ConfigError(errors)
+    if deployment:
+        deployment_overrides(data, env)
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
@@ -350,4 +405,4 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
         raise ConfigError([f"{path}: cannot read the config file ({exc.strerror})"]) from None
     except UnicodeDecodeError:
         raise ConfigError([f"{path}: the config file is not UTF-8"]) from None
-    return parse_settings(text, environ)
+    return parse_settings(text, environ, deployment=True)

@@ -11,6 +11,7 @@ Inside monitor, the stages sit below the runtime and never the other way:
     matching, grouping,       identity, text, config, store and themselves;
     delivery                  not each other
     pipeline                  the stages
+    pages                     config and store (pure: what a page shows and its drawing)
     runtime                   anything below it
     cli, demo, launch         anything: the commands are the top
 """
@@ -38,7 +39,8 @@ ALLOWED: dict[str, set[str]] = {
     "monitor.store": {"monitor.identity"},
     **{stage: BELOW_STAGES for stage in STAGES},
     "monitor.pipeline": BELOW_STAGES | STAGES,
-    "monitor.runtime": BELOW_STAGES | STAGES | {"monitor.pipeline"},
+    "monitor.pages": BELOW_STAGES,
+    "monitor.runtime": BELOW_STAGES | STAGES | {"monitor.pipeline", "monitor.pages"},
 }
 COMMANDS = {"monitor.cli", "monitor.demo", "monitor.launch", "monitor.__main__"}
 

@@ -1,4 +1,5 @@
-"""The daemon's HTTP endpoints: /healthz, /readyz and /metrics (Prometheus text format).
+"""The daemon's HTTP endpoints: /healthz, /readyz and /metrics (Prometheus text format),
+and the case pages (`monitor.runtime.site`).
 
 A small HTTP/1.1 server on the daemon's own event loop (`asyncio.start_server`, one
 request per connection). It answers only while the loop turns, so a loop that is stuck
@@ -33,6 +34,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from feeds.newssearch import NewsSearchConfig, search_report
+from monitor.config import HTTP_ENV
+from monitor.runtime.site import Request, Site, parse_query
 
 if TYPE_CHECKING:
     from monitor.config import Settings
@@ -43,7 +46,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("casewatch.http")
 
-HTTP_ENV = "CASEWATCH_HTTP"  # overrides [service] http (the container image sets it)
 READ_TIMEOUT = 5.0  # seconds a client gets to send its request head
 FETCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0)
 OUTCOMES = ("sent", "failed", "dead")
@@ -81,6 +83,7 @@ class Reply:
     status: int
     body: bytes
     content_type: str = "application/json"
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def http_address(configured: str, environ: Mapping[str, str]) -> str:
@@ -98,11 +101,24 @@ def parse_address(address: str) -> tuple[str | None, int]:
 
 def parse_request_head(head: bytes) -> tuple[str, str]:
     """The method and path of a request head; ValueError when it is not HTTP/1.x."""
-    line = head.split(b"\r\n", 1)[0].decode("latin-1")
-    parts = line.split(" ")
+    request = parse_request(head)
+    return request.method, request.path
+
+
+def parse_request(head: bytes) -> Request:
+    """A request head's method, path, query and headers; ValueError when it is not
+    HTTP/1.x."""
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
     if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-        raise ValueError(f"not an HTTP/1.x request line: {line[:80]!r}")
-    return parts[0], urlsplit(parts[1]).path
+        raise ValueError(f"not an HTTP/1.x request line: {lines[0][:80]!r}")
+    target = urlsplit(parts[1])
+    headers = {}
+    for line in lines[1:]:
+        name, colon, value = line.partition(":")
+        if colon:
+            headers[name.strip().lower()] = value.strip()
+    return Request(parts[0], target.path, parse_query(target.query), headers)
 
 
 def check_reply(problem: str | None) -> Reply:
@@ -121,6 +137,7 @@ def render_reply(reply: Reply, *, head_only: bool = False) -> bytes:
         f"Content-Length: {len(reply.body)}",
         "Cache-Control: no-store",
         "Connection: close",
+        *(f"{name}: {value}" for name, value in reply.headers),
     ]
     if reply.status == 405:
         lines.append("Allow: GET, HEAD")
@@ -275,24 +292,27 @@ class StoreCollector:
 
 
 class HttpServer:
-    """/healthz, /readyz and /metrics on the running event loop."""
+    """/healthz, /readyz, /metrics and the case pages on the running event loop."""
 
-    def __init__(self, checks: Checks, metrics: Metrics) -> None:
+    def __init__(self, checks: Checks, metrics: Metrics, site: Site | None = None) -> None:
         self.checks = checks
         self.metrics = metrics
+        self.site = site
         self._server: asyncio.Server | None = None
 
     @classmethod
-    async def start(cls, address: str, checks: Checks, metrics: Metrics) -> HttpServer:
+    async def start(cls, address: str, checks: Checks, metrics: Metrics,
+                    site: Site | None = None) -> HttpServer:
         host, port = parse_address(address)
-        self = cls(checks, metrics)
+        self = cls(checks, metrics, site)
         try:
             self._server = await asyncio.start_server(self._handle, host, port)
         except OSError as exc:
             reason = os.strerror(exc.errno) if exc.errno else str(exc)
             raise HttpError(f"cannot serve HTTP on {address}: {reason}") from None
-        log.info("serving /healthz, /readyz and /metrics on http://%s:%d",
-                 host or "0.0.0.0", self.port)
+        log.info("serving /healthz, /readyz and /metrics%s on http://%s:%d",
+                 " and the case pages" if site is not None else "", host or "0.0.0.0",
+                 self.port)
         return self
 
     @property
@@ -304,10 +324,15 @@ class HttpServer:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        if self.site is not None:
+            self.site.close()
 
-    def answer(self, method: str, path: str) -> Reply:
+    def answer(self, method: str, path: str, request: Request | None = None) -> Reply:
         if method not in ("GET", "HEAD"):
             return Reply(405, b'{"status": "method not allowed"}\n')
+        if self.site is not None and (page := self.site.answer(
+                request or Request(method, path))) is not None:
+            return Reply(page.status, page.body, page.content_type, page.headers)
         if path == "/healthz":
             return check_reply(self.checks.health())
         if path == "/readyz":
@@ -320,8 +345,9 @@ class HttpServer:
         method = "GET"
         try:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), READ_TIMEOUT)
-            method, path = parse_request_head(head)
-            reply = self.answer(method, path)
+            request = parse_request(head)
+            method = request.method
+            reply = self.answer(method, request.path, request)
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError,
                 ConnectionError):
             writer.close()

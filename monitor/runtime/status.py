@@ -8,11 +8,12 @@ and the config contributes only ids, kinds and captions.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from feeds.newssearch import NewsSearchConfig, search_report
 from monitor.config import Settings
+from monitor.pages.wording import ago
 from monitor.runtime.health import assess
 from monitor.store.store import Store
 
@@ -67,30 +68,6 @@ def _searches(settings: Settings, source: NewsSearchConfig,
                "case": row.case, "last_search": row.searched, "items": row.items,
                "error": row.error, "requests_last_poll": report.requests,
                "budget": report.budget, "budget_left": report.left}
-
-
-def ago(when: datetime | str | None, now: datetime) -> str:
-    """'3 min ago', 'in 2 h', or '—'."""
-    if when is None:
-        return "—"
-    if isinstance(when, str):
-        try:
-            parsed = datetime.fromisoformat(when)
-        except ValueError:
-            return when
-        when = parsed
-    delta = now - when
-    future = delta < timedelta(0)
-    seconds = abs(delta.total_seconds())
-    if seconds < 90:
-        text = f"{int(seconds)} s"
-    elif seconds < 5400:
-        text = f"{int(seconds // 60)} min"
-    elif seconds < 172800:
-        text = f"{int(seconds // 3600)} h"
-    else:
-        text = f"{int(seconds // 86400)} days"
-    return f"in {text}" if future else f"{text} ago"
 
 
 _HEALTH_STYLE = {"ok": "green", "failing": "bold red", "silent": "yellow"}

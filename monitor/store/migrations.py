@@ -159,5 +159,17 @@ def m008_filing_steps(db: Database) -> None:
     db.executescript("ALTER TABLE matches ADD COLUMN step TEXT;")
 
 
+@migrations()
+def m009_page_indexes(db: Database) -> None:
+    """A development's items, and a case's developments by date, found by index: the
+    case pages read them for one case among thousands (`monitor.store.views`)."""
+    db.executescript(
+        """
+        CREATE INDEX matches_development ON matches(development_id);
+        CREATE INDEX developments_case_created ON developments(case_id, created_at);
+        """
+    )
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

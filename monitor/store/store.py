@@ -27,14 +27,16 @@ from monitor.store.rows import (
     source_row,
 )
 from monitor.store.sqlite import Database
+from monitor.store.views import Views
 
 
 class StoreError(Exception):
     """The database cannot be opened or written."""
 
 
-class Store(Outbox):
-    """The database: sources, items, matches and developments here, the outbox in `Outbox`."""
+class Store(Outbox, Views):
+    """The database: sources, items, matches and developments here, the outbox in
+    `Outbox`, what the case pages read in `Views`."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
