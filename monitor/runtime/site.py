@@ -15,7 +15,6 @@ token or as the password of basic auth; the probes stay open.
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -104,7 +103,7 @@ def authorised(header: str, token: str) -> bool:
     if scheme.lower() == "basic":
         try:
             given = base64.b64decode(given, validate=True).decode("utf-8").partition(":")[2]
-        except (binascii.Error, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError):  # binascii.Error is a ValueError
             return False
     elif scheme.lower() != "bearer":
         return False
@@ -254,10 +253,14 @@ def case_view(settings: Settings, views: Views, case_id: str, request: Request,
     if kind:
         sources = [s for s in told_by if kinds_of.get(s, "removed source") == kind]
     page = request.page()
-    developments, total = views.timeline(
-        case_id, events=[step] if step else (), sources=sources,
-        limit=DEVELOPMENTS_PER_PAGE, offset=(page - 1) * DEVELOPMENTS_PER_PAGE)
-    paging = Paging.of(page, total, DEVELOPMENTS_PER_PAGE)
+    while True:
+        developments, total = views.timeline(
+            case_id, events=[step] if step else (), sources=sources,
+            limit=DEVELOPMENTS_PER_PAGE, offset=(page - 1) * DEVELOPMENTS_PER_PAGE)
+        paging = Paging.of(page, total, DEVELOPMENTS_PER_PAGE)
+        if paging.page == page:
+            break
+        page = paging.page  # past the end: the last page
     entries = timeline(developments, views.members([d.id for d in developments]))
     return CasePage(
         id=case.id, caption=case.title, court=case.court or "",
