@@ -1,6 +1,7 @@
-# casewatch: the daemon, with /healthz, /readyz and /metrics on port 8080.
+# casewatch: the daemon, with its case pages, /healthz, /readyz and /metrics on port 8080.
 #   docker build -t casewatch .
-#   docker run -v casewatch-data:/data -v ./casewatch.toml:/config/casewatch.toml:ro casewatch
+#   docker run -e CASEWATCH_HTTP_TOKEN -p 8080:8080 -v casewatch-data:/data \
+#     -v ./casewatch.toml:/config/casewatch.toml:ro casewatch
 #   docker run --rm casewatch demo      (the seed articles, no network and no config needed)
 FROM python:3.11-slim-bookworm
 
@@ -33,7 +34,8 @@ RUN pip install --no-cache-dir --no-deps . \
  && chown casewatch:casewatch /data
 
 # The config is mounted at /config/casewatch.toml; the database lives in the /data volume.
-# CASEWATCH_HTTP overrides [service] http: inside a container, listen on every interface.
+# CASEWATCH_HTTP overrides [service] http: inside a container, listen on every interface;
+# the case pages there need a token (CASEWATCH_HTTP_TOKEN), the probes do not.
 ENV CASEWATCH_CONFIG=/config/casewatch.toml \
     CASEWATCH_HTTP=0.0.0.0:8080
 

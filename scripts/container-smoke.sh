@@ -34,8 +34,14 @@ trap cleanup EXIT
 free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 now() { date +%s.%N; }
 since() { "$PYTHON" -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$(now)"; }
-# GET a path of the container's HTTP server; prints the body, fails on non-2xx
-get() { "$PYTHON" -c "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())" "http://127.0.0.1:$PORT$1"; }
+# GET a path of the container's HTTP server; prints the body, fails on non-2xx.
+# With a second argument, sends it as the bearer token.
+get() { "$PYTHON" -c "import sys, urllib.request; headers = {'Authorization': 'Bearer ' + sys.argv[2]} if len(sys.argv) > 2 else {}; sys.stdout.write(urllib.request.urlopen(urllib.request.Request(sys.argv[1], headers=headers), timeout=5).read().decode())" "http://127.0.0.1:$PORT$1" "${@:2}"; }
+# the HTTP status of a GET without credentials
+status_of() { "$PYTHON" -c "import sys, urllib.error, urllib.request
+try: print(urllib.request.urlopen(sys.argv[1], timeout=5).status)
+except urllib.error.HTTPError as exc: print(exc.code)" "http://127.0.0.1:$PORT$1"; }
+TOKEN=$("$PYTHON" -c 'import secrets; print(secrets.token_hex(16))')
 wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
   local limit=$1 what=$2; shift 2
   local deadline=$((SECONDS + limit))
@@ -104,7 +110,14 @@ kind = "console"
 EOF
 
 echo "== casewatch check in the image"
-checked=$(podman run --rm --network none --no-healthcheck \
+# the image listens on every interface, so the case pages need a token
+if refused=$(podman run --rm --network none --no-healthcheck \
+    -v "$SMOKE/casewatch.toml:/config/casewatch.toml:ro" "$TAG" check 2>&1); then
+  fail "casewatch check takes pages on 0.0.0.0 without a token"
+fi
+grep -qF "the case pages need a token" <<<"$refused" || fail "no clear error without a token: $refused"
+echo "without CASEWATCH_HTTP_TOKEN: refused (the case pages need a token)"
+checked=$(podman run --rm --network none --no-healthcheck -e CASEWATCH_HTTP_TOKEN="$TOKEN" \
   -v "$SMOKE/casewatch.toml:/config/casewatch.toml:ro" "$TAG" check) \
   || fail "casewatch check refuses the config"
 echo "${checked%%$'\n'*}"
@@ -124,7 +137,7 @@ PORT=$(free_port)
 podman volume create "$VOLUME" >/dev/null
 started=$(now)
 podman run -d --name "$NAME" --network host \
-  -e CASEWATCH_HTTP="127.0.0.1:$PORT" \
+  -e CASEWATCH_HTTP="0.0.0.0:$PORT" -e CASEWATCH_HTTP_TOKEN="$TOKEN" \
   -v "$SMOKE/casewatch.toml:/config/casewatch.toml:ro" \
   -v "$VOLUME:/data" \
   "$TAG" >/dev/null || fail "podman run"
@@ -145,6 +158,13 @@ wait_for 90 "a poll of the seed feed and its alerts in /metrics" metrics_ok
 grep -E '^casewatch_(polls|items_new|matches|developments|alerts)_total|^casewatch_outbox_rows' \
   "$SMOKE/metrics.txt"
 podman exec "$NAME" test -s /data/casewatch.db || fail "no database in the /data volume"
+[ "$(status_of /)" = 401 ] || fail "the case pages answer without the token"
+get / "$TOKEN" | grep -qF 'href="/cases/doe-v-twitter"' || fail "the cases page lists no case"
+developments=$(get /cases/doe-v-twitter "$TOKEN" | grep -c '<li id="dev-') \
+  || fail "the case page shows no development"
+[ "$developments" = 2 ] || fail "the case page shows $developments developments, not 2"
+get /cases/doe-v-twitter/feed.xml "$TOKEN" | grep -q '<entry>' || fail "the case's Atom feed is empty"
+echo "case pages: 401 without the token; with it, the seed case's 2 developments and its feed"
 user=$(podman exec "$NAME" id -u)
 [ "$user" != 0 ] || fail "the daemon runs as root"
 

@@ -98,5 +98,9 @@ def test_compose_and_the_example_config_agree(dockerfile: DockerfileParser) -> N
     wanted = set(re.findall(r"\$\{(\w+)", json.dumps(tomllib.loads(config))))
     given = set(re.findall(r"^\s+(\w+): \$\{\1\b", compose, re.M))
     assert wanted and wanted <= given  # every secret the config reads, compose passes
-    settings = parse_settings(config, {name: f"https://example.org/{name}" for name in wanted})
+    # read as the image reads it: on every interface, so the case pages need the token
+    env = {name: f"https://example.org/{name}" for name in wanted}
+    settings = parse_settings(config, {**env, **dockerfile.envs}, deployment=True)
     assert settings.service.database.startswith("/data/")
+    assert settings.service.http == dockerfile.envs["CASEWATCH_HTTP"] == "0.0.0.0:8080"
+    assert settings.service.token == env["CASEWATCH_HTTP_TOKEN"]

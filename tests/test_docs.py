@@ -114,7 +114,7 @@ def test_every_linked_section_exists(page: Path) -> None:
 
 def test_the_readme_links_the_docs() -> None:
     links = set(doc_links(readme()))
-    for page in ("configuration", "channels", "dockets", "grouping", "operations"):
+    for page in ("configuration", "channels", "dockets", "grouping", "operations", "pages"):
         assert f"docs/{page}.md" in links, page
 
 

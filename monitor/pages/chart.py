@@ -74,7 +74,8 @@ def weekly(activity: Iterable[tuple[str, str, bool]], *, weeks: int = 52) -> Cha
     slot = max(12, min(36, WIDTH // span))
     bar = max(BAR, slot * 2 // 5)
     top = max(max(c.values(), default=0) for c in counts.values())
-    bars, labels = [], []
+    bars: list[Bar] = []
+    labels: list[tuple[int, str]] = []
     for n in range(span):
         monday = first + timedelta(weeks=n)
         x = LEFT + n * slot

@@ -196,6 +196,10 @@ class Site:
         return self._html(render.error_page(status, message, now), status, extra)
 
 
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
 def source_lines(settings: Settings, store: Store, now: datetime) -> list[SourceLine]:
     rows = {row.id: row for row in store.sources()}
     out = []
@@ -203,17 +207,15 @@ def source_lines(settings: Settings, store: Store, now: datetime) -> list[Source
         row = rows.get(source.id)
         if row is None or not (row.first_poll_done or row.last_poll):
             out.append(SourceLine(source.id, source.kind, "not polled yet",
-                                  next_poll=row.next_poll.isoformat() if row and row.next_poll
-                                  else None))
+                                  next_poll=_iso(row.next_poll) if row else None))
             continue
         health = assess(row, now, failure_after=settings.service.failure_alert_after,
                         expected_update=source.expected_update)
         out.append(SourceLine(
             source.id, source.kind, health.state, health.reason,
-            *(t.isoformat() if t else None for t in (row.last_poll, row.next_poll,
-                                                     row.last_success)),
-            errors=row.consecutive_errors, last_error=row.last_error or "",
-            error_kind=row.last_error_kind or ""))
+            last_poll=_iso(row.last_poll), next_poll=_iso(row.next_poll),
+            last_success=_iso(row.last_success), errors=row.consecutive_errors,
+            last_error=row.last_error or "", error_kind=row.last_error_kind or ""))
     return out
 
 
