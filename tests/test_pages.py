@@ -515,3 +515,18 @@ def test_pages_off_leave_the_probes(tmp_path: Path, clock: FakeClock, aio: async
     finally:
         served.close()
         aio.run(app.aclose())
+
+
+def test_closing_the_server_ends_connections_that_sent_nothing(seeded: Served) -> None:
+    """A browser opens connections ahead of time; stopping does not wait for them."""
+    import socket
+    import time
+    idle = [socket.create_connection(("127.0.0.1", seeded.server.port)) for _ in range(3)]
+    seeded.aio.run(asyncio.sleep(0.1))  # the server accepts them
+    started = time.monotonic()
+    seeded.close()
+    assert time.monotonic() - started < 1
+    for sock in idle:
+        sock.settimeout(2)
+        assert sock.recv(1) == b""  # closed by the server
+        sock.close()

@@ -299,6 +299,7 @@ class HttpServer:
         self.metrics = metrics
         self.site = site
         self._server: asyncio.Server | None = None
+        self._open: set[asyncio.Task[None]] = set()  # connections being read or answered
 
     @classmethod
     async def start(cls, address: str, checks: Checks, metrics: Metrics,
@@ -321,8 +322,13 @@ class HttpServer:
         return int(self._server.sockets[0].getsockname()[1])
 
     async def aclose(self) -> None:
+        """Stop listening, and end the connections still open (a browser opens some ahead
+        of time and may never send a request on them)."""
         if self._server is not None:
             self._server.close()
+            for task in self._open:
+                task.cancel()
+            await asyncio.gather(*self._open, return_exceptions=True)
             await self._server.wait_closed()
         if self.site is not None:
             self.site.close()
@@ -342,6 +348,16 @@ class HttpServer:
         return Reply(404, b'{"status": "not found"}\n')
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._open.add(task)
+        try:
+            await self._serve(reader, writer)
+        finally:
+            self._open.discard(task)  # type: ignore[arg-type]
+            writer.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         method = "GET"
         try:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), READ_TIMEOUT)
