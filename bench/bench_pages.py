@@ -52,7 +52,7 @@ from feeds.base import DocketEntry, Item
 from monitor.config import Settings, parse_settings
 from monitor.pages import render
 from monitor.pages.chart import weekly
-from monitor.pages.models import DEVELOPMENTS_PER_PAGE, case_lines, timeline
+from monitor.pages.models import DEVELOPMENTS_PER_PAGE, most_active_first, timeline
 from monitor.runtime.http import HttpServer, Metrics
 from monitor.runtime.site import (
     Request,
@@ -552,9 +552,11 @@ def breakdown(path: Path, app: BenchApp, store: Store, big: str, runs: int) -> l
         lines.append(f"statements (median of {runs}, ms), on a read-only connection; each run "
                      f"{runs} times in a row finds more of its pages in the connection's cache "
                      "than it does in a page, after the others")
-        summaries = row("views.case_summaries (every case)",
-                        lambda: views.case_summaries(week=week, month=month),
-                        lambda r: f"{len(r):,} cases with developments")
+        order = row("views.case_order (every case)", views.case_order,
+                    lambda r: f"{len(r):,} cases with developments")
+        row("views.case_summary, biggest case",
+            lambda: views.case_summary(big, week=week, month=month),
+            lambda r: f"{r.total:,} developments")
         row("views.timeline, biggest case, page 1",
             lambda: views.timeline(big, limit=DEVELOPMENTS_PER_PAGE),
             lambda r: f"{len(r[0])} of {r[1]:,} developments")
@@ -575,14 +577,15 @@ def breakdown(path: Path, app: BenchApp, store: Store, big: str, runs: int) -> l
             lambda r: f"{len(r)} sources")
         row("views.case_events", lambda: views.case_events(big), lambda r: f"{len(r)} steps")
         activity = row("views.activity", lambda: views.activity(big),
-                       lambda r: f"{len(r):,} items")
+                       lambda r: f"{sum(n for *_, n in r):,} items in {len(r):,} counts")
         row("views.waiting (outbox)", lambda: views.waiting(),
             lambda r: f"{len(r[0])} rows")
         row("store.sources", store.sources, lambda r: f"{len(r)} sources")
 
         lines.append("steps in Python (median, ms):")
-        row(f"case_lines: {len(settings.cases):,} lines, sorted", lambda: case_lines(
-            ((c.id, c.title) for c in settings.cases), summaries), lambda r: "")
+        row(f"most_active_first: {len(settings.cases):,} cases, sorted",
+            lambda: most_active_first(((c.id, c.title) for c in settings.cases), order),
+            lambda r: "")
         row("weekly chart of the biggest case", lambda: weekly(activity), lambda r: "")
         row("timeline entries of page 1", lambda: timeline(first, members), lambda r: "")
         row("source_lines", lambda: source_lines(settings, store, NOW), lambda r: "")

@@ -467,11 +467,11 @@ def test_pages_of_many_cases_and_developments(tmp_path: Path, clock: FakeClock,
 
 def test_the_weekly_chart() -> None:
     assert weekly([]) is None
-    assert weekly([("not a date", "news", True)]) is None
-    chart = weekly([("2021-01-20T10:00:00+00:00", "docket", True),
-                    ("2021-01-21T10:00:00+00:00", "news", False),
-                    ("2021-01-24T23:00:00+00:00", "news", False),
-                    ("2021-04-08", "news", True)])
+    assert weekly([("not a date", "news", True, 1)]) is None
+    chart = weekly([("2021-01-20", "docket", True, 1),
+                    ("2021-01-21", "news", False, 1),
+                    ("2021-01-24", "news", False, 1),
+                    ("2021-04-08", "news", True, 1)])
     assert chart is not None
     assert chart.weeks == 12  # Monday 18 January to Monday 5 April
     assert chart.totals == {"developments": 2, "articles": 3}
@@ -483,8 +483,12 @@ def test_the_weekly_chart() -> None:
     xs = [x for x, _ in chart.labels]
     assert all(b - a >= 44 for a, b in itertools.pairwise(xs))
     assert chart.labels[0][1] == "Jan 2021"
-    # over two years of activity, the last 52 weeks with any are drawn
-    long = weekly([(f"{2020 + n // 12}-{n % 12 + 1:02d}-15", "news", True) for n in range(24)])
+    # counted days add up; over two years of activity, the last 52 weeks with any are drawn
+    assert weekly([("2021-01-20", "news", True, 3),
+                   ("2021-01-22", "news", False, 4)]).totals == {  # type: ignore[union-attr]
+        "developments": 3, "articles": 7}
+    long = weekly([(f"{2020 + n // 12}-{n % 12 + 1:02d}-15", "news", True, 1)
+                   for n in range(24)])
     assert long is not None and long.weeks == 52
     assert long.totals["developments"] == 12
 
@@ -530,3 +534,50 @@ def test_closing_the_server_ends_connections_that_sent_nothing(seeded: Served) -
         sock.settimeout(2)
         assert sock.recv(1) == b""  # closed by the server
         sock.close()
+
+
+def test_a_database_from_before_the_pages_is_read_by_them_after_its_upgrade(
+        tmp_path: Path) -> None:
+    """m009 fills in what the pages read from what the database already holds."""
+    from sqlite_utils.migrations import Migrations
+
+    from monitor.store import migrations
+    from monitor.store.sqlite import Database
+    from monitor.store.store import Store
+
+    path = tmp_path / "old.db"
+    old = Migrations("casewatch")
+    for step in migrations.migrations._migrations:
+        if step.name < "m009":
+            old(name=step.name)(step.fn)
+    db = Database(sqlite3.connect(path))
+    old.apply(db)
+    db.executescript("""
+        INSERT INTO items (id, source_id, guid, title, published, fetched_at, kind)
+        VALUES (1, 'news', 'a', 'Suit filed', '2021-01-21T10:00:00+00:00',
+                '2026-01-05T12:00:00+00:00', 'news'),
+               (2, 'court', 'b', 'Complaint', NULL, '2026-01-05T12:10:00+00:00', 'docket');
+        INSERT INTO developments (id, case_id, event, headline, first_item_id, created_at,
+                                  last_seen_at)
+        VALUES ('d1', 'doe', 'complaint_filed', 'Suit filed', 1, '2026-01-05T12:00:00+00:00',
+                '2026-01-05T12:10:00+00:00');
+        INSERT INTO matches (item_id, case_id, score, development_id, role, created_at)
+        VALUES (1, 'doe', 1.0, 'd1', 'development', '2026-01-05T12:00:00+00:00'),
+               (2, 'doe', 1.0, 'd1', 'update', '2026-01-05T12:10:00+00:00');
+    """)
+    db.conn.commit()
+    db.close()
+    store = Store.open(path)
+    try:
+        assert store.case_order() == {"doe": "2026-01-05T12:00:00+00:00"}
+        (dev,), total = store.timeline("doe")
+        assert total == 1 and dev.dated == "2021-01-21T10:00:00+00:00"
+        assert sorted(store.case_sources("doe")) == ["court", "news"]
+        assert sorted(store.activity("doe")) == [("2021-01-21", "news", True, 1),
+                                                 ("2026-01-05", "docket", False, 1)]
+        assert [d.id for d in store.timeline("doe", sources=["court"])[0]] == ["d1"]
+        summary = store.case_summary("doe", week=datetime(2026, 1, 1, tzinfo=UTC),
+                                     month=datetime(2025, 12, 1, tzinfo=UTC))
+        assert summary is not None and (summary.total, summary.last_7_days) == (1, 1)
+    finally:
+        store.close()

@@ -52,19 +52,20 @@ def _monday(when: str) -> date | None:
     return day - timedelta(days=day.weekday())
 
 
-def weekly(activity: Iterable[tuple[str, str, bool]], *, weeks: int = 52) -> Chart | None:
-    """The chart of (date, kind, begins a development) items: per week, the developments
-    begun and the articles published, over the last `weeks` weeks with any (None when
-    there is nothing to draw)."""
+def weekly(activity: Iterable[tuple[str, str, bool, int]], *,
+           weeks: int = 52) -> Chart | None:
+    """The chart of items counted as (date, kind, begins a development, how many): per
+    week, the developments begun and the articles published, over the last `weeks` weeks
+    with any (None when there is nothing to draw)."""
     counts: dict[str, Counter[date]] = {name: Counter() for name in SERIES}
-    for when, kind, begins in activity:
+    for when, kind, begins, count in activity:
         monday = _monday(when)
         if monday is None:
             continue
         if begins:
-            counts["developments"][monday] += 1
+            counts["developments"][monday] += count
         if kind == "news":
-            counts["articles"][monday] += 1
+            counts["articles"][monday] += count
     mondays = set(counts["developments"]) | set(counts["articles"])
     if not mondays:
         return None

@@ -118,29 +118,28 @@ class CasePage:
     chart: Chart | None
 
 
-def case_lines(cases: Iterable[tuple[str, str]],
-               summaries: Mapping[str, CaseSummary]) -> list[CaseLine]:
-    """Each case (id, caption), the most recently active first, then by id."""
-    lines = []
-    for case_id, caption in cases:
-        found = summaries.get(case_id)
-        if found is None:
-            lines.append(CaseLine(case_id, caption))
-            continue
-        lines.append(CaseLine(case_id, caption, found.total, found.last_7_days,
-                              found.last_30_days, found.last_headline,
-                              step_label(found.last_event, filing=found.last_filed),
-                              found.last_at))
-    lines.sort(key=lambda line: line.id)
-    lines.sort(key=lambda line: line.last_at or "", reverse=True)
-    return lines
+def most_active_first(cases: Iterable[tuple[str, str]],
+                      last_at: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The cases (id, caption), the one with the latest new development first, then by
+    id; those with none last."""
+    ordered = sorted(cases)
+    ordered.sort(key=lambda case: last_at.get(case[0], ""), reverse=True)  # stable
+    return ordered
 
 
-def find_cases(lines: Sequence[CaseLine], query: str) -> list[CaseLine]:
+def find_cases(cases: Sequence[tuple[str, str]], query: str) -> list[tuple[str, str]]:
     """The cases whose id or caption holds every word of `query` (any case)."""
     words = query.lower().split()
-    return [line for line in lines
-            if all(w in f"{line.id} {line.caption}".lower() for w in words)]
+    return [case for case in cases
+            if all(w in f"{case[0]} {case[1]}".lower() for w in words)]
+
+
+def case_line(case_id: str, caption: str, found: CaseSummary | None) -> CaseLine:
+    if found is None:
+        return CaseLine(case_id, caption)
+    return CaseLine(case_id, caption, found.total, found.last_7_days, found.last_30_days,
+                    found.last_headline, step_label(found.last_event, filing=found.last_filed),
+                    found.last_at)
 
 
 def told(member: Member) -> Told:

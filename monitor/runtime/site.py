@@ -34,8 +34,9 @@ from monitor.pages.models import (
     OutboxChannel,
     Paging,
     SourceLine,
-    case_lines,
+    case_line,
     find_cases,
+    most_active_first,
     step_choices,
     timeline,
 )
@@ -221,15 +222,17 @@ def source_lines(settings: Settings, store: Store, now: datetime) -> list[Source
 
 def index_view(settings: Settings, views: Views, request: Request, now: datetime,
                failing: list[SourceLine]) -> IndexPage:
-    summaries = views.case_summaries(week=now - timedelta(days=7),
-                                     month=now - timedelta(days=30))
-    lines = case_lines(((c.id, c.title) for c in settings.cases), summaries)
+    cases = most_active_first(((c.id, c.title) for c in settings.cases), views.case_order())
     query = request.arg("q")[:200]
     if query:
-        lines = find_cases(lines, query)
-    paging = Paging.of(request.page(), len(lines), CASES_PER_PAGE)
+        cases = find_cases(cases, query)
+    paging = Paging.of(request.page(), len(cases), CASES_PER_PAGE)
     start = (paging.page - 1) * CASES_PER_PAGE
-    return IndexPage(lines[start:start + CASES_PER_PAGE], paging, query, failing)
+    week, month = now - timedelta(days=7), now - timedelta(days=30)
+    lines = [case_line(case_id, caption,
+                       views.case_summary(case_id, week=week, month=month))
+             for case_id, caption in cases[start:start + CASES_PER_PAGE]]
+    return IndexPage(lines, paging, query, failing)
 
 
 def outbox_channels(settings: Settings, views: Views) -> list[OutboxChannel]:

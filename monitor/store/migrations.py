@@ -160,13 +160,33 @@ def m008_filing_steps(db: Database) -> None:
 
 
 @migrations()
-def m009_page_indexes(db: Database) -> None:
-    """A development's items, and a case's developments by date, found by index: the
-    case pages read them for one case among thousands (`monitor.store.views`)."""
+def m009_page_reads(db: Database) -> None:
+    """What the case pages read of one case among thousands, found by index
+    (`monitor.store.views`): each case's count and last time of developments; each
+    development's date (its first item's publication, else when it was seen); each
+    match's source, kind and date beside it, so a case's activity is read from an index
+    alone; a development's items."""
     db.executescript(
         """
         CREATE INDEX matches_development ON matches(development_id);
+        ALTER TABLE developments ADD COLUMN dated TEXT;
+        UPDATE developments SET dated = COALESCE(
+            (SELECT published FROM items WHERE items.id = developments.first_item_id),
+            created_at);
         CREATE INDEX developments_case_created ON developments(case_id, created_at);
+        CREATE INDEX developments_case_dated ON developments(case_id, dated);
+        ALTER TABLE matches ADD COLUMN source_id TEXT;
+        ALTER TABLE matches ADD COLUMN kind TEXT;
+        ALTER TABLE matches ADD COLUMN dated TEXT;
+        UPDATE matches SET (source_id, kind, dated) = (
+            SELECT items.source_id, items.kind, COALESCE(items.published, matches.created_at)
+            FROM items WHERE items.id = matches.item_id);
+        CREATE INDEX matches_case_told
+            ON matches(case_id, source_id, role, kind, dated, development_id);
+        CREATE TABLE case_activity (case_id TEXT PRIMARY KEY, developments INTEGER NOT NULL,
+                                    last_at TEXT NOT NULL) WITHOUT ROWID;
+        INSERT INTO case_activity SELECT case_id, COUNT(*), MAX(created_at)
+            FROM developments GROUP BY case_id;
         """
     )
 

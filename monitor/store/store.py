@@ -254,10 +254,18 @@ class Store(Outbox, Views):
         """A new development; `articles` is 0 for one a filing begins."""
         self.db.execute(
             """INSERT INTO developments (id, case_id, event, headline, first_item_id,
-                   articles, possibly_related_to, created_at, last_seen_at, parties)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   articles, possibly_related_to, created_at, last_seen_at, parties, dated)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                       COALESCE((SELECT published FROM items WHERE id = ?), ?))""",
             [dev.id, dev.case_id, dev.event, dev.headline, item_id, articles,
-             dev.possibly_related_to, iso(now), iso(now), json.dumps(list(dev.parties))],
+             dev.possibly_related_to, iso(now), iso(now), json.dumps(list(dev.parties)),
+             item_id, iso(now)],
+        )
+        self.db.execute(
+            """INSERT INTO case_activity (case_id, developments, last_at) VALUES (?, 1, ?)
+               ON CONFLICT (case_id) DO UPDATE SET developments = developments + 1,
+                   last_at = MAX(last_at, excluded.last_at)""",
+            [dev.case_id, iso(now)],
         )
 
     def touch_development(self, development_id: str, *, now: datetime,
@@ -293,10 +301,14 @@ class Store(Outbox, Views):
     def insert_match(self, item_id: int, match: MatchRecord, *, now: datetime) -> bool:
         cursor = self.db.execute(
             """INSERT OR IGNORE INTO matches (item_id, case_id, score, terms, snippet,
-                   development_id, role, created_at, vector, step)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   development_id, role, created_at, vector, step, source_id, kind, dated)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                       (SELECT source_id FROM items WHERE id = ?),
+                       (SELECT kind FROM items WHERE id = ?),
+                       COALESCE((SELECT published FROM items WHERE id = ?), ?))""",
             [item_id, match.case_id, match.score, json.dumps(list(match.terms)), match.snippet,
-             match.development_id, match.role, iso(now), match.vector, match.step],
+             match.development_id, match.role, iso(now), match.vector, match.step,
+             item_id, item_id, item_id, iso(now)],
         )
         return cursor.rowcount == 1
 

@@ -77,25 +77,32 @@ class Views:
 
     db: Database
 
-    def case_summaries(self, *, week: datetime, month: datetime) -> dict[str, CaseSummary]:
-        """Every case with developments: its latest one (the last seen; of those seen
-        together, the latest dated) and its counts since `week` and `month`, in one pass.
-        The latest row is found by one MAX over a key, so that the bare columns are its."""
-        rows = self.db.execute(
-            """SELECT developments.case_id, developments.id, headline, event, items.kind,
-                      MAX(developments.created_at || '|'
-                          || COALESCE(items.published, developments.created_at) || '|'
-                          || printf('%012d', developments.rowid)),
-                      COUNT(*), SUM(developments.created_at >= ?),
-                      SUM(developments.created_at >= ?)
+    def case_order(self) -> dict[str, str]:
+        """When each case with developments last had a new one (case → ISO time)."""
+        return dict(self.db.execute("SELECT case_id, last_at FROM case_activity"))
+
+    def case_summary(self, case_id: str, *, week: datetime,
+                     month: datetime) -> CaseSummary | None:
+        """A case's latest development (the last seen; of those seen together, the
+        latest dated) and its counts since `week` and `month`, in all."""
+        row = self.db.execute(
+            """SELECT developments.id, headline, event, items.kind, developments.created_at
                FROM developments LEFT JOIN items ON items.id = developments.first_item_id
-               GROUP BY developments.case_id""",
-            [iso(week), iso(month)],
-        )
-        return {case_id: CaseSummary(case_id, int(total), int(weekly), int(monthly), dev_id,
-                                     headline, event, key.split("|")[0], kind == "docket")
-                for case_id, dev_id, headline, event, kind, key, total, weekly, monthly
-                in rows}
+               WHERE developments.case_id = ?
+               ORDER BY developments.created_at DESC, developments.dated DESC,
+                        developments.rowid DESC LIMIT 1""",
+            [case_id]).fetchone()
+        if row is None:
+            return None
+        dev_id, headline, event, kind, last = row
+        monthly, weekly = self.db.execute(
+            """SELECT COUNT(*), COALESCE(SUM(created_at >= ?), 0) FROM developments
+               WHERE case_id = ? AND created_at >= ?""",
+            [iso(week), case_id, iso(month)]).fetchone()
+        (total,) = self.db.execute(
+            "SELECT developments FROM case_activity WHERE case_id = ?", [case_id]).fetchone()
+        return CaseSummary(case_id, int(total), int(weekly), int(monthly), dev_id, headline,
+                           event, last, kind == "docket")
 
     def timeline(self, case_id: str, *, events: Iterable[str] = (),
                  sources: Iterable[str] | None = None, limit: int = 50,
@@ -103,26 +110,22 @@ class Views:
         """A page of the case's developments, newest first by their first item's date,
         and how many there are in all. `events` keeps those of these steps; `sources`
         those an item of these sources told (None: any source)."""
-        where, args = "developments.case_id = ?", [case_id]
+        where, args = "case_id = ?", [case_id]
         wanted = list(events)
         if wanted:
-            where += f" AND developments.event IN ({_marks(wanted)})"
+            where += f" AND event IN ({_marks(wanted)})"
             args += wanted
         if sources is not None:
             told_by = list(sources) or [""]
-            where += f""" AND EXISTS (SELECT 1 FROM matches JOIN items
-                              ON items.id = matches.item_id
-                              WHERE matches.development_id = developments.id
-                                    AND items.source_id IN ({_marks(told_by)}))"""
-            args += told_by
+            where += f""" AND id IN (SELECT development_id FROM matches
+                                     WHERE case_id = ? AND source_id IN ({_marks(told_by)}))"""
+            args += [case_id, *told_by]
         (total,) = self.db.execute(
             f"SELECT COUNT(*) FROM developments WHERE {where}", args).fetchone()
         rows = self.db.execute(
-            f"""SELECT developments.id, event, headline, articles, possibly_related_to,
-                       created_at, last_seen_at,
-                       COALESCE(items.published, developments.created_at) AS dated
-                FROM developments LEFT JOIN items ON items.id = developments.first_item_id
-                WHERE {where} ORDER BY dated DESC, developments.rowid DESC
+            f"""SELECT id, event, headline, articles, possibly_related_to, created_at,
+                       last_seen_at, COALESCE(dated, created_at)
+                FROM developments WHERE {where} ORDER BY dated DESC, rowid DESC
                 LIMIT ? OFFSET ?""",
             [*args, limit, offset],
         )
@@ -156,20 +159,18 @@ class Views:
     def case_sources(self, case_id: str) -> list[str]:
         """The sources that told the case anything."""
         return [row[0] for row in self.db.execute(
-            """SELECT DISTINCT items.source_id FROM matches
-               JOIN items ON items.id = matches.item_id WHERE matches.case_id = ?""",
-            [case_id])]
+            "SELECT DISTINCT source_id FROM matches WHERE case_id = ?", [case_id])]
 
-    def activity(self, case_id: str) -> list[tuple[str, str, bool]]:
-        """(date, kind, begins a development) of each of the case's items that is not a
-        copy: the date is its publication date, else when it was seen."""
-        return [(dated, "docket" if kind == "docket" else "news",
-                 role in ("development", "docket_entry"))
-                for dated, kind, role in self.db.execute(
-                    """SELECT COALESCE(items.published, matches.created_at), items.kind,
-                              matches.role
-                       FROM matches JOIN items ON items.id = matches.item_id
-                       WHERE matches.case_id = ? AND matches.role != 'duplicate'""",
+    def activity(self, case_id: str) -> list[tuple[str, str, bool, int]]:
+        """How many of the case's items that are not copies fall on each day, by kind
+        ("news" or "docket") and by whether they began a development; the day is the
+        item's publication date, else when it was seen."""
+        return [(day, "docket" if kind == "docket" else "news", bool(begins), int(count))
+                for day, kind, begins, count in self.db.execute(
+                    """SELECT substr(dated, 1, 10), kind,
+                              role IN ('development', 'docket_entry'), COUNT(*)
+                       FROM matches WHERE case_id = ? AND role != 'duplicate'
+                       GROUP BY 1, 2, 3""",
                     [case_id])]
 
     def waiting(self, *, statuses: Sequence[str] = ("pending", "digest", "dead"),
