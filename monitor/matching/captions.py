@@ -16,7 +16,7 @@ from monitor.matching.names import LEGAL_FORM, PersonName, person_name, without_
 from monitor.matching.vocabulary import Government, government
 from monitor.text.normalise import normalise
 
-_V = re.compile(r"\s+(?:v|vs|versus)\.?\s+", re.IGNORECASE)
+VERSUS = re.compile(r"\s+(?:v|vs|versus)\.?\s+", re.IGNORECASE)
 _NUMBERING = re.compile(r"\s*(?:#|no\.?\s*)\d+\b", re.IGNORECASE)
 _DANGLING = re.compile(r"(?:\s+(?:and|&))+\s*$", re.IGNORECASE)
 _ET_AL = re.compile(r",?\s*\bet\.?\s*al\b\.?", re.IGNORECASE)
@@ -55,7 +55,7 @@ def caption_short_forms(caption: str) -> list[str]:
 
 @lru_cache(maxsize=16_384)
 def _short_forms(caption: str) -> tuple[str, ...]:
-    sides = _V.split(caption.strip(), maxsplit=1)
+    sides = VERSUS.split(caption.strip(), maxsplit=1)
     if len(sides) != 2:
         return ()
     left, right = short_name(sides[0]), short_name(sides[1])
@@ -118,7 +118,7 @@ def _person(name: str, context: str) -> PersonName | None:
     return person_name(name)
 
 
-def _entities(side: str) -> list[str]:
+def side_entities(side: str) -> list[str]:
     """`John Doe #1 and John Doe #2` → [`John Doe`]; `Microsoft Corporation and OpenAI`
     → [`Microsoft Corporation`, `OpenAI`]."""
     side = _unnumbered(_ET_AL.sub("", side))
@@ -152,11 +152,11 @@ def caption_sides(caption: str, parties: list[str]) -> list[Side]:
     """The caption's two sides with each party on its own. A party the caption does not
     name joins the second side (the defendants, whom a caption names one of) unnamed.
     Without a "v.", one side holding every party."""
-    texts = _V.split(caption.strip(), maxsplit=1) if caption else []
+    texts = VERSUS.split(caption.strip(), maxsplit=1) if caption else []
     if len(texts) != 2:
         return [Side(caption, None, [Party(p, _person(p, p)) for p in parties])]
     sides = [Side(text, government(text)) for text in texts]
-    entities = {id(s): [] if s.government else _entities(s.text) for s in sides}
+    entities = {id(s): [] if s.government else side_entities(s.text) for s in sides}
     for side in sides:
         side.parties += [Party(e, _person(e, e)) for e in entities[id(side)]]
     for name in parties:

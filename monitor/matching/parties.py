@@ -1,0 +1,124 @@
+"""Which watched parties a docket entry's case name names, and on which side.
+
+A case name is a caption ("The Museum of Modern Art v. MoMaCha IP LLC"); its own words
+are the context, so no litigation word is needed, but a party must be named whole, in
+the forms the news matching accepts (`monitor.matching.names`) and nothing looser:
+
+- an organisation by its name with or without its legal form and a leading "The", as
+  the start of one of the side's parties: `Museum of Modern Art` names "The Museum of
+  Modern Art" and "Museum of Modern Art, Inc.", not "MoMA PS1" or "Modern Art Museum";
+- a person by given name (or a familiar form of it) and surname, middle names, initials
+  and suffixes aside: `Arcade Comeaux` names "Arcade Joseph Comeaux Jr."; a surname
+  alone ("Comeaux v. Smith") names no one.
+
+`PartyIndex` finds the parties of many watches in one pass: each party is filed under
+one word it cannot be named without, so a case name is weighed only against the
+parties one of its words can name, however many are watched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from monitor.matching.captions import VERSUS, side_entities
+from monitor.matching.names import LEGAL_FORM, PersonName, person_name
+from monitor.text.normalise import normalise
+
+SideName = Literal["plaintiff", "defendant", "party"]
+_IN_RE = re.compile(r"^\s*(?:in\s+re|in\s+the\s+matter\s+of|matter\s+of)\s*:?\s+",
+                    re.IGNORECASE)
+_LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """A watched party a case name names: which party, as whom, and the name it gave."""
+
+    key: str  # the watch's id (or any key the index was given)
+    party: str
+    side: SideName
+    as_named: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Party:
+    key: str
+    name: str
+    person: PersonName | None
+    words: tuple[str, ...]  # an organisation's words, legal form and "The" aside
+
+    @property
+    def anchor(self) -> str:
+        """The word the party cannot be named without."""
+        if self.person is not None:
+            return normalise(self.person.surname).split()[0]
+        return self.words[0]
+
+
+def _org_words(name: str) -> tuple[str, ...]:
+    return tuple(normalise(_LEADING_THE.sub("", LEGAL_FORM.sub("", name).strip())).split())
+
+
+@lru_cache(maxsize=65_536)
+def _person(name: str) -> PersonName | None:
+    return None if LEGAL_FORM.search(name) else person_name(name)
+
+
+def _names(party: _Party, entity: str) -> bool:
+    if party.person is not None:
+        other = _person(entity)
+        return bool(other and other.surname.casefold() == party.person.surname.casefold()
+                    and set(other.given_forms) & set(party.person.given_forms))
+    words = _org_words(entity)
+    return words[:len(party.words)] == party.words
+
+
+def sides(case_name: str) -> list[tuple[SideName, list[str]]]:
+    """A case name's sides and each side's parties: plaintiffs and defendants across a
+    "v.", else one side ("In re Acme Corp.", a bankruptcy's debtor)."""
+    texts = VERSUS.split(case_name.strip(), maxsplit=1)
+    if len(texts) == 2:
+        return [("plaintiff", side_entities(texts[0])), ("defendant", side_entities(texts[1]))]
+    return [("party", side_entities(_IN_RE.sub("", case_name)))]
+
+
+class PartyIndex:
+    """`PartyIndex([(key, party), ...]).find(case_name) -> [Named, ...]`."""
+
+    def __init__(self, parties: Iterable[tuple[str, str]]) -> None:
+        self._by_anchor: dict[str, list[_Party]] = {}
+        for key, name in parties:
+            person = _person(name)
+            words = _org_words(name)
+            if not normalise(person.surname if person else name).split() or (
+                    person is None and not words):
+                continue
+            party = _Party(key, name, person, words)
+            self._by_anchor.setdefault(party.anchor, []).append(party)
+
+    def __len__(self) -> int:
+        return sum(map(len, self._by_anchor.values()))
+
+    def find(self, case_name: str) -> list[Named]:
+        """Every indexed party the case name names, with its side, each key once."""
+        words = set(normalise(case_name).split())
+        candidates = [p for word in words for p in self._by_anchor.get(word, ())]
+        if not candidates:
+            return []
+        found: dict[str, Named] = {}
+        for side, entities in sides(case_name):
+            for entity in entities:
+                for party in candidates:
+                    if party.key not in found and _names(party, entity):
+                        found[party.key] = Named(party.key, party.name, side, entity)
+        return list(found.values())
+
+
+def names_party(case_name: str, party: str) -> Named | None:
+    """Whether a case name names one party, and as whom."""
+    found = PartyIndex([("", party)]).find(case_name)
+    return found[0] if found else None
