@@ -52,11 +52,13 @@ class _Party:
     words: tuple[str, ...]  # an organisation's words, legal form and "The" aside
 
     @property
-    def anchor(self) -> str:
-        """The word the party cannot be named without."""
+    def anchors(self) -> set[str]:
+        """The words the party cannot be named without: its first word, and a person's
+        surname (a name shaped as a person's may be a company's: "Express Scripts")."""
+        found = {self.words[0]} if self.words else set()
         if self.person is not None:
-            return normalise(self.person.surname).split()[0]
-        return self.words[0]
+            found.add(normalise(self.person.surname).split()[0])
+        return found
 
 
 def _org_words(name: str) -> tuple[str, ...]:
@@ -69,12 +71,15 @@ def _person(name: str) -> PersonName | None:
 
 
 def _names(party: _Party, entity: str) -> bool:
-    if party.person is not None:
+    """A person's name names a person (an entity without a legal form); any name names
+    an organisation whose name begins with it."""
+    if party.person is not None and not LEGAL_FORM.search(entity):
         other = _person(entity)
-        return bool(other and other.surname.casefold() == party.person.surname.casefold()
-                    and set(other.given_forms) & set(party.person.given_forms))
+        if other is not None:
+            return (other.surname.casefold() == party.person.surname.casefold()
+                    and bool(set(other.given_forms) & set(party.person.given_forms)))
     words = _org_words(entity)
-    return words[:len(party.words)] == party.words
+    return bool(party.words) and words[:len(party.words)] == party.words
 
 
 def sides(case_name: str) -> list[tuple[SideName, list[str]]]:
@@ -91,17 +96,15 @@ class PartyIndex:
 
     def __init__(self, parties: Iterable[tuple[str, str]]) -> None:
         self._by_anchor: dict[str, list[_Party]] = {}
+        self._count = 0
         for key, name in parties:
-            person = _person(name)
-            words = _org_words(name)
-            if not normalise(person.surname if person else name).split() or (
-                    person is None and not words):
-                continue
-            party = _Party(key, name, person, words)
-            self._by_anchor.setdefault(party.anchor, []).append(party)
+            party = _Party(key, name, _person(name), _org_words(name))
+            for anchor in party.anchors:
+                self._by_anchor.setdefault(anchor, []).append(party)
+            self._count += bool(party.anchors)
 
     def __len__(self) -> int:
-        return sum(map(len, self._by_anchor.values()))
+        return self._count
 
     def find(self, case_name: str) -> list[Named]:
         """Every indexed party the case name names, with its side, each key once."""
