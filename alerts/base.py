@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 if TYPE_CHECKING:
     import httpx
 
-AlertKind = Literal["development", "update", "docket_entry", "digest", "source_health", "test"]
+AlertKind = Literal["development", "update", "docket_entry", "new_suit", "digest",
+                    "source_health", "test"]
 PAYLOAD_VERSION = 1
 # the procedural steps a development can be (an alert's `event`), each with its wording;
 # the one list of them: grouping's step lexicon is held to these names
@@ -67,6 +68,23 @@ class AlertItem:
 
 
 @dataclass(frozen=True, slots=True)
+class SuitRef:
+    """A new suit a party watch found: the suit, and the watched party it names."""
+
+    court: str
+    docket_number: str
+    caption: str
+    party: str
+    side: str  # plaintiff, defendant or party
+    watch: str
+
+    def payload(self) -> dict[str, Any]:
+        return {"court": self.court, "docket_number": self.docket_number,
+                "caption": self.caption, "party": self.party, "side": self.side,
+                "watch": self.watch}
+
+
+@dataclass(frozen=True, slots=True)
 class AlsoCovered:
     title: str
     url: str
@@ -91,6 +109,7 @@ class Alert:
     entries: tuple[Alert, ...] = field(default=())  # the alerts a digest gathers
     # the development's docket entries other than `item` (carried only with a development)
     filings: tuple[DocketRef, ...] = ()
+    suit: SuitRef | None = None  # a new_suit alert's suit
 
     def payload(self) -> dict[str, Any]:
         """Contract 3, version 1."""
@@ -117,6 +136,8 @@ class Alert:
             body["development"]["possibly_related_to"] = self.possibly_related_to
         if self.entries:
             body["entries"] = [entry.payload() for entry in self.entries]
+        if self.suit is not None:
+            body["suit"] = self.suit.payload()
         return body
 
     @classmethod
@@ -137,6 +158,7 @@ class Alert:
             also=tuple(AlsoCovered(**a) for a in data.get("also", [])),
             filings=tuple(docket_from_payload(d) for d in dev.get("filings", [])),
             entries=tuple(cls.from_payload(e) for e in data.get("entries", [])),
+            suit=SuitRef(**data["suit"]) if data.get("suit") else None,
         )
 
 

@@ -18,6 +18,13 @@ if TYPE_CHECKING:
 def headline(alert: Alert) -> str:
     """One line: what happened, in which case."""
     item = alert.item
+    if alert.kind == "new_suit" and alert.suit is not None:
+        suit = alert.suit
+        filed = item.docket.filed_at if item and item.docket else None
+        as_whom = f" (as {suit.side})" if suit.side != "party" else ""
+        return (f"New suit naming {suit.party}{as_whom}: {suit.caption}, "
+                f"{suit.court.upper()} {suit.docket_number}"
+                + (f", filed {filed[:10]}" if filed else ""))
     if alert.kind == "docket_entry" and item and item.docket:
         d = item.docket
         number = f"#{d.entry_number} " if d.entry_number is not None else ""

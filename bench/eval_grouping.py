@@ -62,8 +62,9 @@ from bench.record import add_record_flag, recording
 from feeds.base import Item
 from monitor.config import CaseConfig, Settings
 from monitor.grouping.grouper import Grouper
+from monitor.grouping.stamps import ARRIVAL_BOUND, undated
 from monitor.matching.matcher import Match
-from monitor.pipeline import ARRIVAL_BOUND, Pipeline, undated
+from monitor.pipeline import Pipeline
 from monitor.store.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -311,12 +311,23 @@ def matches(config_file: str | None, case_id: str | None, since: str | None,
 @cli.command()
 @CONFIG_OPTION
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-def status(config_file: str | None, as_json: bool) -> None:
-    """Sources (last poll, errors, next poll), outbox (pending, dead), last alerts."""
-    from monitor.runtime.status import gather, render
+@click.option("--toml", "toml_suit", metavar="SUIT",
+              help="Print a suit a watch found as a [[cases]] table to paste into the config.")
+def status(config_file: str | None, as_json: bool, toml_suit: str | None) -> None:
+    """Sources (last poll, errors, next poll), cases and suits, outbox, last alerts."""
+    from monitor.matching.suits import with_suits
+    from monitor.runtime.status import case_toml, gather, render
 
     settings = settings_from(config_file)
     store = open_store(settings)
+    if toml_suit is not None:
+        suit = store.suit(toml_suit)
+        store.close()
+        if suit is None:
+            fail(f'no suit "{toml_suit}" (casewatch status lists them)')
+        click.echo(case_toml(settings, suit), nl=False)
+        return
+    settings = with_suits(settings, store.suits())
     store.ensure_sources(s.id for s in settings.sources)
     now = utc_now()
     rows = list(gather(settings, store, now))
@@ -329,6 +340,23 @@ def status(config_file: str | None, as_json: bool) -> None:
 
     out = sys.stdout
     render(rows, now, Console(file=out, width=None if out.isatty() else 160))
+
+
+@cli.command()
+@click.argument("suit_id", metavar="SUIT")
+@CONFIG_OPTION
+def unwatch(suit_id: str, config_file: str | None) -> None:
+    """Stop following a suit a watch found (a running daemon stops at once)."""
+    settings = settings_from(config_file)
+    store = open_store(settings)
+    try:
+        if not store.end_suit(suit_id, now=utc_now()):
+            known = store.suit(suit_id)
+            fail(f'suit "{suit_id}" is not followed' + (" any more" if known else
+                                                          " (casewatch status lists them)"))
+        click.echo(f"{suit_id}: no longer followed; its alerts and matches are kept")
+    finally:
+        store.close()
 
 
 @cli.command("send-test")

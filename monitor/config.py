@@ -36,6 +36,7 @@ from feeds.newssearch import NewsSearchConfig, Provider
 from feeds.registry import SOURCE_KINDS, SourceConfig
 from monitor.delivery.cron import check_timezone, digest_trigger
 from monitor.grouping.events import EVENTS
+from monitor.matching.parties import common_party
 from monitor.matching.query import QuerySyntaxError, parse_query
 
 DEFAULT_CONFIG = "casewatch.toml"
@@ -43,7 +44,8 @@ HTTP_ENV = "CASEWATCH_HTTP"  # overrides [service] http (the container image set
 HTTP_TOKEN_ENV = "CASEWATCH_HTTP_TOKEN"  # [service] http_token when the file sets none
 MIN_TOKEN = 16
 # what a channel's `events` filter may name: a kind of alert or a procedural event
-CHANNEL_EVENTS = ("development", "update", "docket_entry", "source_health", *EVENTS)
+CHANNEL_EVENTS = ("development", "update", "docket_entry", "new_suit", "source_health",
+                  *EVENTS)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
@@ -174,10 +176,38 @@ class CaseConfig(_Strict):
         return self.caption or (self.aliases[0] if self.aliases else self.id)
 
 
+class WatchConfig(_Strict):
+    """A party watched in every court source: each new suit naming it becomes a tracked
+    case of its own (`monitor.matching.suits`)."""
+
+    id: str = Field(min_length=1, pattern=_ID)
+    parties: list[str] = Field(min_length=1)
+    courts: list[str] = Field(default_factory=list)  # empty: every court
+    sources: list[str] = Field(default_factory=list)  # empty: every court source
+    exclude: list[str] = Field(default_factory=list)  # a case name naming one is not a suit
+    ignore: list[str] = Field(default_factory=list)  # docket numbers never followed
+    notify: list[str] = Field(default_factory=list)
+    docket_alert: Literal["filtered", "all", "none"] = "filtered"
+
+    @field_validator("courts")
+    @classmethod
+    def _known_courts(cls, value: list[str]) -> list[str]:
+        return [resolve_court(court) for court in value]
+
+    @field_validator("ignore")
+    @classmethod
+    def _parsable_dockets(cls, value: list[str]) -> list[str]:
+        for number in value:
+            if parse_docket_number(number) is None:
+                raise ValueError(f'not a docket number: "{number}"')
+        return value
+
+
 class Settings(_Strict):
     service: ServiceConfig = Field(default_factory=ServiceConfig)
     sources: list[SourceConfig] = Field(default_factory=list)
     cases: list[CaseConfig] = Field(default_factory=list)
+    watches: list[WatchConfig] = Field(default_factory=list)
     channels: list[ChannelConfig] = Field(default_factory=list)
 
     @cached_property
@@ -246,7 +276,7 @@ def interpolate(data: Any, environ: Mapping[str, str], path: str = "") -> tuple[
 
 def _cross_check(settings: Settings) -> list[str]:
     errors: list[str] = []
-    for section in ("sources", "cases", "channels"):
+    for section in ("sources", "cases", "watches", "channels"):
         seen: set[str] = set()
         for index, entry in enumerate(getattr(settings, section)):
             if entry.id in seen:
@@ -268,6 +298,8 @@ def _cross_check(settings: Settings) -> list[str]:
                 errors.append(f'sources[{index}].cases[{n}]: unknown case "{name}"')
     for index, case in enumerate(settings.cases):
         errors += _query_errors(index, case)
+    for index, watch in enumerate(settings.watches):
+        errors += _watch_errors(index, watch, sources, channels, cases)
     for index, channel in enumerate(settings.channels):
         for n, name in enumerate(channel.cases):
             if name not in cases:
@@ -277,6 +309,21 @@ def _cross_check(settings: Settings) -> list[str]:
             if name not in CHANNEL_EVENTS:
                 errors.append(f'channels[{index}].events[{n}]: unknown event "{name}" '
                               f'(expected one of {", ".join(CHANNEL_EVENTS)})')
+    return errors
+
+
+def _watch_errors(index: int, watch: WatchConfig, sources: set[str], channels: set[str],
+                  cases: set[str]) -> list[str]:
+    where = f"watches[{index}]"
+    errors = [f'{where}.id: "{watch.id}" is also a case\'s id'] if watch.id in cases else []
+    errors += [f'{where}.notify[{n}]: unknown channel "{name}"'
+               for n, name in enumerate(watch.notify) if name not in channels]
+    errors += [f'{where}.sources[{n}]: unknown source "{name}"'
+               for n, name in enumerate(watch.sources) if name not in sources]
+    if not watch.courts:
+        errors += [f'{where}.parties[{n}]: "{name}" is {why}: name the courts to watch it in '
+                   "(courts = [...])"
+                   for n, name in enumerate(watch.parties) if (why := common_party(name))]
     return errors
 
 

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from alerts.base import SuitRef
 from feeds.base import DocketEntry, FeedError, Fetch, Item, PollResult, Source
 from feeds.extract import Extracted
 from feeds.registry import SourceConfig
@@ -24,11 +25,19 @@ from monitor.config import CaseConfig, Settings
 from monitor.delivery.compose import build_alert, channel_status, told
 from monitor.grouping.filings import filed_at
 from monitor.grouping.grouper import Decision, Grouper
+from monitor.grouping.stamps import ARRIVAL_BOUND, believable, undated
 from monitor.grouping.steps import docket_step, event_of
 from monitor.identity import item_url, stable_id
-from monitor.matching.dockets import DocketMatcher, is_fuller, is_routine, match_entry
+from monitor.matching.dockets import (
+    DocketMatcher,
+    alerts_entry,
+    is_fuller,
+    is_routine,
+    match_entry,
+)
 from monitor.matching.matcher import Match, Matcher
-from monitor.store.rows import MatchRecord, NewDevelopment, OutboxEntry, SourceRow
+from monitor.matching.suits import Found, SuitFinder, suit_case, suit_row
+from monitor.store.rows import MatchRecord, NewDevelopment, OutboxEntry, SourceRow, iso
 from monitor.store.store import Store
 
 log = logging.getLogger("casewatch.pipeline")
@@ -37,14 +46,6 @@ Clock = Callable[[], datetime]
 # (page bytes, url, want_title, want_date): a title or date the feed gave is not searched
 Extractor = Callable[[bytes, str, bool, bool], Awaitable[Extracted | None]]
 EXTRACT_CONCURRENCY = 4
-FUTURE_SLACK = timedelta(days=1)  # time zones and clock skew; later dates are not believed
-# An item with no date of its own, new in a poll that follows a successful one of its
-# source at most this long before, was published since: grouping dates it by its arrival.
-ARRIVAL_BOUND = timedelta(days=1)
-# Several items of one response all dated within ONE_STAMP of one another: the feed gives
-# one time (its build's or the fetch's) to every item, not dates; its items are undated.
-ONE_STAMP = timedelta(minutes=5)
-ONE_STAMP_ITEMS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,34 +78,6 @@ def backoff_delay(
     return timedelta(seconds=min(delay, cap.total_seconds() * 1.2))
 
 
-def believable(moment: datetime | None, now: datetime) -> datetime | None:
-    """A published date, unless it lies in the future (a feed dated 2200): then none."""
-    if moment is not None and moment > now + FUTURE_SLACK:
-        return None
-    return moment
-
-
-def one_stamp(items: list[Item], *, unchanged: int = 0) -> bool:
-    """Several news items, all dated within ONE_STAMP of one another: not dates at all.
-
-    Only a whole response says so (`unchanged`: items as in the last one, not read
-    again): a busy feed's few new items of one burst, beside the ones it kept, are news
-    of a few minutes, while a feed that stamps its items alike, with one time or with
-    the time of each fetch, changes or brings them all at once."""
-    times = [i.published for i in items if i.docket is None]
-    if unchanged or len(times) < ONE_STAMP_ITEMS or any(t is None for t in times):
-        return False
-    known = [t for t in times if t is not None]
-    return max(known) - min(known) <= ONE_STAMP
-
-
-def undated(items: list[Item], *, unchanged: int = 0) -> list[Item]:
-    """The items without the dates a feed that stamps them all alike gives them (a new
-    list), else `items` itself."""
-    return [replace(i, published=None) for i in items] \
-        if one_stamp(items, unchanged=unchanged) else items
-
-
 class Pipeline:
     def __init__(
         self,
@@ -131,6 +104,11 @@ class Pipeline:
         self.cases = {case.id: case for case in settings.cases}
         self.dockets = DocketMatcher(settings.cases)
         self.channels = {channel.id: channel for channel in settings.channels}
+        self.suits = SuitFinder(settings.watches)
+        self.suit_ids = {suit.id for suit in store.suits()} if settings.watches else set()
+        self.followed: list[CaseConfig] = []  # suits found since the start
+        self.found = Matcher([])  # their news
+        self.on_case: Callable[[CaseConfig], None] | None = None  # a suit followed from now
 
     def interval(self, source_id: str) -> timedelta:
         return self.settings.source(source_id).interval or self.settings.service.default_interval
@@ -366,7 +344,8 @@ class Pipeline:
                              "copy" if identity.reason == "copy" else "repeat",
                              identity.original)
                     return 0
-                matches = self.matcher.match(item, identity.words)
+                matches = self._live([*self.matcher.match(item, identity.words),
+                                      *self.found.match(item, identity.words)])
                 self.grouper.remember(item_id, identity, now, matched=bool(matches))
                 for match in matches:
                     case = self.cases[match.case_id]
@@ -407,9 +386,11 @@ class Pipeline:
                               entry.short_description or entry.description[:300])
                 decision = Decision(role="update", development_id=row["development_id"])
                 written += self._record_match(case, item, item_id, match, decision, now,
-                                              send=self._alerts_entry(case, entry))
+                                              send=alerts_entry(case, entry))
             return written
-        matches = match_entry(item, entry, self.matcher, self.dockets)
+        matches, suit = self._live(match_entry(item, entry, self.matcher, self.dockets)), None
+        if not matches and self.suits and (found := self.suits.find(entry, item.source_id)):
+            suit, matches = self._follow(found, entry, now)
         written = 0
         for match in matches:
             case = self.cases[match.case_id]
@@ -428,15 +409,34 @@ class Pipeline:
                                                    possibly_related_to=link.related),
                     possibly_related_to=link.related,
                 )
-            written += self._record_match(case, item, item_id, match, decision, now,
-                                          send=self._alerts_entry(case, entry), step=step)
+            written += self._record_match(case, item, item_id, match, decision, now, step=step,
+                                          send=suit is not None or alerts_entry(case, entry),
+                                          suit=suit)
         return written
 
-    @staticmethod
-    def _alerts_entry(case: CaseConfig, entry: DocketEntry) -> bool:
-        if case.docket_alert == "none":
-            return False
-        return case.docket_alert == "all" or not is_routine(entry, case.docket_routine)
+    def _live(self, matches: list[Match]) -> list[Match]:
+        """The matches, less those of a suit `casewatch unwatch` ended meanwhile."""
+        return [m for m in matches if m.case_id not in self.suit_ids
+                or ((suit := self.store.suit(m.case_id)) and suit.ended_at is None)]
+
+    def _follow(self, found: Found, entry: DocketEntry,
+                now: datetime) -> tuple[SuitRef | None, list[Match]]:
+        """A new suit naming a watched party, followed as a case from now (if not ended)."""
+        row = suit_row(found, entry, iso(now) or "")
+        case = suit_case(row, found.watch)
+        if case is None or not self.store.add_suit(row):
+            return None, []
+        self.cases[case.id] = case
+        self.suit_ids.add(case.id)
+        self.dockets = DocketMatcher(list(self.cases.values()))
+        self.followed.append(case)
+        self.found = Matcher(self.followed)
+        if self.on_case is not None:
+            self.on_case(case)
+        log.info("new suit %s naming %s, followed as a case", case.id, row.party)
+        return (SuitRef(row.court, row.docket_number, row.caption, row.party, row.side,
+                        row.watch_id),
+                [Match(case.id, 1.0, (found.named.as_named,), entry.short_description)])
 
     @staticmethod
     def _filing_step(case: CaseConfig, entry: DocketEntry) -> str | None:
@@ -459,7 +459,7 @@ class Pipeline:
 
     def _record_match(self, case: CaseConfig, item: Item, item_id: int, match: Match,
                       decision: Decision, now: datetime, *, send: bool = True,
-                      step: str | None = None) -> int:
+                      step: str | None = None, suit: SuitRef | None = None) -> int:
         article = item.docket is None  # a filing is not counted among the articles
         if decision.new_development is not None:
             articles = int(article)
@@ -479,14 +479,14 @@ class Pipeline:
         )
         if decision.role == "duplicate" or not send:
             return 0
-        kind = "docket_entry" if item.docket is not None and decision.role == "development" \
-            else decision.role
+        kind = "new_suit" if suit is not None else "docket_entry" \
+            if item.docket is not None and decision.role == "development" else decision.role
         alert = build_alert(
             kind=kind, case=case, item=item, snippet=match.snippet, terms=match.terms,
             development_id=decision.development_id, new=decision.new_development,
             possibly_related_to=decision.possibly_related_to, articles=articles,
             **told(self.store.development_items(decision.development_id), item_id,
-                   item.docket),
+                   item.docket), suit=suit,
         )
         written = 0
         for channel_id in case.notify:

@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = {"feeds": {"monitor", "alerts"}, "alerts": {"monitor", "feeds"}}
 
 FOUNDATION = {"monitor.identity", "monitor.text"}
-GRAMMARS = {"monitor.matching.query", "monitor.grouping.events", "monitor.delivery.cron"}
+GRAMMARS = {"monitor.matching.query", "monitor.matching.parties", "monitor.grouping.events",
+            "monitor.delivery.cron"}
 STAGES = {"monitor.matching", "monitor.grouping", "monitor.delivery"}
 BELOW_STAGES = FOUNDATION | {"monitor.config", "monitor.store"}
 # each part of monitor, and the parts it may import (besides itself)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import parse_settings
-from monitor.pipeline import ARRIVAL_BOUND
+from monitor.grouping.stamps import ARRIVAL_BOUND
 from monitor.runtime.app import App, build_app
 from tests.conftest import FakeClock, config_toml, console_channel, loopback_service
 from tests.servers import LoopbackServer, rss

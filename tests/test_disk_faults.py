@@ -94,7 +94,7 @@ def healthy(tmp_path: Path, server: LoopbackServer, aio: asyncio.Runner) -> tupl
 
 def test_a_full_disk_is_a_clear_error_and_nothing_is_lost(
         server: LoopbackServer, aio: asyncio.Runner, clock: FakeClock, healthy: tuple) -> None:
-    for where in tmpfs("360k"):  # the schema fits, 40 items do not
+    for where in tmpfs("384k"):  # the schema fits, 40 items do not
         app = make_app(where / "cw.db", server, clock)
         reports, _ = aio.run(app.run_once())
         (report,) = reports

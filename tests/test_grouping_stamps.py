@@ -11,7 +11,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from feeds.base import Item
-from monitor.pipeline import ONE_STAMP, one_stamp, undated
+from monitor.grouping.stamps import ONE_STAMP, one_stamp, undated
 from tests.conftest import FakeClock
 from tests.servers import LoopbackServer, rss
 from tests.test_arrival_dates import make_app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from alerts.base import Alert, AlertItem, AlsoCovered, ChannelConfigBase, DocketRef
+from alerts.base import Alert, AlertItem, AlsoCovered, ChannelConfigBase, DocketRef, SuitRef
 from feeds.base import DocketEntry, Item
 from monitor.config import CaseConfig
 from monitor.identity import stable_id
@@ -49,6 +49,7 @@ def build_alert(
     articles: int,
     also: tuple[AlsoCovered, ...] = (),
     filings: tuple[DocketEntry, ...] = (),
+    suit: SuitRef | None = None,
 ) -> Alert:
     """The alert for one matched item; its id is stable for the same development and item."""
     if kind == "development":
@@ -76,6 +77,7 @@ def build_alert(
         also=also,
         filings=tuple(docket_ref(entry) for entry in filings),
         possibly_related_to=possibly_related_to,
+        suit=suit,
     )
 
 

@@ -66,6 +66,14 @@ def is_routine(entry: DocketEntry, patterns: Sequence[str] | None = None) -> boo
     return _patterns(None if patterns is None else tuple(patterns)).search(text) is not None
 
 
+def alerts_entry(case: CaseConfig, entry: DocketEntry) -> bool:
+    """Whether a case's docket entry is alerted: by its `docket_alert`, routine
+    paperwork left out unless "all"."""
+    if case.docket_alert == "none":
+        return False
+    return case.docket_alert == "all" or not is_routine(entry, case.docket_routine)
+
+
 def _name_words(name: str) -> frozenset[str]:
     words = re.findall(r"[a-z0-9]+", name.lower().replace("&", " and "))
     return frozenset(w for w in words if w not in _NAME_NOISE and not w.isdigit())

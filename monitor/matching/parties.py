@@ -25,8 +25,10 @@ from functools import lru_cache
 from typing import Literal
 
 from monitor.matching.captions import VERSUS, side_entities
-from monitor.matching.names import LEGAL_FORM, PersonName, person_name
+from monitor.matching.names import LEGAL_FORM, ORGANISATION_WORDS, PersonName, person_name
+from monitor.matching.vocabulary import government
 from monitor.text.normalise import normalise
+from monitor.text.stopwords import ENGLISH_STOP_WORDS
 
 SideName = Literal["plaintiff", "defendant", "party"]
 _IN_RE = re.compile(r"^\s*(?:in\s+re|in\s+the\s+matter\s+of|matter\s+of)\s*:?\s+",
@@ -125,3 +127,22 @@ def names_party(case_name: str, party: str) -> Named | None:
     """Whether a case name names one party, and as whom."""
     found = PartyIndex([("", party)]).find(case_name)
     return found[0] if found else None
+
+
+# words that alone name no one in particular: a party of only these is in every feed
+_GENERIC = frozenset({"state", "states", "united", "people", "america", "american", "national",
+                      "federal", "city", "county", "town", "government", "commonwealth",
+                      "doe", "john", "jane", "unknown", "estate", "trustee", "debtor"})
+
+
+def common_party(name: str) -> str | None:
+    """Why a party name would name suits in every court's feed, or None: a government
+    (the United States, a state, the People), or only common words."""
+    if government(name) is not None:
+        return "a government, a party to a great many suits"
+    words = _org_words(name)
+    if not words:
+        return "no name"
+    if all(w in ENGLISH_STOP_WORDS or w in ORGANISATION_WORDS or w in _GENERIC for w in words):
+        return "only common words"
+    return None

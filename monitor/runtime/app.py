@@ -19,11 +19,12 @@ from alerts.base import Channel, ChannelContext
 from alerts.registry import build_channel
 from feeds.extract import Extracted, extract_article
 from feeds.fetch import Fetcher
-from monitor.config import Settings
+from monitor.config import CaseConfig, Settings
 from monitor.delivery.deliverer import Deliverer, DeliveryReport
 from monitor.delivery.digests import Digester
 from monitor.grouping.grouper import Grouper
 from monitor.matching.matcher import Matcher
+from monitor.matching.suits import with_suits
 from monitor.pipeline import Pipeline, PollReport
 from monitor.runtime.admission import OldestFirst, poll_rank
 from monitor.runtime.health import HealthMonitor
@@ -163,6 +164,8 @@ def build_app(
     service = settings.service
     store = Store.open(service.database)
     store.ensure_sources(s.id for s in settings.sources)
+    if settings.watches:  # the suits its watches found are cases too
+        settings = with_suits(settings, store.suits())
     fetcher = Fetcher(
         user_agent=service.user_agent,
         max_bytes=service.max_response_bytes,
@@ -218,6 +221,12 @@ def build_app(
     digester = Digester(store=store, configs={c.id: c for c in settings.channels}, clock=clock)
     health = HealthMonitor(settings, store, {c.id: c for c in settings.channels}, clock)
     settle()
-    return App(settings=settings, store=store, fetcher=fetcher, pipeline=pipeline,
-               deliverer=deliverer, digester=digester, health=health, channels=channels,
-               http=http, clock=clock, executor=executor)
+    app = App(settings=settings, store=store, fetcher=fetcher, pipeline=pipeline,
+              deliverer=deliverer, digester=digester, health=health, channels=channels,
+              http=http, clock=clock, executor=executor)
+
+    def followed(case: CaseConfig) -> None:  # a suit found: the pages and status see it
+        app.settings = app.settings.model_copy(update={"cases": [*app.settings.cases, case]})
+
+    pipeline.on_case = followed
+    return app

@@ -7,6 +7,7 @@ and the config contributes only ids, kinds and captions.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from monitor.config import Settings
 from monitor.pages.wording import ago
 from monitor.runtime.health import assess
 from monitor.store.store import Store
+from monitor.store.suits import SuitRow
 
 if TYPE_CHECKING:  # rich loads to draw the tables, not for `status --json`
     from rich.console import Console
@@ -45,6 +47,11 @@ def gather(settings: Settings, store: Store, now: datetime) -> Iterator[dict[str
                "court_and_press": sum(1 for articles, filings in told.values()
                                       if articles and filings),
                "last_development": max((d["created_at"] for d in developments), default=None)}
+    for suit in store.suits(ended=True):
+        yield {"type": "suit", "id": suit.id, "watch": suit.watch_id, "court": suit.court,
+               "docket_number": suit.docket_number, "caption": suit.caption,
+               "party": suit.party, "side": suit.side, "found": suit.created_at,
+               "ended": suit.ended_at}
     counts = store.outbox_counts()
     yield {"type": "outbox", "pending": counts.get("pending", 0),
            "digest": counts.get("digest", 0), "sent": counts.get("sent", 0),
@@ -57,6 +64,22 @@ def gather(settings: Settings, store: Store, now: datetime) -> Iterator[dict[str
         yield {"type": "sent", "alert": out.alert_id, "channel": out.channel_id,
                "case": out.case_id, "kind": out.kind,
                "title": (out.payload.get("item") or {}).get("title")}
+
+
+def case_toml(settings: Settings, suit: SuitRow) -> str:
+    """A suit as a [[cases]] table, to follow it as a configured case."""
+    watch = next((w for w in settings.watches if w.id == suit.watch_id), None)
+    fields: list[tuple[str, object]] = [
+        ("id", suit.id), ("caption", suit.caption), ("parties", [suit.party]),
+        ("court", suit.court), ("docket_number", suit.docket_number),
+        ("notify", list(watch.notify) if watch else []),
+    ]
+    if watch is not None and watch.docket_alert != "filtered":
+        fields.append(("docket_alert", watch.docket_alert))
+    lines = [f"# found by watch {suit.watch_id} on {suit.created_at[:10]}; "
+             f"then `casewatch unwatch {suit.id}`", "[[cases]]"]
+    lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in fields]
+    return "\n".join(lines) + "\n"
 
 
 def _searches(settings: Settings, source: NewsSearchConfig,
@@ -87,6 +110,9 @@ def render(rows: list[dict[str, Any]], now: datetime, console: Console) -> None:
     searches = Table(title="News searches", title_justify="left")
     for column in ("source", "provider", "case", "last search", "items", "error"):
         searches.add_column(column, overflow="fold")
+    suits = Table(title="Suits found by watches", title_justify="left")
+    for column in ("suit", "watch", "caption", "party", "found", "followed"):
+        suits.add_column(column, overflow="fold")
     alerts = Table(title="Alerts", title_justify="left")
     for column in ("status", "channel", "case", "what", "attempts", "next try / reason"):
         alerts.add_column(column, overflow="fold")
@@ -106,6 +132,10 @@ def render(rows: list[dict[str, Any]], now: datetime, console: Console) -> None:
         elif kind == "case":
             cases.add_row(row["id"], Text(row["caption"]), str(row["developments"]),
                           str(row["court_and_press"]), ago(row["last_development"], now))
+        elif kind == "suit":
+            suits.add_row(row["id"], row["watch"], Text(row["caption"]),
+                          Text(f"{row['party']} ({row['side']})"), ago(row["found"], now),
+                          "no (unwatched)" if row["ended"] else "yes")
         elif kind == "outbox":
             outbox = Text(f"Outbox: {row['pending']} pending, {row['digest']} held for digests, "
                           f"{row['sent']} sent, {row['dead']} dead",
@@ -124,5 +154,7 @@ def render(rows: list[dict[str, Any]], now: datetime, console: Console) -> None:
     if searches.row_count:
         console.print(searches)
     console.print(cases)
+    if suits.row_count:
+        console.print(suits)
     console.print(outbox)
     console.print(alerts)

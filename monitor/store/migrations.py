@@ -191,5 +191,18 @@ def m009_page_reads(db: Database) -> None:
     )
 
 
+@migrations()
+def m010_suits(db: Database) -> None:
+    """The suits a party watch found, each followed as a case (`monitor.store.suits`)."""
+    db.executescript(
+        """
+        CREATE TABLE suits (id TEXT PRIMARY KEY, watch_id TEXT NOT NULL, court TEXT NOT NULL,
+                            docket_number TEXT NOT NULL, caption TEXT NOT NULL,
+                            party TEXT NOT NULL, side TEXT NOT NULL,
+                            created_at TEXT NOT NULL, ended_at TEXT);
+        """
+    )
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

@@ -27,6 +27,7 @@ from monitor.store.rows import (
     source_row,
 )
 from monitor.store.sqlite import Database
+from monitor.store.suits import Suits
 from monitor.store.views import Views
 
 
@@ -34,9 +35,9 @@ class StoreError(Exception):
     """The database cannot be opened or written."""
 
 
-class Store(Outbox, Views):
+class Store(Outbox, Views, Suits):
     """The database: sources, items, matches and developments here, the outbox in
-    `Outbox`, what the case pages read in `Views`."""
+    `Outbox`, what the case pages read in `Views`, the suits watches found in `Suits`."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
