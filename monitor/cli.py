@@ -164,7 +164,9 @@ def check(config_file: str | None) -> None:
     settings = settings_from(config_file)
     click.echo(
         f"{config_path(config_file)}: OK: {len(settings.sources)} sources, "
-        f"{len(settings.cases)} cases, {len(settings.channels)} channels"
+        f"{len(settings.cases)} cases, "
+        + (f"{len(settings.watches)} watches, " if settings.watches else "")
+        + f"{len(settings.channels)} channels"
     )
     if (note := discovery_note(settings)):
         click.echo(f"  {note}")
@@ -189,6 +191,10 @@ def check(config_file: str | None) -> None:
             for query in per_case.get(case.id, ()):
                 click.echo(f"    {provider} search: {query}")
         click.echo(f"    notify: {', '.join(case.notify) or '(nobody)'}")
+    for watch in settings.watches:
+        courts = ", ".join(watch.courts) or "every court"
+        click.echo(f"  watch {watch.id}: {'; '.join(watch.parties)} (in {courts})")
+        click.echo(f"    notify: {', '.join(watch.notify) or '(nobody)'}")
     for channel in settings.channels:
         click.echo(f"  channel {channel.id} ({channel.kind})")
 

@@ -131,6 +131,7 @@ def test_unwatch_ends_a_suit_and_it_is_not_found_again(
     try:
         assert aio.run(app.pipeline.poll("nysd")).ok
         before = len(payloads(app))
+        checked = run_cli("check", "-c", str(config), cwd=tmp_path)
         toml = run_cli("status", "-c", str(config), "--toml", SUIT, cwd=tmp_path)
         ended = run_cli("unwatch", SUIT, "-c", str(config), cwd=tmp_path)
         again = run_cli("unwatch", SUIT, "-c", str(config), cwd=tmp_path)
@@ -140,6 +141,8 @@ def test_unwatch_ends_a_suit_and_it_is_not_found_again(
         assert len(payloads(app)) == before
     finally:
         aio.run(app.aclose())
+    assert "3 sources, 1 cases, 1 watches, 1 channels" in checked.stdout
+    assert "  watch moma: Museum of Modern Art (in every court)" in checked.stdout
     assert toml.returncode == 0, toml.stderr
     assert "[[cases]]" in toml.stdout and 'docket_number = "1:18-cv-03364"' in toml.stdout
     pasted = parse_settings(config_toml(cases=[doe_case()], channels=[console_channel()])
