@@ -29,6 +29,9 @@ MOMA = "The Museum of Modern Art v. MoMaCha IP LLC et al"
     ("In re Acme Corp.", "Acme", "party"),
     ("Acme Corp.", "Acme Corp", "party"),
     ("Anthem, Inc. v. Express Scripts, Inc.", "Express Scripts", "defendant"),
+    ("Food & Water Watch v. FERC", "Food & Water Watch", "plaintiff"),  # "&" in a name
+    ("Doe v. Johnson & Johnson et al", "Johnson & Johnson", "defendant"),
+    ("Rodriguez v. United States", "United States", "defendant"),
 ])
 def test_a_party_named_whole_and_its_side(case_name: str, party: str,
                                            side: str | None) -> None:
@@ -44,6 +47,8 @@ def test_a_party_named_whole_and_its_side(case_name: str, party: str,
     ("United States v. Joseph Comeaux", "Arcade Comeaux"),  # another person
     ("Doe v. Scripts Holdings", "Express Scripts"),  # a company's, shaped as a person's
     ("Doe v. Express Inc.", "Express Scripts"),  # a part of the name
+    ("United States Sugar Corporation v. EPA", "United States"),  # a government: itself
+    ("United States v. Lopez De La Cruz", "Lopez"),  # a person's name: all of it
 ])
 def test_nothing_looser(case_name: str, party: str) -> None:
     assert names_party(case_name, party) is None
@@ -53,7 +58,7 @@ def test_the_sides_of_a_case_name() -> None:
     assert sides(MOMA) == [("plaintiff", ["The Museum of Modern Art"]),
                            ("defendant", ["MoMaCha IP LLC"])]
     assert sides("In re: Acme Corp. and Acme Holdings LLC") == [
-        ("party", ["Acme Corp", "Acme Holdings LLC"])]
+        ("party", ["Acme Corp", "Acme Holdings LLC", "Acme Corp. and Acme Holdings LLC"])]
 
 
 def test_one_pass_finds_each_watch_once_among_many() -> None:

@@ -34,6 +34,7 @@ SideName = Literal["plaintiff", "defendant", "party"]
 _IN_RE = re.compile(r"^\s*(?:in\s+re|in\s+the\s+matter\s+of|matter\s+of)\s*:?\s+",
                     re.IGNORECASE)
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
+_ET_AL = re.compile(r",?\s*\bet\.?\s*al\b\.?", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,17 +53,19 @@ class _Party:
     name: str
     person: PersonName | None
     words: tuple[str, ...]  # an organisation's words, legal form and "The" aside
+    government: bool = False
 
     @property
-    def anchors(self) -> set[str]:
-        """The words the party cannot be named without: its first word, and a person's
-        surname (a name shaped as a person's may be a company's: "Express Scripts")."""
-        found = {self.words[0]} if self.words else set()
-        if self.person is not None:
-            found.add(normalise(self.person.surname).split()[0])
-        return found
+    def anchor(self) -> str | None:
+        """A word the party cannot be named without: the last of its words (a person's
+        surname, or an organisation's last word; every word must be there)."""
+        if self.words:
+            return self.words[-1]
+        surname = normalise(self.person.surname).split() if self.person else []
+        return surname[-1] if surname else None
 
 
+@lru_cache(maxsize=65_536)
 def _org_words(name: str) -> tuple[str, ...]:
     return tuple(normalise(_LEADING_THE.sub("", LEGAL_FORM.sub("", name).strip())).split())
 
@@ -73,24 +76,38 @@ def _person(name: str) -> PersonName | None:
 
 
 def _names(party: _Party, entity: str) -> bool:
-    """A person's name names a person (an entity without a legal form); any name names
-    an organisation whose name begins with it."""
-    if party.person is not None and not LEGAL_FORM.search(entity):
-        other = _person(entity)
-        if other is not None:
-            return (other.surname.casefold() == party.person.surname.casefold()
-                    and bool(set(other.given_forms) & set(party.person.given_forms)))
+    """A person's name names a person (an entity without a legal form); a government
+    only itself; any other name an organisation whose name begins with it, or, when the
+    entity is shaped as a person's name, the very same words."""
+    other = _person(entity)
+    if party.person is not None and other is not None:
+        return (other.surname.casefold() == party.person.surname.casefold()
+                and bool(set(other.given_forms) & set(party.person.given_forms)))
     words = _org_words(entity)
-    return bool(party.words) and words[:len(party.words)] == party.words
+    if not party.words:
+        return False
+    if party.government or other is not None:
+        return words == party.words
+    return words[:len(party.words)] == party.words
 
 
+@lru_cache(maxsize=16_384)
 def sides(case_name: str) -> list[tuple[SideName, list[str]]]:
     """A case name's sides and each side's parties: plaintiffs and defendants across a
-    "v.", else one side ("In re Acme Corp.", a bankruptcy's debtor)."""
+    "v.", else one side ("In re Acme Corp.", a bankruptcy's debtor). A side's parties
+    are its names split at "and", "&" and ";", and the whole side too: "Food & Water
+    Watch" is one organisation, "Google LLC and Alphabet Inc." two."""
     texts = VERSUS.split(case_name.strip(), maxsplit=1)
     if len(texts) == 2:
-        return [("plaintiff", side_entities(texts[0])), ("defendant", side_entities(texts[1]))]
-    return [("party", side_entities(_IN_RE.sub("", case_name)))]
+        return [("plaintiff", _parties(texts[0])), ("defendant", _parties(texts[1]))]
+    return [("party", _parties(_IN_RE.sub("", case_name)))]
+
+
+def _parties(side: str) -> list[str]:
+    split = side_entities(side)
+    whole = _ET_AL.sub("", side).strip(" ,.")
+    joined = bool(re.search(r"\s(?:and|&)\s|;", whole, re.IGNORECASE))
+    return [*split, whole] if joined and whole not in split else split
 
 
 class PartyIndex:
@@ -100,10 +117,11 @@ class PartyIndex:
         self._by_anchor: dict[str, list[_Party]] = {}
         self._count = 0
         for key, name in parties:
-            party = _Party(key, name, _person(name), _org_words(name))
-            for anchor in party.anchors:
-                self._by_anchor.setdefault(anchor, []).append(party)
-            self._count += bool(party.anchors)
+            party = _Party(key, name, _person(name), _org_words(name),
+                           government(name) is not None)
+            if party.anchor is not None:
+                self._by_anchor.setdefault(party.anchor, []).append(party)
+                self._count += 1
 
     def __len__(self) -> int:
         return self._count
