@@ -260,3 +260,30 @@ def test_bankruptcy_and_appellate_feeds(tmp_path: Path, server: LoopbackServer,
     assert [(s.id, s.party, s.side) for s in found] == [(suit, party, side)]
     assert len(matched) == entries and {row["case_id"] for row in matched} == {suit}
     assert kinds.count("new_suit") == 1
+
+
+def test_a_suit_found_is_searched_by_the_news_searches_at_once(
+        tmp_path: Path, server: LoopbackServer, clock: FakeClock,
+        aio: asyncio.Runner) -> None:
+    from tests.news_servers import BING_SEARCH, news_search_server
+
+    news = news_search_server(server)
+    text = moma_config(tmp_path, server).replace("[[cases]]", f"""[[sources]]
+id = "bing"
+kind = "news_search"
+provider = "bing_news"
+base_url = "{server.base}"
+
+[[cases]]""", 1)
+    app = make_app(text, clock)
+    try:
+        assert aio.run(app.pipeline.poll("bing")).ok
+        before = news.queries(BING_SEARCH)
+        assert aio.run(app.pipeline.poll("nysd")).ok
+        clock.advance(hours=1)
+        assert aio.run(app.pipeline.poll("bing")).ok
+        after = news.queries(BING_SEARCH)[len(before):]
+    finally:
+        aio.run(app.aclose())
+    assert not any("momacha" in q.lower() for q in before)
+    assert any("momacha" in q.lower() for q in after), after

@@ -19,6 +19,7 @@ from alerts.base import Channel, ChannelContext
 from alerts.registry import build_channel
 from feeds.extract import Extracted, extract_article
 from feeds.fetch import Fetcher
+from feeds.newssearch import NewsSearchConfig
 from monitor.config import CaseConfig, Settings
 from monitor.delivery.deliverer import Deliverer, DeliveryReport
 from monitor.delivery.digests import Digester
@@ -225,8 +226,12 @@ def build_app(
               deliverer=deliverer, digester=digester, health=health, channels=channels,
               http=http, clock=clock, executor=executor)
 
-    def followed(case: CaseConfig) -> None:  # a suit found: the pages and status see it
+    def followed(case: CaseConfig) -> None:
+        """A suit found: the pages and status see it, the news searches search for it."""
         app.settings = app.settings.model_copy(update={"cases": [*app.settings.cases, case]})
+        for config in app.settings.sources:
+            if isinstance(config, NewsSearchConfig) and config.covers(case.id):
+                sources[config.id] = source_for(app.settings, config, offload)
 
     pipeline.on_case = followed
     return app
