@@ -78,11 +78,10 @@ def cli() -> None:
 def run(config_file: str | None, once: bool) -> None:
     """Run the daemon until SIGTERM or SIGINT (or once with --once)."""
     import asyncio
-    import os
 
     from monitor.config import config_path, discovery_note, load_settings
     from monitor.runtime.app import build_app
-    from monitor.runtime.http import HttpError, HttpServer, http_address
+    from monitor.runtime.http import HttpError, HttpServer
     from monitor.runtime.logs import setup_logging
     from monitor.runtime.scheduler import Daemon
     from monitor.runtime.site import Site
@@ -113,7 +112,7 @@ def run(config_file: str | None, once: bool) -> None:
                 daemon = Daemon(app, load=lambda: load_settings(config_path(config_file)),
                                 build=build_app)
                 server = None
-                address = http_address(settings.service.http, os.environ)
+                address = settings.service.http  # $CASEWATCH_HTTP applied by the config
                 try:
                     if address:
                         server = await HttpServer.start(address, daemon, daemon.metrics,

@@ -12,18 +12,18 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitor.config import parse_settings
+from monitor.config import deployment_overrides, parse_settings
 from monitor.runtime.app import App, build_app
 from monitor.runtime.http import (
     HttpError,
     HttpServer,
     Reply,
-    http_address,
     parse_address,
     parse_request_head,
     render_reply,
@@ -344,6 +344,11 @@ def test_a_port_in_use_is_a_one_line_error(tmp_path: Path, server: LoopbackServe
 
 
 def test_the_address_comes_from_the_environment_first() -> None:
+    def http_address(configured: str, environ: dict[str, str]) -> str:
+        data: dict[str, Any] = {"service": {"http": configured}}
+        deployment_overrides(data, environ)
+        return str(data["service"]["http"])
+
     assert http_address("127.0.0.1:8080", {}) == "127.0.0.1:8080"
     assert http_address("127.0.0.1:8080", {"CASEWATCH_HTTP": "0.0.0.0:9000"}) == "0.0.0.0:9000"
     assert http_address("127.0.0.1:8080", {"CASEWATCH_HTTP": ""}) == ""

@@ -34,7 +34,6 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from feeds.newssearch import NewsSearchConfig, search_report
-from monitor.config import HTTP_ENV
 from monitor.runtime.site import Request, Site, parse_query
 
 if TYPE_CHECKING:
@@ -84,11 +83,6 @@ class Reply:
     body: bytes
     content_type: str = "application/json"
     headers: tuple[tuple[str, str], ...] = ()
-
-
-def http_address(configured: str, environ: Mapping[str, str]) -> str:
-    """The address to serve on: $CASEWATCH_HTTP when set, else [service] http."""
-    return environ.get(HTTP_ENV, configured).strip()
 
 
 def parse_address(address: str) -> tuple[str | None, int]:
