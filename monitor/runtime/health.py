@@ -71,6 +71,12 @@ def assess(row: SourceRow, now: datetime, *, failure_after: timedelta,
     return Health("ok")
 
 
+def source_health(settings: Settings, row: SourceRow, now: datetime) -> Health:
+    """How a configured source is doing, by the service's and its own limits."""
+    return assess(row, now, failure_after=settings.service.failure_alert_after,
+                  expected_update=settings.source(row.id).expected_update)
+
+
 def is_outage(found: Mapping[str, Health]) -> bool:
     """Several sources failing, and all of them for a network reason: the network is down."""
     failing = [h for h in found.values() if h.state == "failing"]
@@ -85,12 +91,8 @@ class HealthMonitor:
         self.channels = {cid: c for cid, c in channels.items() if c.ops}
         self.clock = clock
 
-    def _assess(self, row: SourceRow, now: datetime) -> Health:
-        return assess(row, now, failure_after=self.settings.service.failure_alert_after,
-                      expected_update=self.settings.source(row.id).expected_update)
-
     def assess_all(self, now: datetime) -> dict[str, Health]:
-        return {row.id: self._assess(row, now)
+        return {row.id: source_health(self.settings, row, now)
                 for row in self.store.sources() if row.id in self.settings.sources_by_id}
 
     def after_poll(self, source_id: str) -> int:
@@ -102,7 +104,7 @@ class HealthMonitor:
         round of 1,000 polls checked 1,000 sources after each; during an outage, after
         every failing one."""
         said = self.store.health
-        state = self._assess(self.store.source(source_id), self.clock()).state
+        state = source_health(self.settings, self.store.source(source_id), self.clock()).state
         mine, network = (found[0] if (found := said(subject)) is not None else "ok"
                          for subject in (source_id, NETWORK))
         if (network == "ok" and state == mine) or (network != "ok" and state != "ok"):

@@ -40,7 +40,7 @@ from monitor.pages.models import (
     step_choices,
     timeline,
 )
-from monitor.runtime.health import assess
+from monitor.runtime.health import source_health
 from monitor.store.sqlite import Database
 from monitor.store.store import Store
 from monitor.store.views import Views, reader
@@ -210,8 +210,7 @@ def source_lines(settings: Settings, store: Store, now: datetime) -> list[Source
             out.append(SourceLine(source.id, source.kind, "not polled yet",
                                   next_poll=_iso(row.next_poll) if row else None))
             continue
-        health = assess(row, now, failure_after=settings.service.failure_alert_after,
-                        expected_update=source.expected_update)
+        health = source_health(settings, row, now)
         out.append(SourceLine(
             source.id, source.kind, health.state, health.reason,
             last_poll=_iso(row.last_poll), next_poll=_iso(row.next_poll),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from feeds.newssearch import NewsSearchConfig, search_report
 from monitor.config import Settings
 from monitor.pages.wording import ago
-from monitor.runtime.health import assess
+from monitor.runtime.health import source_health
 from monitor.store.store import Store
 from monitor.store.suits import SuitRow
 
@@ -30,8 +30,7 @@ def gather(settings: Settings, store: Store, now: datetime) -> Iterator[dict[str
         if row.id not in configured:
             continue
         source = configured[row.id]
-        health = assess(row, now, failure_after=settings.service.failure_alert_after,
-                        expected_update=source.expected_update)
+        health = source_health(settings, row, now)
         yield {"type": "source", "id": row.id, "kind": source.kind, "last_poll": row.last_poll,
                "last_success": row.last_success, "next_poll": row.next_poll,
                "errors": row.consecutive_errors, "last_error": row.last_error,
