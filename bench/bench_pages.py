@@ -542,6 +542,7 @@ def breakdown(path: Path, app: BenchApp, store: Store, big: str, runs: int) -> l
     settings = app.settings
     week, month = NOW - timedelta(days=7), NOW - timedelta(days=30)
     court = [s.id for s in settings.sources if s.kind == "pacer_rss"]
+    big_case = next(c for c in settings.cases if c.id == big)
     lines = []
     with page_reader(path) as views:
         def row(label: str, call: Callable[[], object], note: Callable[[Any], str]) -> Any:
@@ -598,7 +599,7 @@ def breakdown(path: Path, app: BenchApp, store: Store, big: str, runs: int) -> l
         for label, query in (("", ""), ("?source=pacer_rss", "source=pacer_rss")):
             request = Request("GET", f"/cases/{big}", parse_query(query))
             case = row(f"/cases/<biggest>{label}: case_view",
-                       lambda request=request: case_view(settings, views, big, request, NOW),
+                       lambda request=request: case_view(settings, views, big_case, request, NOW),
                        lambda r: "")
             row(f"/cases/<biggest>{label}: render.case_page",
                 lambda case=case: render.case_page(case, NOW), lambda r: "")

@@ -30,6 +30,7 @@ class Found:
     """A new suit an entry shows: its id, the watch, and the party it names."""
 
     id: str
+    docket_number: str  # normalised: "1:18-cv-03364"
     watch: WatchConfig
     named: Named
 
@@ -63,14 +64,12 @@ class SuitFinder:
                     or (watch.sources and source_id not in watch.sources) \
                     or number.key in self.ignored[watch.id]:
                 continue
-            return Found(suit_id(court, number.key), watch, found)
+            return Found(suit_id(court, number.key), number.normal(), watch, found)
         return None
 
 
 def suit_row(found: Found, entry: DocketEntry, created_at: str) -> SuitRow:
-    number = parse_docket_number(entry.docket_number)
-    assert number is not None
-    return SuitRow(found.id, found.watch.id, entry.court.lower(), number.normal(),
+    return SuitRow(found.id, found.watch.id, entry.court.lower(), found.docket_number,
                    entry.case_name, found.named.party, found.named.side, created_at)
 
 

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from urllib.parse import parse_qs
 
-from monitor.config import Settings
+from monitor.config import CaseConfig, Settings
 from monitor.pages import render
 from monitor.pages.chart import weekly
 from monitor.pages.models import (
@@ -179,12 +179,12 @@ class Site:
             what = "case" if case is None else "page"
             return self._error(404, f"There is no such {what}.", now)
         if rest == "feed.xml":
-            view = case_view(settings, views, case.id, Request("GET", request.path), now,
+            view = case_view(settings, views, case, Request("GET", request.path), now,
                              chart=False)
             host = request.headers.get("host", "") or "localhost"
             body = render.case_feed(view, now, base_url=f"http://{host}")
             return Page(200, body.encode("utf-8", "replace"), ATOM)
-        return self._html(render.case_page(case_view(settings, views, case.id, request, now),
+        return self._html(render.case_page(case_view(settings, views, case, request, now),
                                            now))
 
     @staticmethod
@@ -246,9 +246,9 @@ def outbox_channels(settings: Settings, views: Views) -> list[OutboxChannel]:
     return out
 
 
-def case_view(settings: Settings, views: Views, case_id: str, request: Request,
+def case_view(settings: Settings, views: Views, case: CaseConfig, request: Request,
               now: datetime, *, chart: bool = True) -> CasePage:
-    case = next(c for c in settings.cases if c.id == case_id)
+    case_id = case.id
     kinds_of = {s.id: s.kind for s in settings.sources}
     told_by = views.case_sources(case_id)
     kinds = sorted({kinds_of.get(source, "removed source") for source in told_by})
